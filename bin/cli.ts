@@ -1,0 +1,91 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, Option } from 'commander';
+import { ConfigFileError } from '#adapters/campaign-files.ts';
+import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import { TemplateCompileError } from '#domain/template-compiler.ts';
+import { InvalidInputError } from '#domain/invalid-input-error.ts';
+import { runJob } from '#lib/local/run-job.ts';
+import { previewCampaign } from '#lib/local/campaign-preview.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const program = new Command('lifecycle-mailer').description('Lifecycle email for e-commerce: segment, choose, render, send through SES, learn from engagement.');
+program.option('--project <dir>', 'folder holding mailer.config.yaml, campaigns/ and templates/', repoRoot);
+
+const paths = () => projectPaths(resolve(program.opts<{ project: string }>().project));
+
+program
+  .command('run')
+  .description('run the whole pipeline locally on the demo shop (or an order log) and print a summary')
+  .option('--orders <file>', 'replay a real order log instead of the demo shop')
+  .addOption(new Option('--format <format>', 'order log format').choices(['cdnow', 'csv', 'jsonl']).default('cdnow'))
+  .option('--from <date>', 'go-live date YYYY-MM-DD: history before it is imported, campaigns run from it')
+  .option('--to <date>', 'last day to replay YYYY-MM-DD')
+  .option('--customers <n>', 'demo shop size', (v) => Number.parseInt(v, 10))
+  .option('--seed <seed>', 'seed for the demo shop and the emulated opens and clicks')
+  .option('--summary <file>', 'also write the summary as JSON')
+  .option('--data-dir <dir>', 'where the local tables and the outbox live', '.local')
+  .option('--serve', 'keep the local SES inbox open afterwards')
+  .option('--quiet', 'no progress and no table')
+  .action(async (o: { orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean }) => {
+    const catalog = await buildCatalog(paths());
+    const { runtime } = await runJob({
+      catalog,
+      dataDir: o.dataDir,
+      ...(o.orders ? { orders: { file: o.orders, format: o.format } } : {}),
+      ...(o.from ? { from: o.from } : {}),
+      ...(o.to ? { to: o.to } : {}),
+      ...(o.customers ? { customers: o.customers } : {}),
+      ...(o.seed ? { seed: o.seed } : {}),
+      ...(o.summary ? { summaryFile: o.summary } : {}),
+      serve: o.serve ?? false,
+      quiet: o.quiet ?? false,
+    });
+    if (runtime) {
+      process.stdout.write(`\nLocal SES inbox: ${runtime.services.ses.endpoint}/  (Ctrl-C to stop)\n`);
+      process.once('SIGINT', () => void runtime.stop().then(() => process.exit(0)));
+      await new Promise(() => undefined);
+    }
+  });
+
+const campaigns = program.command('campaigns').description('check and preview campaigns');
+campaigns
+  .command('validate')
+  .description('validate mailer.config.yaml, every campaign file and compile every template')
+  .action(async () => {
+    const catalog = await buildCatalog(paths());
+    process.stdout.write(`ok: ${catalog.campaigns.length} campaigns, ${catalog.templates.length} templates\n`);
+  });
+campaigns
+  .command('preview <campaignId>')
+  .description('render a campaign for a sample customer to an HTML file')
+  .option('--out <file>', 'where to write the HTML', 'preview.html')
+  .option('--stage <stage>', 'sample customer stage')
+  .action(async (campaignId: string, o: { out: string }) => {
+    const catalog = await buildCatalog(paths());
+    const email = previewCampaign(catalog, campaignId);
+    writeFileSync(o.out, email.html);
+    writeFileSync(o.out.replace(/\.html?$/, '') + '.txt', `Subject: ${email.subject}\n\n${email.text}`);
+    process.stdout.write(`Subject: ${email.subject}\nwrote ${o.out} and the text part next to it\n`);
+  });
+
+program
+  .command('build')
+  .description('validate and compile the campaigns and templates into one catalog.json for the functions')
+  .option('--out <file>', 'output file', join('cdk.out', 'catalog.json'))
+  .action(async (o: { out: string }) => {
+    const catalog = await buildCatalog(paths());
+    writeFileSync(o.out, JSON.stringify(catalog));
+    process.stdout.write(`wrote ${o.out}\n`);
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  if (error instanceof ConfigFileError || error instanceof TemplateCompileError || error instanceof InvalidInputError) {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}

@@ -1,0 +1,41 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Catalog } from '#domain/catalog.ts';
+import { systemClock } from '#domain/clock.ts';
+import { createDocumentClient, createSesClient, createSqsClient } from './aws-clients.ts';
+import { readCatalogFile } from './catalog-files.ts';
+import { DynamoCustomerStore } from './customer-store.ts';
+import { FailedEventStore } from './failed-event-store.ts';
+import { lambdaEnvironment } from './lambda-environment.ts';
+import { SesMailer } from './mailer.ts';
+import { SendLedger } from './send-ledger.ts';
+import { SqsSendQueue } from './send-queue.ts';
+import { StageChangeLog } from './stage-change-log.ts';
+
+/**
+ * The adapters a function gets in AWS: SDK clients built once per cold start, table names
+ * and the catalog from the environment. Tests and the local runtime build their own.
+ */
+let shared: ReturnType<typeof build> | undefined;
+
+function build() {
+  const env = lambdaEnvironment();
+  const db = createDocumentClient();
+  const catalog: Catalog = readCatalogFile(env.CATALOG_PATH);
+  return {
+    env,
+    catalog,
+    logger: new Logger({ serviceName: 'lifecycle-mailer' }),
+    clock: systemClock,
+    customers: new DynamoCustomerStore(db, env.CUSTOMERS_TABLE),
+    ledger: new SendLedger(db, env.SEND_LEDGER_TABLE),
+    failedEvents: new FailedEventStore(db, env.FAILED_EVENTS_TABLE),
+    stageChanges: new StageChangeLog(db, env.STAGE_CHANGES_TABLE),
+    sendQueue: () => {
+      if (!env.SEND_QUEUE_URL) throw new Error('SEND_QUEUE_URL is not set');
+      return new SqsSendQueue(createSqsClient(), env.SEND_QUEUE_URL);
+    },
+    mailer: () => new SesMailer(createSesClient()),
+  };
+}
+
+export const lambdaDependencies = () => (shared ??= build());

@@ -1,0 +1,163 @@
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { InvalidInputError } from '#domain/invalid-input-error.ts';
+import type { SendRequest } from '#domain/send-request.ts';
+import { isConditionalCheckFailed } from './dynamo-errors.ts';
+
+export const LedgerEntry = z.object({
+  sendId: z.string(),
+  customerId: z.string(),
+  campaignId: z.string(),
+  period: z.string(),
+  variant: z.string(),
+  status: z.enum(['claimed', 'sent', 'skipped']),
+  claimedAt: z.string(),
+  sentAt: z.string().optional(),
+  messageId: z.string().optional(),
+  skipReason: z.string().optional(),
+  opens: z.number().default(0),
+  clicks: z.number().default(0),
+  delivered: z.boolean().default(false),
+  bounced: z.boolean().default(false),
+  complained: z.boolean().default(false),
+});
+export type LedgerEntry = z.infer<typeof LedgerEntry>;
+
+/** The ledger already holds this (customer, campaign, period): the send must not happen again. */
+export class AlreadySentError extends Error {
+  override readonly name = 'AlreadySentError';
+  constructor(
+    readonly sendId: string,
+    readonly existing: LedgerEntry | undefined,
+  ) {
+    super(`send ${sendId} is already in the ledger (${existing?.status ?? 'unknown'})`);
+  }
+}
+
+export type EngagementCounter = 'opens' | 'clicks';
+export type EngagementFlag = 'delivered' | 'bounced' | 'complained';
+
+/** One entry per (customer, campaign, period), written with a conditional put before SES is called. */
+export class SendLedger {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async get(sendId: string): Promise<LedgerEntry | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { sendId }, ConsistentRead: true }));
+    if (!Item) return undefined;
+    const parsed = LedgerEntry.safeParse(Item);
+    if (!parsed.success) throw InvalidInputError.fromZod(`ledger entry ${sendId}`, parsed.error);
+    return parsed.data;
+  }
+
+  /** Claims the send. Throws AlreadySentError if anyone claimed it before. */
+  async claim(request: SendRequest, now: string): Promise<void> {
+    const entry: LedgerEntry = {
+      sendId: request.sendId,
+      customerId: request.customerId,
+      campaignId: request.campaignId,
+      period: request.period,
+      variant: request.variant,
+      status: 'claimed',
+      claimedAt: now,
+      opens: 0,
+      clicks: 0,
+      delivered: false,
+      bounced: false,
+      complained: false,
+    };
+    try {
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: entry, ConditionExpression: 'attribute_not_exists(sendId)' }));
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new AlreadySentError(request.sendId, await this.get(request.sendId));
+      throw error;
+    }
+  }
+
+  async markSent(sendId: string, messageId: string, now: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { sendId },
+        UpdateExpression: 'SET #status = :sent, messageId = :mid, sentAt = :now',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':sent': 'sent', ':mid': messageId, ':now': now },
+      }),
+    );
+  }
+
+  /** Records that the send was decided against at send time (e.g. the customer unsubscribed meanwhile). */
+  async markSkipped(sendId: string, reason: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { sendId },
+        UpdateExpression: 'SET #status = :skipped, skipReason = :reason',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':skipped': 'skipped', ':reason': reason },
+      }),
+    );
+  }
+
+  /**
+   * Gives a claim back when SES certainly did not accept the message (throttled, failed
+   * before sending), so a retry may send it. Only an unsent claim can be released.
+   */
+  async release(sendId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { sendId },
+          ConditionExpression: '#status = :claimed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':claimed': 'claimed' },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  async count(sendId: string, counter: EngagementCounter): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { sendId },
+        UpdateExpression: 'ADD #c :one',
+        ConditionExpression: 'attribute_exists(sendId)',
+        ExpressionAttributeNames: { '#c': counter },
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    ).catch((error: unknown) => {
+      if (!isConditionalCheckFailed(error)) throw error;
+    });
+  }
+
+  async flag(sendId: string, flag: EngagementFlag): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { sendId },
+        UpdateExpression: 'SET #f = :true',
+        ConditionExpression: 'attribute_exists(sendId)',
+        ExpressionAttributeNames: { '#f': flag },
+        ExpressionAttributeValues: { ':true': true },
+      }),
+    ).catch((error: unknown) => {
+      if (!isConditionalCheckFailed(error)) throw error;
+    });
+  }
+
+  /** Every entry (reports and tests; a full scan). */
+  async *all(): AsyncIterable<LedgerEntry> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) yield LedgerEntry.parse(item);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+}

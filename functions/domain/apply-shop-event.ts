@@ -1,0 +1,98 @@
+import { type CustomerProfile, newProfile, rememberEventKey } from './customer-profile.ts';
+import { eventKey, type ShopEvent } from './shop-events.ts';
+
+export type ProfileUpdate =
+  | { outcome: 'applied'; profile: CustomerProfile }
+  | { outcome: 'duplicate'; profile: CustomerProfile };
+
+const day = (iso: string) => iso.slice(0, 10);
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Folds one shop event into a customer profile. Pure and idempotent: an event whose key
+ * the profile has already seen changes nothing. Out-of-order orders still give the right
+ * first/last order dates.
+ */
+export function applyShopEvent(current: CustomerProfile | undefined, event: ShopEvent, now: string): ProfileUpdate {
+  const key = eventKey(event);
+  const base = current ?? newProfile(event.detail.customerId, now);
+  if (base.recentEventKeys.includes(key)) return { outcome: 'duplicate', profile: base };
+
+  const profile: CustomerProfile = {
+    ...base,
+    recentEventKeys: rememberEventKey(base.recentEventKeys, key),
+    version: base.version + 1,
+    updatedAt: now,
+  };
+
+  switch (event['detail-type']) {
+    case 'Customer Registered': {
+      const d = event.detail;
+      Object.assign(profile, {
+        email: d.email,
+        firstName: d.firstName,
+        lastName: d.lastName,
+        locale: d.locale,
+        timeZone: d.timeZone,
+        channel: d.channel,
+        registeredAt: d.registeredAt,
+        consent: { marketing: d.marketingConsent, topics: d.topics, updatedAt: d.registeredAt },
+      });
+      break;
+    }
+    case 'Order Placed': {
+      const d = event.detail;
+      const isNewDay = !profile.lastOrderAt || (day(d.placedAt) !== day(profile.lastOrderAt) && day(d.placedAt) !== day(profile.firstOrderAt ?? ''));
+      profile.orderCount += 1;
+      if (isNewDay) profile.orderDays += 1;
+      profile.totalSpend = round2(profile.totalSpend + d.total);
+      profile.averageOrderValue = round2(profile.totalSpend / profile.orderCount);
+      if (!profile.firstOrderAt || d.placedAt < profile.firstOrderAt) profile.firstOrderAt = d.placedAt;
+      if (!profile.lastOrderAt || d.placedAt > profile.lastOrderAt) profile.lastOrderAt = d.placedAt;
+      if (d.email && !profile.email) profile.email = d.email;
+      if (!current) profile.channel = d.channel; // first seen through an order: that is their channel
+      const categoryCounts = { ...profile.categoryCounts };
+      for (const item of d.items) {
+        if (item.category) categoryCounts[item.category] = (categoryCounts[item.category] ?? 0) + item.quantity;
+      }
+      profile.categoryCounts = categoryCounts;
+      profile.favouriteCategory = favourite(categoryCounts) ?? profile.favouriteCategory;
+      // A completed purchase supersedes an abandoned cart from before it.
+      if (profile.lastCart && profile.lastCart.abandonedAt <= d.placedAt) profile.lastCart = undefined;
+      break;
+    }
+    case 'Order Refunded': {
+      const d = event.detail;
+      profile.refundCount += 1;
+      profile.refundTotal = round2(profile.refundTotal + d.amount);
+      profile.totalSpend = round2(Math.max(0, profile.totalSpend - d.amount));
+      profile.averageOrderValue = profile.orderCount ? round2(profile.totalSpend / profile.orderCount) : 0;
+      break;
+    }
+    case 'Cart Abandoned': {
+      const d = event.detail;
+      if (!profile.lastOrderAt || d.abandonedAt > profile.lastOrderAt) {
+        profile.lastCart = {
+          cartId: d.cartId,
+          value: d.value,
+          abandonedAt: d.abandonedAt,
+          items: d.items.map(({ sku, name, quantity, price }) => ({ sku, name, quantity, price })),
+        };
+      }
+      break;
+    }
+  }
+  return { outcome: 'applied', profile };
+}
+
+function favourite(counts: Record<string, number>): string | undefined {
+  let best: string | undefined;
+  let bestCount = 0;
+  for (const [category, count] of Object.entries(counts)) {
+    if (count > bestCount || (count === bestCount && best !== undefined && category < best)) {
+      best = category;
+      bestCount = count;
+    }
+  }
+  return best;
+}

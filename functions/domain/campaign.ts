@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { LifecycleStage } from './customer-profile.ts';
+import { CUSTOMER_FACT_NAMES } from './customer-facts.ts';
+import { SHOP_EVENT_TYPES, isTimeZone, type ShopEventType } from './shop-events.ts';
+
+const Scalar = z.union([z.number(), z.string(), z.boolean(), z.null()]);
+
+export const CampaignCondition = z
+  .object({
+    field: z.enum(CUSTOMER_FACT_NAMES, { error: () => `must be one of: ${CUSTOMER_FACT_NAMES.join(', ')}` }),
+    op: z.enum(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'notIn', 'exists']),
+    value: z.union([Scalar, z.array(Scalar)]).optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const isList = Array.isArray(c.value);
+    if ((c.op === 'in' || c.op === 'notIn') && !isList) ctx.addIssue({ code: 'custom', path: ['value'], message: `op '${c.op}' needs a list value` });
+    if (c.op !== 'in' && c.op !== 'notIn' && c.op !== 'exists' && (isList || c.value === undefined))
+      ctx.addIssue({ code: 'custom', path: ['value'], message: `op '${c.op}' needs a single value` });
+  });
+export type CampaignCondition = z.infer<typeof CampaignCondition>;
+
+/** Five-field cron (minute hour day-of-month month day-of-week), evaluated in `timeZone`. */
+const Cron = z
+  .string()
+  .regex(/^\S+ \S+ \S+ \S+ \S+$/, 'a five-field cron expression like "0 9 * * MON"');
+
+export const CampaignTrigger = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('event'),
+      event: z.enum(SHOP_EVENT_TYPES as [ShopEventType, ...ShopEventType[]]),
+      /** Wait this long after the event before sending (e.g. give a cart an hour). */
+      delayMinutes: z.number().int().min(0).max(43_200).default(0),
+      /** Events older than this (late deliveries, history imports) do not trigger the campaign. */
+      maxEventAgeHours: z.number().positive().max(24 * 30).default(24),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('schedule'),
+      cron: Cron,
+      timeZone: z.string().refine(isTimeZone, 'an IANA time zone like Europe/Berlin').default('UTC'),
+    })
+    .strict(),
+]);
+export type CampaignTrigger = z.infer<typeof CampaignTrigger>;
+
+export const Cooldown = z.union([z.literal('once'), z.object({ days: z.number().int().min(1).max(3650) }).strict()]);
+export type Cooldown = z.infer<typeof Cooldown>;
+
+const Handlebars = z.string().min(1).max(500);
+
+export const CampaignVariant = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -'),
+    weight: z.number().positive().default(1),
+    subject: Handlebars.optional(),
+    preheader: Handlebars.optional(),
+    template: z.string().optional(),
+  })
+  .strict();
+export type CampaignVariant = z.infer<typeof CampaignVariant>;
+
+export const Campaign = z
+  .object({
+    id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'kebab-case like win-back'),
+    name: z.string().min(1).max(120),
+    description: z.string().max(2000).optional(),
+    /** Marketing mail needs consent and counts against the frequency cap; transactional-style lifecycle mail is exempt only where set. */
+    kind: z.enum(['marketing', 'transactional']).default('marketing'),
+    enabled: z.boolean().default(true),
+    trigger: CampaignTrigger,
+    audience: z
+      .object({
+        stages: z.array(LifecycleStage).min(1),
+        conditions: z.array(CampaignCondition).default([]),
+        /** Only customers who received this campaign at least `days` ago (sequences: last chance → sunset). */
+        after: z.object({ campaign: z.string(), days: z.number().int().min(0) }).strict().optional(),
+        /** The subscription topic the customer must have consented to. */
+        topic: z.string().regex(/^[a-z0-9-]+$/).default('newsletter'),
+      })
+      .strict(),
+    priority: z.number().int().min(0).max(1000),
+    cooldown: Cooldown,
+    template: z.string().regex(/^[a-z0-9-]+$/, 'the name of a file in templates/ without .mjml'),
+    subject: Handlebars,
+    preheader: Handlebars.default(''),
+    from: z.object({ address: z.email(), name: z.string().min(1).max(100) }).strict(),
+    replyTo: z.email().optional(),
+    variants: z.array(CampaignVariant).default([]),
+    /** Sunset: once this campaign is sent, stop mailing the customer (suppression 'sunset'). */
+    suppressAfterSend: z.boolean().default(false),
+    /** Extra data the template may use (offer codes, copy). */
+    content: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const ids = new Set<string>();
+    c.variants.forEach((v, i) => {
+      if (ids.has(v.id)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'id'], message: `duplicate variant id '${v.id}'` });
+      ids.add(v.id);
+    });
+  });
+export type Campaign = z.infer<typeof Campaign>;

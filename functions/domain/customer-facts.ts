@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { CustomerProfile } from './customer-profile.ts';
+import { daysBetween } from './lifecycle-stage.ts';
+import { decayedScore } from './engagement.ts';
+
+/**
+ * The flat view of a customer that campaign audiences filter on. Its keys are the only
+ * field names a campaign condition may use, so a typo in a campaign file is caught.
+ */
+export const CustomerFacts = z.object({
+  stage: z.string(),
+  orderCount: z.number(),
+  orderDays: z.number(),
+  totalSpend: z.number(),
+  averageOrderValue: z.number(),
+  refundCount: z.number(),
+  daysSinceLastOrder: z.number().nullable(),
+  daysSinceFirstOrder: z.number().nullable(),
+  daysSinceRegistered: z.number().nullable(),
+  daysSinceCartAbandoned: z.number().nullable(),
+  cartValue: z.number(),
+  loyaltyScore: z.number(),
+  engagementScore: z.number(),
+  rfmSegment: z.string().nullable(),
+  rfmR: z.number(),
+  rfmF: z.number(),
+  rfmM: z.number(),
+  locale: z.string(),
+  language: z.string(),
+  channel: z.string(),
+  favouriteCategory: z.string().nullable(),
+  /** Customer-value model outputs (null until the models have been fitted). */
+  pAlive: z.number().nullable(),
+  expectedPurchases90d: z.number().nullable(),
+  predictedClv: z.number().nullable(),
+  /** Rank of predicted CLV in the customer base, 0–100 (100 = most valuable). */
+  clvPercentile: z.number().nullable(),
+  churnRisk: z.number().nullable(),
+});
+export type CustomerFacts = z.infer<typeof CustomerFacts>;
+export const CUSTOMER_FACT_NAMES = Object.keys(CustomerFacts.shape) as [keyof CustomerFacts, ...(keyof CustomerFacts)[]];
+
+const since = (at: string | undefined, now: string) => (at ? Math.floor(daysBetween(at, now)) : null);
+
+export function customerFacts(p: CustomerProfile, now: string): CustomerFacts {
+  return {
+    stage: p.stage,
+    orderCount: p.orderCount,
+    orderDays: p.orderDays,
+    totalSpend: p.totalSpend,
+    averageOrderValue: p.averageOrderValue,
+    refundCount: p.refundCount,
+    daysSinceLastOrder: since(p.lastOrderAt, now),
+    daysSinceFirstOrder: since(p.firstOrderAt, now),
+    daysSinceRegistered: since(p.registeredAt, now),
+    daysSinceCartAbandoned: since(p.lastCart?.abandonedAt, now),
+    cartValue: p.lastCart?.value ?? 0,
+    loyaltyScore: p.loyaltyScore,
+    engagementScore: p.engagement ? decayedScore(p.engagement.score, p.engagement.updatedAt, now) : 0,
+    rfmSegment: p.rfm?.segment ?? null,
+    rfmR: p.rfm?.r ?? 0,
+    rfmF: p.rfm?.f ?? 0,
+    rfmM: p.rfm?.m ?? 0,
+    locale: p.locale,
+    language: p.locale.slice(0, 2),
+    channel: p.channel,
+    favouriteCategory: p.favouriteCategory ?? null,
+    pAlive: p.value?.pAlive ?? null,
+    expectedPurchases90d: p.value?.expectedPurchases90d ?? null,
+    predictedClv: p.value?.predictedClv ?? null,
+    clvPercentile: p.value?.clvPercentile ?? null,
+    churnRisk: p.value?.churnRisk ?? null,
+  };
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { Channel } from './shop-events.ts';
+
+export const LIFECYCLE_STAGES = ['prospect', 'exploring', 'growing', 'stable', 'declining', 'lapsed'] as const;
+export const LifecycleStage = z.enum(LIFECYCLE_STAGES);
+export type LifecycleStage = z.infer<typeof LifecycleStage>;
+
+const IsoInstant = z.iso.datetime({ offset: true });
+
+export const RfmScores = z.object({
+  r: z.number().int().min(1).max(5),
+  f: z.number().int().min(1).max(5),
+  m: z.number().int().min(1).max(5),
+  segment: z.string(),
+});
+export type RfmScores = z.infer<typeof RfmScores>;
+
+/** Per-customer outputs of the purchase and spend models (BG/NBD, Gamma-Gamma). */
+export const CustomerValue = z.object({
+  pAlive: z.number().min(0).max(1),
+  expectedPurchases90d: z.number().nonnegative(),
+  predictedClv: z.number(),
+  /** Rank of predicted CLV in the customer base, 0–100 (100 = most valuable). */
+  clvPercentile: z.number().min(0).max(100),
+  churnRisk: z.number().min(0).max(1),
+  modelFittedAt: IsoInstant,
+});
+export type CustomerValue = z.infer<typeof CustomerValue>;
+
+export const Engagement = z.object({
+  /** Exponentially decayed engagement points (click > open > machine open). */
+  score: z.number().nonnegative(),
+  opens: z.number().int().nonnegative(),
+  machineOpens: z.number().int().nonnegative(),
+  clicks: z.number().int().nonnegative(),
+  lastOpenAt: IsoInstant.optional(),
+  lastClickAt: IsoInstant.optional(),
+  updatedAt: IsoInstant,
+});
+export type Engagement = z.infer<typeof Engagement>;
+
+export const Suppression = z.object({
+  reason: z.enum(['hard-bounce', 'complaint', 'unsubscribed', 'soft-bounces', 'ses-suppression-list', 'sunset']),
+  at: IsoInstant,
+  detail: z.string().max(500).optional(),
+});
+export type Suppression = z.infer<typeof Suppression>;
+
+export const CartSnapshot = z.object({
+  cartId: z.string(),
+  value: z.number(),
+  abandonedAt: IsoInstant,
+  items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number(), price: z.number() })),
+});
+
+/** A customer as stored in the customers table. Every read is validated against this. */
+export const CustomerProfile = z.object({
+  customerId: z.string(),
+  email: z.string().optional(),
+  firstName: z.string().optional(),
+  lastName: z.string().optional(),
+  locale: z.string().default('en'),
+  timeZone: z.string().default('UTC'),
+  channel: Channel.default('web'),
+  consent: z.object({
+    marketing: z.boolean(),
+    topics: z.array(z.string()).default([]),
+    updatedAt: IsoInstant,
+  }),
+  registeredAt: IsoInstant.optional(),
+  firstOrderAt: IsoInstant.optional(),
+  lastOrderAt: IsoInstant.optional(),
+  orderCount: z.number().int().nonnegative().default(0),
+  /** Orders counted on distinct calendar days (the unit the purchase models use). */
+  orderDays: z.number().int().nonnegative().default(0),
+  totalSpend: z.number().default(0),
+  averageOrderValue: z.number().default(0),
+  refundCount: z.number().int().nonnegative().default(0),
+  refundTotal: z.number().nonnegative().default(0),
+  favouriteCategory: z.string().optional(),
+  categoryCounts: z.record(z.string(), z.number()).default({}),
+  lastCart: CartSnapshot.optional(),
+  stage: LifecycleStage.default('prospect'),
+  stageSince: IsoInstant.optional(),
+  rfm: RfmScores.optional(),
+  value: CustomerValue.optional(),
+  engagement: Engagement.optional(),
+  /** 0–100: value (RFM) blended with engagement. */
+  loyaltyScore: z.number().min(0).max(100).default(0),
+  suppression: Suppression.optional(),
+  /** campaign id → when it was last sent to this customer. */
+  campaignsSent: z.record(z.string(), IsoInstant).default({}),
+  lastMarketingSentAt: IsoInstant.optional(),
+  /** Recent idempotency keys of applied events, newest last; bounded (see MAX_RECENT_EVENT_KEYS). */
+  recentEventKeys: z.array(z.string()).default([]),
+  version: z.number().int().nonnegative(),
+  createdAt: IsoInstant,
+  updatedAt: IsoInstant,
+});
+export type CustomerProfile = z.infer<typeof CustomerProfile>;
+
+/**
+ * Redeliveries arrive within hours of the original, so remembering the most recent keys
+ * is enough to make every event idempotent without letting the item grow for ever.
+ */
+export const MAX_RECENT_EVENT_KEYS = 200;
+
+export function rememberEventKey(keys: readonly string[], key: string): string[] {
+  const next = [...keys, key];
+  return next.length > MAX_RECENT_EVENT_KEYS ? next.slice(next.length - MAX_RECENT_EVENT_KEYS) : next;
+}
+
+export function newProfile(customerId: string, now: string): CustomerProfile {
+  return CustomerProfile.parse({
+    customerId,
+    consent: { marketing: false, topics: [], updatedAt: now },
+    version: 0,
+    createdAt: now,
+    updatedAt: now,
+  });
+}

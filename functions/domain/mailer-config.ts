@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { StageThresholds } from './lifecycle-stage.ts';
+import { isTimeZone } from './shop-events.ts';
+
+/** `mailer.config.yaml`: the shop's identity and the pipeline's rules. */
+export const MailerConfig = z
+  .object({
+    shop: z
+      .object({
+        name: z.string().min(1).max(100),
+        url: z.url({ protocol: /^https?$/ }),
+        postalAddress: z.string().min(5).max(300),
+        supportEmail: z.email(),
+        currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+      })
+      .strict(),
+    sending: z
+      .object({
+        configurationSet: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('lifecycle-marketing'),
+        /** SES account max send rate (messages per second). */
+        maxSendRate: z.number().positive().max(10_000).default(14),
+        /** Where the List-Unsubscribe URL points (the unsubscribe function's URL). */
+        unsubscribeBaseUrl: z.url({ protocol: /^https$/, error: 'an https:// URL (mail clients ignore others for one-click unsubscribe)' }),
+        /** Days an unsubscribe link stays valid. */
+        unsubscribeLinkDays: z.number().int().positive().max(3650).default(60),
+      })
+      .strict(),
+    frequency: z
+      .object({ minHoursBetweenMarketing: z.number().min(0).max(24 * 90).default(48) })
+      .strict()
+      .default({ minHoursBetweenMarketing: 48 }),
+    stages: StageThresholds.default(StageThresholds.parse({})),
+    segmentation: z
+      .object({
+        cron: z.string().default('0 5 * * *'),
+        timeZone: z.string().refine(isTimeZone, 'an IANA time zone').default('UTC'),
+      })
+      .strict()
+      .default({ cron: '0 5 * * *', timeZone: 'UTC' }),
+  })
+  .strict();
+export type MailerConfig = z.infer<typeof MailerConfig>;

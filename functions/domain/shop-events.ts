@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/** The EventBridge `source` every shop event carries. */
+export const SHOP_EVENT_SOURCE = 'lifecycle-mailer.shop';
+
+// Bounds on free-text fields: a hostile or broken storefront must not be able to
+// blow up an item (DynamoDB's 400 KB) or a rendered email.
+const Text = (max: number) => z.string().trim().max(max);
+const IsoInstant = z.iso.datetime({ offset: true });
+const Money = z.number().finite().nonnegative().max(1_000_000);
+// Ids travel in SES message tags, ledger keys and URLs: keep them to tag-safe characters.
+export const CustomerId = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only');
+
+export const Email = z.string().trim().toLowerCase().max(254).pipe(z.email());
+
+export const Channel = z.enum(['web', 'ios', 'android', 'marketplace', 'pos', 'import']);
+export type Channel = z.infer<typeof Channel>;
+
+export const LineItem = z.object({
+  sku: Text(64).min(1),
+  name: Text(200),
+  category: Text(64).optional(),
+  quantity: z.number().int().positive().max(10_000),
+  price: Money,
+});
+export type LineItem = z.infer<typeof LineItem>;
+
+export const CustomerRegistered = z.object({
+  customerId: CustomerId,
+  email: Email,
+  firstName: Text(100).optional(),
+  lastName: Text(100).optional(),
+  locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a locale like en or en-GB').default('en'),
+  timeZone: z.string().refine(isTimeZone, 'an IANA time zone like Europe/Berlin').default('UTC'),
+  channel: Channel.default('web'),
+  marketingConsent: z.boolean(),
+  topics: z.array(Text(40)).max(20).default([]),
+  registeredAt: IsoInstant,
+});
+
+export const OrderPlaced = z.object({
+  customerId: CustomerId,
+  orderId: Text(128).min(1),
+  email: Email.optional(),
+  placedAt: IsoInstant,
+  total: Money,
+  currency: z.string().regex(/^[A-Z]{3}$/).default('USD'),
+  channel: Channel.default('web'),
+  items: z.array(LineItem).max(500).default([]),
+});
+
+export const OrderRefunded = z.object({
+  customerId: CustomerId,
+  orderId: Text(128).min(1),
+  refundedAt: IsoInstant,
+  amount: Money,
+});
+
+export const CartAbandoned = z.object({
+  customerId: CustomerId,
+  cartId: Text(128).min(1),
+  abandonedAt: IsoInstant,
+  value: Money,
+  items: z.array(LineItem).max(100).default([]),
+});
+
+const envelope = {
+  version: z.literal('0').default('0'),
+  id: z.string().min(1).max(128),
+  source: z.literal(SHOP_EVENT_SOURCE),
+  account: z.string().default('000000000000'),
+  time: IsoInstant,
+  region: z.string().default('local'),
+  resources: z.array(z.string()).default([]),
+};
+
+/** A shop event exactly as EventBridge delivers it to a target. */
+export const ShopEvent = z.discriminatedUnion('detail-type', [
+  z.object({ ...envelope, 'detail-type': z.literal('Customer Registered'), detail: CustomerRegistered }),
+  z.object({ ...envelope, 'detail-type': z.literal('Order Placed'), detail: OrderPlaced }),
+  z.object({ ...envelope, 'detail-type': z.literal('Order Refunded'), detail: OrderRefunded }),
+  z.object({ ...envelope, 'detail-type': z.literal('Cart Abandoned'), detail: CartAbandoned }),
+]);
+export type ShopEvent = z.infer<typeof ShopEvent>;
+export type ShopEventType = ShopEvent['detail-type'];
+export const SHOP_EVENT_TYPES: readonly ShopEventType[] = ['Customer Registered', 'Order Placed', 'Order Refunded', 'Cart Abandoned'];
+
+/** The key that makes an event idempotent: a redelivery or a re-publish of the same fact has the same key. */
+export function eventKey(event: ShopEvent): string {
+  switch (event['detail-type']) {
+    case 'Customer Registered':
+      return 'registered';
+    case 'Order Placed':
+      return `order:${event.detail.orderId}`;
+    case 'Order Refunded':
+      return `refund:${event.detail.orderId}:${event.detail.refundedAt}`;
+    case 'Cart Abandoned':
+      return `cart:${event.detail.cartId}`;
+  }
+}
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

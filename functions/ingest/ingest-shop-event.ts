@@ -1,0 +1,92 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { applyShopEvent } from '#domain/apply-shop-event.ts';
+import type { Campaign } from '#domain/campaign.ts';
+import { chooseCampaign } from '#domain/campaign-choice.ts';
+import type { Clock } from '#domain/clock.ts';
+import { customerFacts } from '#domain/customer-facts.ts';
+import type { LifecycleStage } from '#domain/customer-profile.ts';
+import { describeZodIssues } from '#domain/invalid-input-error.ts';
+import { assignLifecycleStage, stageInputsOf } from '#domain/lifecycle-stage.ts';
+import type { MailerConfig } from '#domain/mailer-config.ts';
+import { buildSendRequest } from '#domain/send-request.ts';
+import { ShopEvent } from '#domain/shop-events.ts';
+import type { CustomerStore } from '#adapters/customer-store.ts';
+import type { FailedEventStore } from '#adapters/failed-event-store.ts';
+import type { SendQueue } from '#adapters/send-queue.ts';
+import type { StageChangeLog } from '#adapters/stage-change-log.ts';
+
+export interface IngestDeps {
+  customers: CustomerStore;
+  stageChanges: StageChangeLog;
+  failedEvents: FailedEventStore;
+  sendQueue: SendQueue;
+  campaigns: readonly Campaign[];
+  config: MailerConfig;
+  clock: Clock;
+  logger: Logger;
+}
+
+export type IngestOutcome =
+  | { outcome: 'applied'; customerId: string; stage: LifecycleStage; queued?: string }
+  | { outcome: 'duplicate'; customerId: string }
+  | { outcome: 'rejected'; reason: string };
+
+const idOf = (raw: unknown) =>
+  typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? raw.id.slice(0, 128) : 'unknown';
+
+/**
+ * Applies one shop event to the customer's profile (idempotently), keeps the stage current,
+ * and queues the event-triggered campaign the customer should get, if any.
+ * An invalid event is set aside with its reason and does not throw: retrying cannot fix it.
+ */
+export async function ingestShopEvent(raw: unknown, deps: IngestDeps): Promise<IngestOutcome> {
+  const now = deps.clock.now();
+  const parsed = ShopEvent.safeParse(raw);
+  if (!parsed.success) {
+    const reason = describeZodIssues(parsed.error).join('; ');
+    await deps.failedEvents.record('ingest', idOf(raw), reason, raw, now);
+    deps.logger.warn('shop event rejected', { eventId: idOf(raw), reason });
+    return { outcome: 'rejected', reason };
+  }
+  const event = parsed.data;
+  const customerId = event.detail.customerId;
+  let duplicate = false;
+  let previousStage: LifecycleStage | undefined;
+
+  const profile = await deps.customers.modify(customerId, (current) => {
+    const update = applyShopEvent(current, event, now);
+    duplicate = update.outcome === 'duplicate';
+    if (duplicate) return undefined;
+    const next = update.profile;
+    previousStage = current?.stage;
+    const stage = assignLifecycleStage(stageInputsOf(next, next.value?.pAlive), now, deps.config.stages);
+    if (stage !== next.stage || !current) {
+      next.stage = stage;
+      next.stageSince = now;
+    }
+    return next;
+  });
+  if (duplicate || !profile) {
+    deps.logger.debug('duplicate shop event', { eventId: event.id, customerId });
+    return { outcome: 'duplicate', customerId };
+  }
+  if (previousStage && previousStage !== profile.stage) {
+    await deps.stageChanges.record([{ customerId, from: previousStage, to: profile.stage, changedAt: now }]);
+  }
+
+  const ageHours = (Date.parse(now) - Date.parse(event.time)) / 3_600_000;
+  const triggered = deps.campaigns.filter(
+    (c) => c.enabled && c.trigger.type === 'event' && c.trigger.event === event['detail-type'] && ageHours <= c.trigger.maxEventAgeHours,
+  );
+  if (triggered.length === 0) return { outcome: 'applied', customerId, stage: profile.stage };
+
+  const choice = chooseCampaign(triggered, profile, customerFacts(profile, now), now, deps.config.frequency);
+  if (!choice.chosen) return { outcome: 'applied', customerId, stage: profile.stage };
+  const trigger = choice.chosen.trigger;
+  const delayMs = trigger.type === 'event' ? trigger.delayMinutes * 60_000 : 0;
+  const notBefore = delayMs ? new Date(Date.parse(event.time) + delayMs).toISOString() : undefined;
+  const request = buildSendRequest(choice.chosen, customerId, now, 'event', notBefore);
+  await deps.sendQueue.enqueue([request]);
+  deps.logger.info('event-triggered send queued', { customerId, campaignId: choice.chosen.id, sendId: request.sendId });
+  return { outcome: 'applied', customerId, stage: profile.stage, queued: choice.chosen.id };
+}

@@ -1,0 +1,138 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import pLimit from 'p-limit';
+import { z } from 'zod';
+import type { Campaign } from '#domain/campaign.ts';
+import { chooseCampaign, type SkipReason } from '#domain/campaign-choice.ts';
+import type { Clock } from '#domain/clock.ts';
+import { customerFacts } from '#domain/customer-facts.ts';
+import { type CustomerProfile, LIFECYCLE_STAGES, type LifecycleStage } from '#domain/customer-profile.ts';
+import { rescoreCustomer, scoreCustomerBase } from '#domain/customer-base-scores.ts';
+import type { MailerConfig } from '#domain/mailer-config.ts';
+import { buildSendRequest, type SendRequest } from '#domain/send-request.ts';
+import { type DynamoCustomerStore, ProfileConflictError } from '#adapters/customer-store.ts';
+import type { SendQueue } from '#adapters/send-queue.ts';
+import type { StageChange, StageChangeLog } from '#adapters/stage-change-log.ts';
+
+/** What a schedule passes to the segment function. */
+export const SegmentRunInput = z
+  .object({
+    /** Recompute stage, RFM and loyalty for every customer. */
+    recompute: z.boolean().default(true),
+    /** Scheduled campaigns due in this run; a customer gets at most one of them. */
+    campaignIds: z.array(z.string()).default([]),
+  })
+  .strict();
+export type SegmentRunInput = z.infer<typeof SegmentRunInput>;
+
+export interface SegmentDeps {
+  customers: DynamoCustomerStore;
+  stageChanges: StageChangeLog;
+  sendQueue: SendQueue;
+  campaigns: readonly Campaign[];
+  config: MailerConfig;
+  clock: Clock;
+  logger: Logger;
+  /** Parallel scan segments (DynamoDB reads them concurrently). */
+  scanSegments?: number;
+  writeConcurrency?: number;
+}
+
+export interface CampaignRunStats {
+  eligible: number;
+  queued: number;
+  skipped: Partial<Record<SkipReason, number>>;
+}
+
+export interface SegmentationReport {
+  at: string;
+  customers: number;
+  stages: Record<LifecycleStage, number>;
+  stageChanges: number;
+  profilesUpdated: number;
+  campaigns: Record<string, CampaignRunStats>;
+}
+
+async function scanAll(store: DynamoCustomerStore, segments: number): Promise<CustomerProfile[]> {
+  const parts = await Promise.all(
+    Array.from({ length: segments }, async (_, segment) => {
+      const out: CustomerProfile[] = [];
+      for await (const page of store.scanSegment(segment, segments)) out.push(...page);
+      return out;
+    }),
+  );
+  return parts.flat();
+}
+
+/**
+ * The scheduled run: rescores every customer (lifecycle stage, RFM, loyalty), writes the
+ * ones that changed, records stage changes, and queues one send per customer for the
+ * highest-priority due campaign they are eligible for.
+ */
+export async function runSegmentation(input: SegmentRunInput, deps: SegmentDeps): Promise<SegmentationReport> {
+  const now = deps.clock.now();
+  const profiles = await scanAll(deps.customers, deps.scanSegments ?? 4);
+  const report: SegmentationReport = {
+    at: now,
+    customers: profiles.length,
+    stages: Object.fromEntries(LIFECYCLE_STAGES.map((s) => [s, 0])) as Record<LifecycleStage, number>,
+    stageChanges: 0,
+    profilesUpdated: 0,
+    campaigns: {},
+  };
+
+  let current = profiles;
+  if (input.recompute) {
+    const scored = scoreCustomerBase(profiles, now, deps.config.stages);
+    const changes: StageChange[] = [];
+    const limit = pLimit(deps.writeConcurrency ?? 16);
+    current = await Promise.all(
+      profiles.map((profile) =>
+        limit(async () => {
+          const update = scored.updates.get(profile.customerId);
+          if (!update) return profile;
+          if (update.stage && update.stage !== profile.stage) changes.push({ customerId: profile.customerId, from: profile.stage, to: update.stage, changedAt: now });
+          report.profilesUpdated++;
+          try {
+            await deps.customers.updateFields(profile.customerId, profile.version, update);
+            return { ...profile, ...update, version: profile.version + 1 };
+          } catch (error) {
+            if (!(error instanceof ProfileConflictError)) throw error;
+            // An event changed the customer meanwhile: rescore from the fresh profile.
+            const fresh = await deps.customers.modify(profile.customerId, (p) => {
+              if (!p) return undefined;
+              const again = rescoreCustomer(p, scored.rfm.get(p.customerId), now, deps.config.stages);
+              return again ? { ...p, ...again, version: p.version + 1 } : undefined;
+            });
+            return fresh ?? profile;
+          }
+        }),
+      ),
+    );
+    await deps.stageChanges.record(changes);
+    report.stageChanges = changes.length;
+  }
+  for (const p of current) report.stages[p.stage]++;
+
+  const due = deps.campaigns.filter((c) => c.enabled && c.trigger.type === 'schedule' && input.campaignIds.includes(c.id));
+  for (const c of due) report.campaigns[c.id] = { eligible: 0, queued: 0, skipped: {} };
+  if (due.length) {
+    const requests: SendRequest[] = [];
+    for (const profile of current) {
+      const choice = chooseCampaign(due, profile, customerFacts(profile, now), now, deps.config.frequency);
+      for (const s of choice.skipped) {
+        const stats = report.campaigns[s.campaignId]!;
+        stats.skipped[s.reason] = (stats.skipped[s.reason] ?? 0) + 1;
+        if (s.reason === 'lower-priority') stats.eligible++;
+      }
+      if (choice.chosen) {
+        const stats = report.campaigns[choice.chosen.id]!;
+        stats.eligible++;
+        stats.queued++;
+        requests.push(buildSendRequest(choice.chosen, profile.customerId, now, 'schedule'));
+      }
+    }
+    for (let i = 0; i < requests.length; i += 500) await deps.sendQueue.enqueue(requests.slice(i, i + 500));
+  }
+  deps.logger.info('segmentation run', { customers: report.customers, stages: report.stages, stageChanges: report.stageChanges, campaigns: report.campaigns });
+  return report;
+}

@@ -1,0 +1,54 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { campaignsById } from '#domain/catalog.ts';
+import { parseOrThrow } from '#domain/invalid-input-error.ts';
+import { SendRequest } from '#domain/send-request.ts';
+import { TemplateRenderer } from '#domain/template-renderer.ts';
+import { deliverSend, type SendDeps, type SendOutcome } from './deliver-send.ts';
+import { lambdaDependencies } from '#adapters/lambda-dependencies.ts';
+
+/**
+ * SQS consumer of the send queue with partial batch responses: a record that throws
+ * (SES throttled, a fault) is retried by SQS alone, then lands in the dead-letter queue.
+ */
+export interface SendObserver {
+  onOutcome?(request: SendRequest, outcome: SendOutcome): void;
+  /** A record failed and goes back to the queue (the local runtime keeps the reason for its dead-letter store). */
+  onError?(request: SendRequest | undefined, error: unknown): void;
+}
+
+export function createSendHandler(deps: SendDeps, observer: SendObserver = {}) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const processRecord = async (record: SQSRecord) => {
+    let request: SendRequest | undefined;
+    try {
+      request = parseOrThrow(SendRequest, JSON.parse(record.body), `send-queue message ${record.messageId}`);
+      const outcome = await deliverSend(request, deps);
+      observer.onOutcome?.(request, outcome);
+      return outcome;
+    } catch (error) {
+      deps.logger.warn('send will be retried', { messageId: record.messageId, sendId: request?.sendId, error: error instanceof Error ? error.name : 'unknown' }); // messages may quote addresses: never logged
+      observer.onError?.(request, error);
+      throw error;
+    }
+  };
+  return (event: SQSEvent): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, processRecord, processor, { throwOnFullBatchFailure: false });
+}
+
+let instance: ReturnType<typeof createSendHandler> | undefined;
+export const handler = (event: SQSEvent) => {
+  if (!instance) {
+    const d = lambdaDependencies();
+    if (!d.env.UNSUBSCRIBE_SECRET) throw new Error('UNSUBSCRIBE_SECRET is not set');
+    instance = createSendHandler({
+      ...d,
+      mailer: d.mailer(),
+      campaigns: campaignsById(d.catalog),
+      renderer: new TemplateRenderer(d.catalog.templates),
+      config: d.catalog.config,
+      unsubscribeSecret: d.env.UNSUBSCRIBE_SECRET,
+    });
+  }
+  return instance(event);
+};

@@ -1,0 +1,31 @@
+import type { Catalog } from '#domain/catalog.ts';
+import { composeEmail, type OutgoingEmail } from '#domain/compose-email.ts';
+import { newProfile } from '#domain/customer-profile.ts';
+import { buildSendRequest } from '#domain/send-request.ts';
+import { TemplateRenderer } from '#domain/template-renderer.ts';
+
+/** Renders a campaign for a sample customer, exactly as the send function would. */
+export function previewCampaign(catalog: Catalog, campaignId: string, now = new Date().toISOString()): OutgoingEmail {
+  const campaign = catalog.campaigns.find((c) => c.id === campaignId);
+  if (!campaign) throw new Error(`no campaign '${campaignId}' (have: ${catalog.campaigns.map((c) => c.id).join(', ')})`);
+  const profile = {
+    ...newProfile('preview-customer', now),
+    email: 'preview@example.com',
+    firstName: 'Zoë',
+    lastName: 'Müller',
+    locale: 'en-US',
+    orderCount: 5,
+    favouriteCategory: 'tea',
+    stage: campaign.audience.stages[0]!,
+    lastCart: { cartId: 'cart-preview', value: 46.5, abandonedAt: now, items: [{ sku: 'TEA-003', name: 'Matcha Ceremonial', quantity: 1, price: 32 }, { sku: 'TEA-001', name: 'Sencha Green Tea', quantity: 1, price: 14.5 }] },
+  };
+  return composeEmail({
+    request: buildSendRequest(campaign, profile.customerId, now, 'schedule'),
+    campaign,
+    profile,
+    config: catalog.config,
+    renderer: new TemplateRenderer(catalog.templates),
+    unsubscribeSecret: 'preview-only-secret-preview-only-secret',
+    now,
+  });
+}

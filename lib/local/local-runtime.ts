@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type Catalog, campaignsById } from '#domain/catalog.ts';
+import type { SendRequest } from '#domain/send-request.ts';
+import { TemplateRenderer } from '#domain/template-renderer.ts';
+import { createDocumentClient, createSesClient } from '#adapters/aws-clients.ts';
+import { DynamoCustomerStore } from '#adapters/customer-store.ts';
+import { FailedEventStore } from '#adapters/failed-event-store.ts';
+import { SesMailer } from '#adapters/mailer.ts';
+import { SendLedger } from '#adapters/send-ledger.ts';
+import { StageChangeLog } from '#adapters/stage-change-log.ts';
+import { createEngagementHandler } from '../../functions/engagement/handler.ts';
+import { createIngestHandler } from '../../functions/ingest/handler.ts';
+import type { SendOutcome } from '../../functions/send/deliver-send.ts';
+import { createSendHandler } from '../../functions/send/handler.ts';
+import type { SegmentationReport } from '../../functions/segment/run-segmentation.ts';
+import { createSegmentHandler } from '../../functions/segment/handler.ts';
+import { EVENT_ROUTES, QUEUE_ROUTES, scheduleRoutes } from '../routes.ts';
+import { localTableNames, type TableNames } from '../tables.ts';
+import type { ChildService } from './child-service.ts';
+import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite } from './dynamodb-local.ts';
+import { LocalEventBus } from './local-event-bus.ts';
+import { LocalSendQueue } from './local-send-queue.ts';
+import { SesEventEmulator } from './ses-event-emulator.ts';
+import { startSesLocal } from './ses-local.ts';
+import { SimulatedClock } from './simulated-clock.ts';
+
+export interface LocalRuntimeOptions {
+  catalog: Catalog;
+  /** Where dynalite keeps its LevelDB files; in memory when absent. */
+  dataDir?: string;
+  /** The simulated clock's starting point. */
+  start: string;
+  /** Seeds the emulated opens and clicks. */
+  seed?: string;
+  /** Overrides the configured unsubscribe base URL (the local server when serving). */
+  unsubscribeBaseUrl?: string;
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+function unsubscribeSecret(dataDir?: string): string {
+  if (!dataDir) return randomBytes(32).toString('hex');
+  const file = join(dataDir, 'unsubscribe-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/**
+ * The whole pipeline on one machine: dynalite and aws-ses-v2-local as real servers, the
+ * real SDK clients pointed at them, the same handlers AWS runs, and an in-process bus,
+ * queue and scheduler built from the same routes table as the CDK stack.
+ */
+export class LocalRuntime {
+  readonly reports: SegmentationReport[] = [];
+  readonly sendOutcomes = new Map<string, number>();
+  /** `campaignId|reason` → sends decided against at send time. */
+  readonly sendSkips = new Map<string, number>();
+  readonly deadLetters = { events: 0, sends: 0 };
+
+  private constructor(
+    readonly catalog: Catalog,
+    readonly clock: SimulatedClock,
+    readonly services: { dynamodb: ChildService; ses: ChildService },
+    readonly tables: TableNames,
+    readonly db: DynamoDBDocumentClient,
+    readonly ses: SESv2Client,
+    readonly customers: DynamoCustomerStore,
+    readonly ledger: SendLedger,
+    readonly failedEvents: FailedEventStore,
+    readonly bus: LocalEventBus,
+    readonly sendQueue: LocalSendQueue,
+    readonly emulator: SesEventEmulator,
+    readonly handlers: {
+      segment: ReturnType<typeof createSegmentHandler>;
+      send: ReturnType<typeof createSendHandler>;
+    },
+  ) {}
+
+  static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+    const [dynamodb, ses] = await Promise.all([startDynalite(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined), startSesLocal()]);
+    const tables = localTableNames('lifecycle');
+    await createTables(localDynamoClient(dynamodb.endpoint), tables);
+
+    const clientOptions = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    const db = createDocumentClient({ ...clientOptions, endpoint: dynamodb.endpoint });
+    const sesClient = createSesClient({ ...clientOptions, endpoint: ses.endpoint });
+    const clock = new SimulatedClock(options.start);
+    const emulator = new SesEventEmulator(clock, options.seed ?? 'lifecycle-mailer');
+    emulator.attach(sesClient);
+
+    const logger = new Logger({ serviceName: 'lifecycle-mailer', logLevel: options.logLevel ?? 'ERROR' });
+    const customers = new DynamoCustomerStore(db, tables.customers);
+    const ledger = new SendLedger(db, tables['send-ledger']);
+    const failedEvents = new FailedEventStore(db, tables['failed-events']);
+    const stageChanges = new StageChangeLog(db, tables['stage-changes']);
+    const config = options.unsubscribeBaseUrl
+      ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: options.unsubscribeBaseUrl } }
+      : options.catalog.config;
+
+    let runtime: LocalRuntime | undefined;
+    const sendQueue = new LocalSendQueue(QUEUE_ROUTES[0]!, clock, async (body, receiveCount) => {
+      runtime!.deadLetters.sends++;
+      const request = JSON.parse(body) as SendRequest;
+      await failedEvents.record('send', request.sendId ?? 'unknown', `dead-lettered after ${receiveCount} receives: ${runtime!.lastSendError.get(request.sendId) ?? 'unknown error'}`, body, clock.now());
+    });
+    const common = { customers, failedEvents, clock, logger, config };
+    const ingest = createIngestHandler({ ...common, stageChanges, sendQueue, campaigns: options.catalog.campaigns });
+    const segment = createSegmentHandler({ ...common, stageChanges, sendQueue, campaigns: options.catalog.campaigns });
+    const engagement = createEngagementHandler({ ...common, ledger });
+    const send = createSendHandler(
+      {
+        ...common,
+        ledger,
+        mailer: new SesMailer(sesClient),
+        campaigns: campaignsById(options.catalog),
+        renderer: new TemplateRenderer(options.catalog.templates),
+        unsubscribeSecret: unsubscribeSecret(options.dataDir),
+      },
+      {
+        onOutcome: (request: SendRequest, outcome: SendOutcome) => {
+          runtime!.sendOutcomes.set(outcome.outcome, (runtime!.sendOutcomes.get(outcome.outcome) ?? 0) + 1);
+          if (outcome.outcome === 'skipped') {
+            const key = `${request.campaignId}|${outcome.reason}`;
+            runtime!.sendSkips.set(key, (runtime!.sendSkips.get(key) ?? 0) + 1);
+          }
+        },
+        onError: (request: SendRequest | undefined, error: unknown) => {
+          if (request) runtime!.lastSendError.set(request.sendId, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+        },
+      },
+    );
+    const bus = new LocalEventBus(
+      EVENT_ROUTES,
+      { ingest, engagement, segment, send: () => Promise.reject(new Error('send is fed by the queue')) },
+      clock,
+      async ({ routeId, event, error }) => {
+        runtime!.deadLetters.events++;
+        const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : 'unknown';
+        await failedEvents.record(routeId.includes('Ses') ? 'engagement' : 'ingest', id, `dead-lettered: ${error instanceof Error ? error.message : String(error)}`, event, clock.now());
+      },
+    );
+    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, bus, sendQueue, emulator, { segment, send });
+    return runtime;
+  }
+
+  readonly lastSendError = new Map<string, string>();
+
+  get schedules() {
+    return scheduleRoutes(this.catalog);
+  }
+
+  /** Runs a schedule's target with its input, as EventBridge Scheduler would, and keeps its report. */
+  async fireSchedule(input: { recompute: boolean; campaignIds: string[] }): Promise<SegmentationReport> {
+    const report = await this.handlers.segment(input);
+    this.reports.push(report);
+    return report;
+  }
+
+  /** Sends everything in the queue that is due now. */
+  drainSendQueue(): Promise<number> {
+    return this.sendQueue.drain(this.handlers.send);
+  }
+
+  /** Delivers the emulated SES events due up to `until` (ms), moving the clock along with them. */
+  async deliverSesEvents(until: number): Promise<number> {
+    const due = this.emulator.takeDue(until);
+    for (const e of due) {
+      this.clock.set(e.at);
+      await this.bus.putEvents('default', [{ Source: 'aws.ses', DetailType: e.detailType, Detail: JSON.stringify(e.detail), Time: new Date(e.at) }]);
+    }
+    return due.length;
+  }
+
+  async stop(): Promise<void> {
+    this.db.destroy();
+    this.ses.destroy();
+    await Promise.all([this.services.dynamodb.stop(), this.services.ses.stop()]);
+  }
+}

@@ -1,0 +1,108 @@
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import pLimit from 'p-limit';
+import type { Clock } from '#domain/clock.ts';
+import type { SendRequest } from '#domain/send-request.ts';
+import type { SendQueue } from '#adapters/send-queue.ts';
+import type { QueueRoute } from '../routes.ts';
+
+interface QueuedMessage {
+  messageId: string;
+  body: string;
+  visibleAt: number;
+  receiveCount: number;
+  sentAt: number;
+}
+
+export type SqsConsumer = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+/**
+ * The in-process SQS send queue: delays (notBefore), batches as the event source mapping
+ * does, partial batch failures retried until maxReceiveCount, then the dead-letter callback.
+ */
+export class LocalSendQueue implements SendQueue {
+  private messages: QueuedMessage[] = [];
+  private sequence = 0;
+  constructor(
+    private readonly route: QueueRoute,
+    private readonly clock: Clock,
+    private readonly onDeadLetter: (body: string, receiveCount: number) => Promise<void>,
+    private readonly concurrency = 4,
+  ) {}
+
+  get depth(): number {
+    return this.messages.length;
+  }
+
+  async enqueue(requests: readonly SendRequest[]): Promise<void> {
+    const now = Date.parse(this.clock.now());
+    for (const r of requests) {
+      this.messages.push({
+        messageId: `local-${++this.sequence}`,
+        body: JSON.stringify(r),
+        visibleAt: r.notBefore ? Math.max(now, Date.parse(r.notBefore)) : now,
+        receiveCount: 0,
+        sentAt: now,
+      });
+    }
+  }
+
+  /** The earliest moment a waiting message becomes visible, if any. */
+  nextVisibleAt(): number | undefined {
+    return this.messages.reduce<number | undefined>((min, m) => (min === undefined || m.visibleAt < min ? m.visibleAt : min), undefined);
+  }
+
+  /** Hands every visible message to the consumer, retrying failures, until none is visible. */
+  async drain(consumer: SqsConsumer): Promise<number> {
+    let delivered = 0;
+    const limit = pLimit(this.concurrency);
+    for (;;) {
+      const now = Date.parse(this.clock.now());
+      const visible = this.messages.filter((m) => m.visibleAt <= now);
+      if (visible.length === 0) return delivered;
+      const visibleIds = new Set(visible.map((m) => m.messageId));
+      this.messages = this.messages.filter((m) => !visibleIds.has(m.messageId));
+      const batches: QueuedMessage[][] = [];
+      for (let i = 0; i < visible.length; i += this.route.batchSize) batches.push(visible.slice(i, i + this.route.batchSize));
+      await Promise.all(
+        batches.map((batch) =>
+          limit(async () => {
+            for (const m of batch) m.receiveCount++;
+            const event: SQSEvent = { Records: batch.map((m) => this.record(m)) };
+            let failedIds: Set<string>;
+            try {
+              const response = await consumer(event);
+              failedIds = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+            } catch {
+              failedIds = new Set(batch.map((m) => m.messageId)); // the whole invocation failed
+            }
+            delivered += batch.length - failedIds.size;
+            for (const m of batch) {
+              if (!failedIds.has(m.messageId)) continue;
+              if (m.receiveCount >= this.route.maxReceiveCount) await this.onDeadLetter(m.body, m.receiveCount);
+              else this.messages.push(m);
+            }
+          }),
+        ),
+      );
+    }
+  }
+
+  private record(m: QueuedMessage): SQSRecord {
+    return {
+      messageId: m.messageId,
+      receiptHandle: m.messageId,
+      body: m.body,
+      attributes: {
+        ApproximateReceiveCount: String(m.receiveCount),
+        SentTimestamp: String(m.sentAt),
+        SenderId: 'local',
+        ApproximateFirstReceiveTimestamp: String(m.sentAt),
+      },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:local:000000000000:${this.route.id}`,
+      awsRegion: 'local',
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import type { Catalog } from '#domain/catalog.ts';
+import { type OrderLogFormat, parseOrderLog } from '#domain/order-log.ts';
+import { DEFAULT_DEMO_SHOP, generateDemoShop } from './demo-shop.ts';
+import { LocalRuntime } from './local-runtime.ts';
+import { orderLogEvents } from './order-log-events.ts';
+import { replay, type ReplayProgress } from './replay.ts';
+import { formatSummary, loyaltySnapshot, type RunSummary, summariseRun } from './run-summary.ts';
+import { syncOutbox } from './ses-local.ts';
+import type { ShopEventInput } from './shop-event-input.ts';
+
+export interface RunJobOptions {
+  catalog: Catalog;
+  dataDir: string;
+  orders?: { file: string; format: OrderLogFormat };
+  from?: string;
+  to?: string;
+  customers?: number;
+  seed?: string;
+  summaryFile?: string;
+  /** Keep the stand-ins running afterwards (the local inbox stays open). */
+  serve?: boolean;
+  quiet?: boolean;
+  unsubscribeBaseUrl?: string;
+}
+
+const DAY = 86_400_000;
+
+function progressBar(quiet: boolean): ReplayProgress {
+  if (quiet || !process.stderr.isTTY) {
+    let name = '';
+    return { phase: (n, total) => (name = n, quiet || process.stderr.write(`${n} (${total})…\n`)), tick: () => undefined, done: () => quiet || process.stderr.write(`${name}: done\n`) };
+  }
+  const bar = new SingleBar({ format: '{phase} [{bar}] {value}/{total} {eta_formatted}', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
+  return {
+    phase: (phase, total) => bar.start(total, 0, { phase: phase.padEnd(18) }),
+    tick: (n = 1) => bar.increment(n),
+    done: () => bar.stop(),
+  };
+}
+
+/** `lifecycle-mailer run`: the whole pipeline over the demo shop or an order log, then a summary. */
+export async function runJob(options: RunJobOptions): Promise<{ summary: RunSummary; runtime?: LocalRuntime }> {
+  const startedAt = Date.now();
+  const dataDir = resolve(options.dataDir);
+  // Each run starts from a clean slate: the ledger of a previous run would (rightly) block every send.
+  rmSync(join(dataDir, 'dynamodb'), { recursive: true, force: true });
+  rmSync(join(dataDir, 'outbox'), { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const outbox = join(dataDir, 'outbox');
+
+  let events: ShopEventInput[];
+  let source: string;
+  let rejectedLines = 0;
+  if (options.orders) {
+    const parsed = parseOrderLog(readFileSync(options.orders.file, 'utf8'), options.orders.format);
+    rejectedLines = parsed.rejected.length;
+    if (parsed.rejected.length) {
+      writeFileSync(join(dataDir, 'rejected-order-lines.jsonl'), parsed.rejected.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      process.stderr.write(`${parsed.rejected.length} order lines rejected (see ${join(dataDir, 'rejected-order-lines.jsonl')}); first: line ${parsed.rejected[0]!.line}: ${parsed.rejected[0]!.reason}\n`);
+    }
+    events = orderLogEvents(parsed.orders);
+    source = `${options.orders.file} (${parsed.orders.length} orders)`;
+  } else {
+    events = generateDemoShop({ ...DEFAULT_DEMO_SHOP, customers: options.customers ?? DEFAULT_DEMO_SHOP.customers, seed: options.seed ?? DEFAULT_DEMO_SHOP.seed });
+    source = `demo shop (seed ${options.seed ?? DEFAULT_DEMO_SHOP.seed})`;
+  }
+  if (events.length === 0) throw new Error('no events to replay');
+  const lastEventDay = Date.parse(events[events.length - 1]!.time.slice(0, 10) + 'T00:00:00Z') + DAY;
+  const to = options.to ? Date.parse(`${options.to}T00:00:00Z`) + DAY : lastEventDay;
+  const from = options.from ? Date.parse(`${options.from}T00:00:00Z`) : options.orders ? to - 56 * DAY : Date.parse(`${DEFAULT_DEMO_SHOP.end}T00:00:00Z`) - DEFAULT_DEMO_SHOP.liveDays * DAY;
+  if (!(from < to)) throw new Error(`--from must be before --to`);
+
+  const runtime = await LocalRuntime.start({
+    catalog: options.catalog,
+    dataDir,
+    start: new Date(from).toISOString(),
+    seed: options.seed ?? 'lifecycle-mailer',
+    ...(options.unsubscribeBaseUrl ? { unsubscribeBaseUrl: options.unsubscribeBaseUrl } : {}),
+  });
+  try {
+    const progress = progressBar(options.quiet ?? false);
+    let loyaltyBefore = new Map<string, number>();
+    const written = new Set<string>();
+    await replay(runtime, events, { from, to }, progress, async () => {
+      await syncOutbox(runtime.services.ses.endpoint, outbox, options.serve ?? false, written);
+    }, async () => {
+      loyaltyBefore = await loyaltySnapshot(runtime);
+    });
+    await syncOutbox(runtime.services.ses.endpoint, outbox, options.serve ?? false, written);
+    const outboxFiles = existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.eml')).length : 0;
+    const summary = await summariseRun(runtime, { source, from, to, startedAt, outboxFiles, loyaltyBefore });
+    if (rejectedLines) summary.failedEvents.import = rejectedLines;
+    if (options.summaryFile) writeFileSync(options.summaryFile, JSON.stringify(summary, null, 2) + '\n');
+    if (!options.quiet) process.stdout.write(formatSummary(summary) + '\n');
+    if (options.serve) return { summary, runtime };
+    await runtime.stop();
+    return { summary };
+  } catch (error) {
+    await runtime.stop();
+    throw error;
+  }
+}

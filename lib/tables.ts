@@ -1,0 +1,31 @@
+/**
+ * The DynamoDB tables, described once: the CDK stack and the local runtime both build
+ * them from this list, so a key cannot differ between the cloud and a laptop.
+ */
+export interface TableDefinition {
+  /** Logical name; the physical name is `${prefix}-${name}` locally and chosen by CloudFormation in AWS. */
+  name: TableName;
+  partitionKey: string;
+  sortKey?: string;
+  /** Attribute holding an epoch-seconds expiry, for items that should age out. */
+  timeToLiveAttribute?: string;
+  /** Customer data: retained when the stack is deleted. */
+  holdsCustomerData: boolean;
+  /** Environment variable through which the functions learn the physical name. */
+  envVar: string;
+}
+
+export type TableName = 'customers' | 'send-ledger' | 'failed-events' | 'stage-changes' | 'model-runs';
+
+export const TABLES: readonly TableDefinition[] = [
+  { name: 'customers', partitionKey: 'customerId', holdsCustomerData: true, envVar: 'CUSTOMERS_TABLE' },
+  { name: 'send-ledger', partitionKey: 'sendId', holdsCustomerData: true, envVar: 'SEND_LEDGER_TABLE' },
+  { name: 'failed-events', partitionKey: 'failureId', timeToLiveAttribute: 'expiresAt', holdsCustomerData: true, envVar: 'FAILED_EVENTS_TABLE' },
+  { name: 'stage-changes', partitionKey: 'customerId', sortKey: 'changedAt', timeToLiveAttribute: 'expiresAt', holdsCustomerData: true, envVar: 'STAGE_CHANGES_TABLE' },
+  { name: 'model-runs', partitionKey: 'model', sortKey: 'fittedAt', holdsCustomerData: false, envVar: 'MODEL_RUNS_TABLE' },
+];
+
+export type TableNames = Record<TableName, string>;
+
+export const localTableNames = (prefix: string): TableNames =>
+  Object.fromEntries(TABLES.map((t) => [t.name, `${prefix}-${t.name}`])) as TableNames;

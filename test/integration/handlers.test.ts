@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import { buildSendRequest } from '#domain/send-request.ts';
+import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
+import { LocalRuntime } from '#lib/local/local-runtime.ts';
+
+const repoRoot = new URL('../..', import.meta.url).pathname;
+const start = '2026-10-01T08:00:00.000Z';
+let runtime: LocalRuntime;
+
+const put = (detailType: string, detail: unknown) =>
+  runtime.bus.putEvents('shop', [{ Source: SHOP_EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail), Time: new Date(runtime.clock.now()) }]);
+const storeCount = async () => ((await (await fetch(`${runtime.services.ses.endpoint}/store`)).json()) as { emails: unknown[] }).emails.length;
+
+beforeAll(async () => {
+  runtime = await LocalRuntime.start({ catalog: await buildCatalog(projectPaths(repoRoot)), start });
+}, 60_000);
+afterAll(async () => runtime?.stop());
+beforeEach(async () => {
+  await fetch(`${runtime.services.ses.endpoint}/clear-store`, { method: 'POST' });
+});
+
+describe('ingest against dynalite', () => {
+  it('stores a profile, and a redelivered event changes nothing', async () => {
+    await put('Customer Registered', { customerId: 'h1', email: 'h1@example.com', firstName: 'Ann', marketingConsent: true, topics: ['newsletter', 'offers'], registeredAt: start });
+    const order = { customerId: 'h1', orderId: 'o-1', placedAt: start, total: 42.5 };
+    await put('Order Placed', order);
+    await put('Order Placed', order);
+    const profile = await runtime.customers.get('h1');
+    expect(profile).toMatchObject({ orderCount: 1, totalSpend: 42.5, stage: 'exploring', email: 'h1@example.com' });
+  });
+
+  it('sets a bad event aside with its reason and keeps processing the rest', async () => {
+    const before = (await runtime.failedEvents.list()).length;
+    await put('Order Placed', { customerId: 'h2', orderId: 'o-2', placedAt: 'yesterday', total: -5 });
+    await put('Order Teleported', { customerId: 'h2' });
+    await put('Order Placed', { customerId: 'h2', orderId: 'o-3', placedAt: start, total: 5 });
+    const failed = await runtime.failedEvents.list();
+    expect(failed.length).toBe(before + 1); // the unknown type matches no rule, as on EventBridge
+    const reason = failed.find((f) => f.payload.includes('o-2'))!.reason;
+    expect(reason).toMatch(/detail\.placedAt/);
+    expect(reason).toMatch(/detail\.total/);
+    expect((await runtime.customers.get('h2'))?.orderCount).toBe(1);
+  });
+
+  it('queues the welcome email on registration and sends it once, even if queued twice', async () => {
+    await put('Customer Registered', { customerId: 'h3', email: 'h3@example.com', marketingConsent: true, topics: ['newsletter'], registeredAt: start });
+    const welcome = runtime.catalog.campaigns.find((c) => c.id === 'welcome')!;
+    await runtime.sendQueue.enqueue([buildSendRequest(welcome, 'h3', runtime.clock.now(), 'event')]);
+    await runtime.drainSendQueue();
+    expect(await storeCount()).toBe(1);
+    const entry = await runtime.ledger.get(buildSendRequest(welcome, 'h3', runtime.clock.now(), 'event').sendId);
+    expect(entry).toMatchObject({ status: 'sent', campaignId: 'welcome', customerId: 'h3' });
+    expect(entry?.messageId).toBeTruthy();
+    expect((await runtime.customers.get('h3'))?.campaignsSent.welcome).toBe(runtime.clock.now());
+  });
+
+  it('does not mail a customer without consent, and gives the period back', async () => {
+    await put('Customer Registered', { customerId: 'h4', email: 'h4@example.com', marketingConsent: false, registeredAt: start });
+    const welcome = runtime.catalog.campaigns.find((c) => c.id === 'welcome')!;
+    const request = buildSendRequest(welcome, 'h4', runtime.clock.now(), 'event');
+    await runtime.sendQueue.enqueue([request]);
+    await runtime.drainSendQueue();
+    expect(await storeCount()).toBe(0);
+    expect(await runtime.ledger.get(request.sendId)).toBeUndefined();
+  });
+});
+
+describe('engagement against dynalite', () => {
+  it('raises loyalty on a click, ignores its redelivery, and suppresses on a hard bounce', async () => {
+    await put('Customer Registered', { customerId: 'h5', email: 'h5@example.com', marketingConsent: true, registeredAt: start });
+    const mail = { timestamp: start, messageId: 'm-5', destination: ['h5@example.com'], tags: { customer: ['h5'], send: ['welcome_once_h5'] } };
+    const click = { source: 'aws.ses', id: 'ev-1', 'detail-type': 'Email Clicked', time: start, detail: { eventType: 'Click', mail, click: { timestamp: start, ipAddress: '198.51.100.1', userAgent: 'Mozilla/5.0 (X11)', link: 'https://shop.example.com/' } } };
+    await runtime.bus.deliver('default', click);
+    const afterClick = await runtime.customers.get('h5');
+    await runtime.bus.deliver('default', click);
+    const afterRedelivery = await runtime.customers.get('h5');
+    expect(afterClick?.engagement?.clicks).toBe(1);
+    expect(afterClick?.loyaltyScore).toBeGreaterThan(0);
+    expect(afterRedelivery?.engagement?.clicks).toBe(1);
+    await runtime.bus.deliver('default', { ...click, id: 'ev-2', 'detail-type': 'Email Bounced', detail: { eventType: 'Bounce', mail, bounce: { bounceType: 'Permanent', bounceSubType: 'General', timestamp: start } } });
+    expect((await runtime.customers.get('h5'))?.suppression?.reason).toBe('hard-bounce');
+  });
+
+  it('sets aside an SES event it cannot attribute, with the reason', async () => {
+    await runtime.bus.deliver('default', { source: 'aws.ses', id: 'ev-3', 'detail-type': 'Email Opened', time: start, detail: { eventType: 'Open', mail: { timestamp: start, messageId: 'm-x', tags: {} }, open: { timestamp: start } } });
+    const failed = await runtime.failedEvents.list();
+    expect(failed.some((f) => f.stage === 'engagement' && /no 'customer' tag/.test(f.reason))).toBe(true);
+  });
+});

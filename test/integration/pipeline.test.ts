@@ -1,0 +1,117 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import type { CustomerProfile } from '#domain/customer-profile.ts';
+import type { LocalRuntime } from '#lib/local/local-runtime.ts';
+import { runJob } from '#lib/local/run-job.ts';
+import type { RunSummary } from '#lib/local/run-summary.ts';
+
+const repoRoot = new URL('../..', import.meta.url).pathname;
+
+/** The whole job on a small demo shop, against real dynalite and aws-ses-v2-local, then read back. */
+describe('lifecycle-mailer run on the demo shop', () => {
+  let dataDir: string;
+  let summary: RunSummary;
+  let runtime: LocalRuntime;
+  let profiles: CustomerProfile[];
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'lm-run-'));
+    const catalog = await buildCatalog(projectPaths(repoRoot));
+    const result = await runJob({ catalog, dataDir, customers: 400, seed: 'integration', quiet: true, serve: true, summaryFile: join(dataDir, 'summary.json') });
+    summary = result.summary;
+    runtime = result.runtime!;
+    profiles = [];
+    for await (const page of runtime.customers.scanSegment(0, 1)) profiles.push(...page);
+  }, 300_000);
+
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
+  it('writes one .eml per accepted message, each complete and fully rendered', async () => {
+    const files = readdirSync(join(dataDir, 'outbox')).filter((f) => f.endsWith('.eml'));
+    expect(files.length).toBe(summary.emailsSent);
+    expect(files.length).toBeGreaterThan(50);
+    const sendIds = new Set<string>();
+    const customerPeriods = new Set<string>();
+    for (const f of files) {
+      const raw = readFileSync(join(dataDir, 'outbox', f), 'utf8');
+      const mail = await simpleParser(raw);
+      expect(mail.from?.text, f).toBeTruthy();
+      expect(mail.to, f).toBeTruthy();
+      expect(mail.subject, f).toBeTruthy();
+      expect(mail.html, f).toBeTruthy();
+      expect(mail.text?.length, f).toBeGreaterThan(20);
+      const header = (name: string) => mail.headerLines.find((h) => h.key === name)?.line ?? '';
+      expect(header('list-unsubscribe-post'), f).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
+      expect(header('list-unsubscribe'), f).toMatch(/^List-Unsubscribe:\s*<https:\/\/[^>]+\?token=/);
+      const html = String(mail.html);
+      expect(`${html}${mail.text}${mail.subject}`, f).not.toMatch(/\{\{|<mj-/);
+      expect(html, f).not.toMatch(/<script>alert/);
+      const sendId = String(mail.headers.get('x-send-id'));
+      const campaignId = String(mail.headers.get('x-campaign-id'));
+      expect(sendId.startsWith(`${campaignId}_`), f).toBe(true);
+      expect(sendIds.has(sendId), `send ${sendId} mailed twice`).toBe(false);
+      sendIds.add(sendId);
+      const [, period] = sendId.split('_');
+      customerPeriods.add(`${campaignId}|${period}|${String(mail.to && 'text' in mail.to ? mail.to.text : '')}`);
+    }
+    expect(customerPeriods.size).toBe(files.length);
+  });
+
+  it('records every sent email in the ledger, matching the summary', async () => {
+    let sent = 0;
+    for await (const e of runtime.ledger.all()) if (e.status === 'sent') sent++;
+    expect(sent).toBe(summary.emailsSent);
+    expect(Object.values(summary.campaigns).reduce((s, c) => s + c.sent, 0)).toBe(sent);
+  });
+
+  it('places customers in every lifecycle stage and stores RFM and loyalty', () => {
+    for (const stage of ['prospect', 'exploring', 'growing', 'stable', 'declining', 'lapsed'] as const) {
+      expect(profiles.filter((p) => p.stage === stage).length, stage).toBeGreaterThan(0);
+      expect(summary.stages[stage]).toBe(profiles.filter((p) => p.stage === stage).length);
+    }
+    const buyers = profiles.filter((p) => p.orderCount > 0);
+    expect(buyers.every((p) => p.rfm !== undefined)).toBe(true);
+    expect(profiles.filter((p) => p.orderCount === 0).every((p) => p.rfm === undefined)).toBe(true);
+  });
+
+  it('feeds opens and clicks back into engagement and loyalty', () => {
+    expect(summary.opensRecorded).toBeGreaterThan(0);
+    expect(summary.clicksRecorded).toBeGreaterThan(0);
+    const clickers = profiles.filter((p) => (p.engagement?.clicks ?? 0) > 0);
+    expect(clickers.length).toBeGreaterThan(0);
+    const clicks = profiles.reduce((s, p) => s + (p.engagement?.clicks ?? 0), 0);
+    expect(clicks).toBe(summary.clicksRecorded);
+    expect(summary.loyaltyScoresChanged).toBeGreaterThan(0);
+  });
+
+  it('suppresses mailbox-simulator bounces and complaints, and never mails them again', () => {
+    const bounced = profiles.filter((p) => p.email?.startsWith('bounce+'));
+    expect(bounced.length).toBeGreaterThan(0);
+    for (const p of bounced) {
+      if (Object.keys(p.campaignsSent).length) expect(p.suppression?.reason).toBe('hard-bounce');
+      expect(Object.keys(p.campaignsSent).length).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('honours consent: no one without marketing consent got a marketing email', () => {
+    const marketing = new Set(runtime.catalog.campaigns.filter((c) => c.kind === 'marketing').map((c) => c.id));
+    for (const p of profiles.filter((x) => !x.consent.marketing)) {
+      expect(Object.keys(p.campaignsSent).filter((id) => marketing.has(id))).toEqual([]);
+    }
+  });
+
+  it('writes the JSON summary with per-campaign figures', () => {
+    const written = JSON.parse(readFileSync(join(dataDir, 'summary.json'), 'utf8')) as RunSummary;
+    expect(written.customers).toBe(400);
+    expect(written.emailsSent).toBe(summary.emailsSent);
+    expect(Object.keys(written.campaigns).sort()).toEqual(runtime.catalog.campaigns.map((c) => c.id).sort());
+    const sending = Object.values(written.campaigns).filter((c) => c.sent > 0).length;
+    expect(sending).toBeGreaterThanOrEqual(6);
+  });
+});

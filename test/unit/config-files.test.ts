@@ -1,0 +1,50 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigFileError, loadCampaigns } from '#adapters/campaign-files.ts';
+
+function folder(files: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'campaigns-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+const valid = `id: ok
+name: OK
+trigger: { type: schedule, cron: "0 9 * * *" }
+audience: { stages: [declining] }
+priority: 10
+cooldown: { days: 7 }
+template: win-back
+subject: Hi
+from: { address: a@shop.example.com, name: Shop }
+`;
+
+describe('loadCampaigns', () => {
+  it('loads valid campaigns', () => {
+    expect(loadCampaigns(folder({ 'ok.yaml': valid }), new Set(['win-back'])).map((c) => c.id)).toEqual(['ok']);
+  });
+
+  it('names the file, the field and what is wrong, for every broken file at once', () => {
+    const dir = folder({
+      'ok.yaml': valid,
+      'typo.yaml': valid.replace('id: ok', 'id: typo').replace('stages: [declining]', 'stages: [declinning]').replace('priority: 10', 'priority: high'),
+      'cond.yaml': valid.replace('id: ok', 'id: cond').replace('audience: { stages: [declining] }', 'audience: { stages: [lapsed], conditions: [{ field: totalSpendd, op: gt, value: 1 }] }'),
+      'syntax.yaml': 'id: [unclosed',
+      'tpl.yaml': valid.replace('id: ok', 'id: tpl').replace('template: win-back', 'template: nope'),
+    });
+    let error: unknown;
+    try {
+      loadCampaigns(dir, new Set(['win-back']));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigFileError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/typo\.yaml: audience\.stages\.0: .*declining/);
+    expect(message).toMatch(/typo\.yaml: priority: .*number/);
+    expect(message).toMatch(/cond\.yaml: audience\.conditions\.0\.field: must be one of: .*totalSpend/);
+    expect(message).toMatch(/syntax\.yaml: YAML syntax/);
+    expect(message).toMatch(/tpl\.yaml: template: no templates\/nope\.mjml/);
+  });
+});

@@ -1,0 +1,34 @@
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { RejectedSendError, RetryableSendError, SesMailer } from '#adapters/mailer.ts';
+import type { OutgoingEmail } from '#domain/compose-email.ts';
+
+const ses = mockClient(SESv2Client);
+const email: OutgoingEmail = { from: 'a@b.example', to: 'c@d.example', subject: 's', html: '<p>h</p>', text: 't', headers: [], tags: [], configurationSet: 'cs' };
+const failure = (name: string) => Object.assign(new Error(`${name} happened`), { name });
+
+describe('SesMailer error mapping (what the queue retries and what it does not)', () => {
+  beforeEach(() => ses.reset());
+
+  it.each(['TooManyRequestsException', 'LimitExceededException', 'InternalFailure', 'ServiceUnavailable', 'TimeoutError'])('retries %s', async (name) => {
+    ses.on(SendEmailCommand).rejects(failure(name));
+    await expect(new SesMailer(new SESv2Client({ region: 'us-east-1' })).send(email)).rejects.toBeInstanceOf(RetryableSendError);
+  });
+
+  it.each(['MessageRejected', 'BadRequestException', 'MailFromDomainNotVerifiedException'])('does not retry %s', async (name) => {
+    ses.on(SendEmailCommand).rejects(failure(name));
+    await expect(new SesMailer(new SESv2Client({ region: 'us-east-1' })).send(email)).rejects.toBeInstanceOf(RejectedSendError);
+  });
+
+  it('passes configuration set, tags, headers and both parts to SES', async () => {
+    ses.on(SendEmailCommand).resolves({ MessageId: 'm-1' });
+    const withTags = { ...email, tags: [{ name: 'campaign', value: 'welcome' }], headers: [{ name: 'X-Send-Id', value: 'x' }] };
+    expect(await new SesMailer(new SESv2Client({ region: 'us-east-1' })).send(withTags)).toBe('m-1');
+    const input = ses.commandCalls(SendEmailCommand)[0]!.args[0].input;
+    expect(input.ConfigurationSetName).toBe('cs');
+    expect(input.EmailTags).toEqual([{ Name: 'campaign', Value: 'welcome' }]);
+    expect(input.Content?.Simple?.Headers).toEqual([{ Name: 'X-Send-Id', Value: 'x' }]);
+    expect(input.Content?.Simple?.Body?.Text?.Data).toBe('t');
+  });
+});
