@@ -6,6 +6,7 @@ import { readCatalogFile } from './catalog-files.ts';
 import { DynamoCustomerStore } from './customer-store.ts';
 import { FailedEventStore } from './failed-event-store.ts';
 import { lambdaEnvironment } from './lambda-environment.ts';
+import { ModelRunStore } from './model-run-store.ts';
 import { SesMailer } from './mailer.ts';
 import { SendLedger } from './send-ledger.ts';
 import { SqsSendQueue } from './send-queue.ts';
@@ -30,6 +31,7 @@ function build() {
     ledger: new SendLedger(db, env.SEND_LEDGER_TABLE),
     failedEvents: new FailedEventStore(db, env.FAILED_EVENTS_TABLE),
     stageChanges: new StageChangeLog(db, env.STAGE_CHANGES_TABLE),
+    modelRuns: new ModelRunStore(db, env.MODEL_RUNS_TABLE),
     sendQueue: () => {
       if (!env.SEND_QUEUE_URL) throw new Error('SEND_QUEUE_URL is not set');
       return new SqsSendQueue(createSqsClient(), env.SEND_QUEUE_URL);

@@ -7,6 +7,10 @@ import type { Clock } from '#domain/clock.ts';
 import { customerFacts } from '#domain/customer-facts.ts';
 import { type CustomerProfile, LIFECYCLE_STAGES, type LifecycleStage } from '#domain/customer-profile.ts';
 import { rescoreCustomer, scoreCustomerBase } from '#domain/customer-base-scores.ts';
+import { fitValueModel, scoreCustomerValue, type ValueModel } from '#domain/customer-base-value.ts';
+import { daysBetween } from '#domain/lifecycle-stage.ts';
+import type { CustomerValue } from '#domain/customer-profile.ts';
+import type { ModelRunStore } from '#adapters/model-run-store.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
 import { buildSendRequest, type SendRequest } from '#domain/send-request.ts';
 import { type DynamoCustomerStore, ProfileConflictError } from '#adapters/customer-store.ts';
@@ -27,6 +31,7 @@ export type SegmentRunInput = z.infer<typeof SegmentRunInput>;
 export interface SegmentDeps {
   customers: DynamoCustomerStore;
   stageChanges: StageChangeLog;
+  modelRuns: ModelRunStore;
   sendQueue: SendQueue;
   campaigns: readonly Campaign[];
   config: MailerConfig;
@@ -49,6 +54,8 @@ export interface SegmentationReport {
   stages: Record<LifecycleStage, number>;
   stageChanges: number;
   profilesUpdated: number;
+  /** The purchase and spend models fitted in this run, or why not. */
+  models?: { bgnbd?: { r: number; alpha: number; a: number; b: number }; gammaGamma?: { p: number; q: number; v: number }; skipped?: string };
   campaigns: Record<string, CampaignRunStats>;
 }
 
@@ -82,7 +89,8 @@ export async function runSegmentation(input: SegmentRunInput, deps: SegmentDeps)
 
   let current = profiles;
   if (input.recompute) {
-    const scored = scoreCustomerBase(profiles, now, deps.config.stages);
+    const values = await refreshValueModels(profiles, now, deps, report);
+    const scored = scoreCustomerBase(profiles, now, deps.config.stages, values);
     const changes: StageChange[] = [];
     const limit = pLimit(deps.writeConcurrency ?? 16);
     current = await Promise.all(
@@ -100,7 +108,7 @@ export async function runSegmentation(input: SegmentRunInput, deps: SegmentDeps)
             // An event changed the customer meanwhile: rescore from the fresh profile.
             const fresh = await deps.customers.modify(profile.customerId, (p) => {
               if (!p) return undefined;
-              const again = rescoreCustomer(p, scored.rfm.get(p.customerId), now, deps.config.stages);
+              const again = rescoreCustomer(p, scored.rfm.get(p.customerId), now, deps.config.stages, values.get(p.customerId) ?? p.value);
               return again ? { ...p, ...again, version: p.version + 1 } : undefined;
             });
             return fresh ?? profile;
@@ -135,4 +143,40 @@ export async function runSegmentation(input: SegmentRunInput, deps: SegmentDeps)
   }
   deps.logger.info('segmentation run', { customers: report.customers, stages: report.stages, stageChanges: report.stageChanges, campaigns: report.campaigns });
   return report;
+}
+
+/** Models are refitted weekly; in between, the stored parameters score the base every day. */
+const REFIT_AFTER_DAYS = 7;
+
+/**
+ * Scores every buyer with the purchase and spend models, refitting them (and storing the
+ * parameters with the date) when the last fit is a week old or missing.
+ */
+async function refreshValueModels(profiles: readonly CustomerProfile[], now: string, deps: SegmentDeps, report: SegmentationReport): Promise<Map<string, CustomerValue>> {
+  const [lastBgNbd, lastGammaGamma] = await Promise.all([deps.modelRuns.latest('bgnbd'), deps.modelRuns.latest('gamma-gamma')]);
+  let model: ValueModel | undefined;
+  if (lastBgNbd && daysBetween(lastBgNbd.fittedAt, now) < REFIT_AFTER_DAYS) {
+    const p = lastBgNbd.params;
+    const g = lastGammaGamma?.fittedAt === lastBgNbd.fittedAt ? lastGammaGamma.params : undefined;
+    model = {
+      bgnbd: { r: p.r!, alpha: p.alpha!, a: p.a!, b: p.b! },
+      ...(g ? { gammaGamma: { p: g.p!, q: g.q!, v: g.v! } } : {}),
+      fittedAt: lastBgNbd.fittedAt,
+    };
+  } else {
+    const fit = fitValueModel(profiles, now);
+    if (!fit.fitted) {
+      report.models = { skipped: fit.reason };
+      deps.logger.info('customer value models not fitted', { reason: fit.reason });
+      return new Map();
+    }
+    model = fit.model;
+    const run = { fittedAt: now, iterations: 0, logLikelihood: 0, converged: true };
+    await deps.modelRuns.record({ ...run, model: 'bgnbd', params: { ...fit.model.bgnbd }, logLikelihood: fit.bgnbd.logLikelihood, iterations: fit.bgnbd.iterations, customers: fit.bgnbd.customers });
+    if (fit.gammaGamma && fit.model.gammaGamma) {
+      await deps.modelRuns.record({ ...run, model: 'gamma-gamma', params: { ...fit.model.gammaGamma }, logLikelihood: fit.gammaGamma.logLikelihood, iterations: fit.gammaGamma.iterations, customers: fit.gammaGamma.customers });
+    }
+  }
+  report.models = { bgnbd: model.bgnbd, ...(model.gammaGamma ? { gammaGamma: model.gammaGamma } : {}) };
+  return scoreCustomerValue(model, profiles, now);
 }

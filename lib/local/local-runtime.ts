@@ -10,6 +10,7 @@ import { TemplateRenderer } from '#domain/template-renderer.ts';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients.ts';
 import { DynamoCustomerStore } from '#adapters/customer-store.ts';
 import { FailedEventStore } from '#adapters/failed-event-store.ts';
+import { ModelRunStore } from '#adapters/model-run-store.ts';
 import { SesMailer } from '#adapters/mailer.ts';
 import { SendLedger } from '#adapters/send-ledger.ts';
 import { StageChangeLog } from '#adapters/stage-change-log.ts';
@@ -74,6 +75,7 @@ export class LocalRuntime {
     readonly customers: DynamoCustomerStore,
     readonly ledger: SendLedger,
     readonly failedEvents: FailedEventStore,
+    readonly modelRuns: ModelRunStore,
     readonly bus: LocalEventBus,
     readonly sendQueue: LocalSendQueue,
     readonly emulator: SesEventEmulator,
@@ -112,7 +114,8 @@ export class LocalRuntime {
     });
     const common = { customers, failedEvents, clock, logger, config };
     const ingest = createIngestHandler({ ...common, stageChanges, sendQueue, campaigns: options.catalog.campaigns });
-    const segment = createSegmentHandler({ ...common, stageChanges, sendQueue, campaigns: options.catalog.campaigns });
+    const modelRuns = new ModelRunStore(db, tables['model-runs']);
+    const segment = createSegmentHandler({ ...common, stageChanges, modelRuns, sendQueue, campaigns: options.catalog.campaigns });
     const engagement = createEngagementHandler({ ...common, ledger });
     const send = createSendHandler(
       {
@@ -146,7 +149,7 @@ export class LocalRuntime {
         await failedEvents.record(routeId.includes('Ses') ? 'engagement' : 'ingest', id, `dead-lettered: ${error instanceof Error ? error.message : String(error)}`, event, clock.now());
       },
     );
-    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, bus, sendQueue, emulator, { segment, send });
+    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, bus, sendQueue, emulator, { segment, send });
     return runtime;
   }
 

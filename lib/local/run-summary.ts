@@ -1,6 +1,19 @@
 import { LIFECYCLE_STAGES, type LifecycleStage } from '#domain/customer-profile.ts';
 import type { SkipReason } from '#domain/campaign-choice.ts';
 import type { LocalRuntime } from './local-runtime.ts';
+import type { SegmentationReport } from '../../functions/segment/run-segmentation.ts';
+
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+
+/** Share of the total held by the top 20% (the 80/20 rule, measured). */
+function top20Share(values: number[]): number {
+  const sorted = values.filter((v) => v > 0).sort((a, b) => b - a);
+  const total = sorted.reduce((a, b) => a + b, 0);
+  if (!total) return 0;
+  const top = sorted.slice(0, Math.ceil(values.length * 0.2)).reduce((a, b) => a + b, 0);
+  return round(top / total, 3);
+}
 
 export interface CampaignSummary {
   eligible: number;
@@ -16,6 +29,13 @@ export interface RunSummary {
   window: { from: string; to: string };
   customers: number;
   stages: Record<LifecycleStage, number>;
+  /** Value by stage, and how concentrated value is (the 80/20 of the base). */
+  value: {
+    byStage: Record<LifecycleStage, { averageSpend: number; averagePAlive: number | null; averagePredictedClv: number | null }>;
+    top20PercentShareOfSpend: number;
+    top20PercentShareOfPredictedClv: number | null;
+    models: SegmentationReport['models'] | null;
+  };
   rfmSegments: Record<string, number>;
   suppressed: Record<string, number>;
   campaigns: Record<string, CampaignSummary>;
@@ -50,10 +70,23 @@ export async function summariseRun(
   let customers = 0;
   let loyaltyChanged = 0;
   let loyaltyTotal = 0;
+  const spend: number[] = [];
+  const clvs: number[] = [];
+  const perStage = Object.fromEntries(LIFECYCLE_STAGES.map((st) => [st, { spend: [] as number[], pAlive: [] as number[], clv: [] as number[] }])) as Record<
+    LifecycleStage,
+    { spend: number[]; pAlive: number[]; clv: number[] }
+  >;
   for await (const page of runtime.customers.scanSegment(0, 1)) {
     for (const p of page) {
       customers++;
       stages[p.stage]++;
+      spend.push(p.totalSpend);
+      perStage[p.stage].spend.push(p.totalSpend);
+      if (p.value) {
+        clvs.push(p.value.predictedClv);
+        perStage[p.stage].pAlive.push(p.value.pAlive);
+        perStage[p.stage].clv.push(p.value.predictedClv);
+      }
       if (p.rfm) rfmSegments[p.rfm.segment] = (rfmSegments[p.rfm.segment] ?? 0) + 1;
       if (p.suppression) suppressed[p.suppression.reason] = (suppressed[p.suppression.reason] ?? 0) + 1;
       if (Math.abs((meta.loyaltyBefore.get(p.customerId) ?? 0) - p.loyaltyScore) >= 0.1) loyaltyChanged++;
@@ -100,6 +133,19 @@ export async function summariseRun(
     window: { from: new Date(meta.from).toISOString(), to: new Date(meta.to).toISOString() },
     customers,
     stages,
+    value: {
+      byStage: Object.fromEntries(
+        LIFECYCLE_STAGES.map((st) => {
+          const v = perStage[st];
+          const pa = mean(v.pAlive);
+          const clv = mean(v.clv);
+          return [st, { averageSpend: round(mean(v.spend) ?? 0), averagePAlive: pa === null ? null : round(pa, 3), averagePredictedClv: clv === null ? null : round(clv) }];
+        }),
+      ) as RunSummary['value']['byStage'],
+      top20PercentShareOfSpend: top20Share(spend),
+      top20PercentShareOfPredictedClv: clvs.length ? top20Share(clvs) : null,
+      models: [...runtime.reports].reverse().find((r) => r.models)?.models ?? null,
+    },
     rfmSegments,
     suppressed,
     campaigns,
@@ -126,8 +172,17 @@ export function formatSummary(s: RunSummary): string {
     '',
     `customers ${s.customers}   emails sent ${s.emailsSent}   opens ${s.opensRecorded}   clicks ${s.clicksRecorded}   loyalty changed ${s.loyaltyScoresChanged} (avg ${s.averageLoyalty})`,
     '',
-    'stage        customers',
-    ...Object.entries(s.stages).map(([stage, n]) => `${stage.padEnd(12)} ${pad(n, 9)}`),
+    `${'stage'.padEnd(12)} ${pad('customers', 9)} ${pad('avg spend', 10)} ${pad('P(alive)', 9)} ${pad('pred. CLV', 10)}`,
+    ...Object.entries(s.stages).map(([stage, n]) => {
+      const v = s.value.byStage[stage as LifecycleStage];
+      return `${stage.padEnd(12)} ${pad(n, 9)} ${pad(v.averageSpend.toFixed(2), 10)} ${pad(v.averagePAlive?.toFixed(2) ?? '-', 9)} ${pad(v.averagePredictedClv?.toFixed(2) ?? '-', 10)}`;
+    }),
+    `top 20% of customers hold ${(s.value.top20PercentShareOfSpend * 100).toFixed(0)}% of spend` +
+      (s.value.top20PercentShareOfPredictedClv !== null ? ` and ${(s.value.top20PercentShareOfPredictedClv * 100).toFixed(0)}% of predicted 1-year CLV` : ''),
+    s.value.models?.bgnbd
+      ? `BG/NBD r=${s.value.models.bgnbd.r.toFixed(3)} alpha=${s.value.models.bgnbd.alpha.toFixed(3)} a=${s.value.models.bgnbd.a.toFixed(3)} b=${s.value.models.bgnbd.b.toFixed(3)}` +
+        (s.value.models.gammaGamma ? `   Gamma-Gamma p=${s.value.models.gammaGamma.p.toFixed(2)} q=${s.value.models.gammaGamma.q.toFixed(2)} v=${s.value.models.gammaGamma.v.toFixed(2)}` : '')
+      : `value models: ${s.value.models?.skipped ?? 'not fitted'}`,
     '',
     `${'campaign'.padEnd(22)} ${pad('eligible', 8)} ${pad('sent', 6)} ${pad('opens', 6)} ${pad('clicks', 6)}  skipped (top reasons)`,
     ...Object.entries(s.campaigns).map(([id, c]) => {

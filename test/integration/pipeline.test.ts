@@ -80,6 +80,18 @@ describe('lifecycle-mailer run on the demo shop', () => {
     expect(profiles.filter((p) => p.orderCount === 0).every((p) => p.rfm === undefined)).toBe(true);
   });
 
+  it('fits the purchase models, stores their parameters, and scores every buyer', async () => {
+    const buyers = profiles.filter((p) => p.orderCount > 0);
+    expect(buyers.every((p) => p.value !== undefined)).toBe(true);
+    expect(summary.value.models?.bgnbd?.r).toBeGreaterThan(0);
+    const latest = await runtime.modelRuns.latest('bgnbd');
+    expect(latest?.converged).toBe(true);
+    expect(latest?.params.r).toBeCloseTo(summary.value.models!.bgnbd!.r, 10);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const pAlive = (stage: string) => mean(buyers.filter((p) => p.stage === stage).map((p) => p.value!.pAlive));
+    expect(pAlive('stable')).toBeGreaterThan(pAlive('lapsed'));
+  });
+
   it('feeds opens and clicks back into engagement and loyalty', () => {
     expect(summary.opensRecorded).toBeGreaterThan(0);
     expect(summary.clicksRecorded).toBeGreaterThan(0);

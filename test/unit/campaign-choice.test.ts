@@ -65,6 +65,15 @@ describe('checkEligibility', () => {
     expect(check(c, customer({ channel: 'marketplace' }))).toMatchObject({ reason: 'condition', detail: 'channel in' });
   });
 
+  it('filters on customer value: win-back only for likely-churning, high-CLV customers', () => {
+    const c = campaign({ audience: { stages: ['declining'], topic: 'offers', conditions: [{ field: 'pAlive', op: 'lt', value: 0.5 }, { field: 'clvPercentile', op: 'gte', value: 70 }] } });
+    const value = { pAlive: 0.3, expectedPurchases90d: 0.2, predictedClv: 300, clvPercentile: 85, churnRisk: 0.7, modelFittedAt: now };
+    expect(check(c, customer({ value }))).toEqual({ eligible: true });
+    expect(check(c, customer({ value: { ...value, clvPercentile: 40 } }))).toMatchObject({ reason: 'condition', detail: 'clvPercentile gte' });
+    expect(check(c, customer({ value: { ...value, pAlive: 0.8 } }))).toMatchObject({ reason: 'condition', detail: 'pAlive lt' });
+    expect(check(c, customer())).toMatchObject({ reason: 'condition' }); // no model yet: not eligible
+  });
+
   it('follows a sequence: only after the previous campaign, and only once enough days passed', () => {
     const sunset = campaign({ id: 'sunset', audience: { stages: ['declining'], topic: 'offers', after: { campaign: 'last-chance', days: 21 } } });
     expect(check(sunset, customer())).toMatchObject({ reason: 'condition' });

@@ -1,0 +1,120 @@
+import type { CustomerProfile, CustomerValue } from './customer-profile.ts';
+import { type BgNbdFit, type BgNbdParams, expectedPurchases, fitBgNbd, probabilityAlive } from './customer-value/bgnbd.ts';
+import { expectedAverageOrderValue, fitGammaGamma, type GammaGammaFit, type GammaGammaParams, isGammaGammaEligible } from './customer-value/gamma-gamma.ts';
+import { daysBetween } from './lifecycle-stage.ts';
+
+/** The purchase models work in weeks, as in Fader, Hardie & Lee (2005). */
+export const PERIOD_DAYS = 7;
+const CLV_HORIZON_WEEKS = 52;
+const CLV_STEP_WEEKS = 4;
+/** 10% a year, per week. */
+const DISCOUNT_PER_WEEK = Math.pow(1.1, 1 / 52) - 1;
+/** Below this many buyers (or repeat buyers) a fit says little: the stage rules fall back to recency alone. */
+const MIN_BUYERS = 30;
+const MIN_REPEAT_BUYERS = 10;
+
+export interface PurchaseHistory {
+  x: number;
+  tx: number;
+  T: number;
+  monetaryValue: number;
+}
+
+/**
+ * A profile's purchase history in the models' terms: x repeat purchase days, t_x and T in
+ * weeks since the first purchase. The mean order value stands in for the mean repeat value
+ * (the profile keeps totals, not every order).
+ */
+export function purchaseHistoryOf(p: CustomerProfile, now: string): PurchaseHistory | undefined {
+  if (!p.firstOrderAt || !p.lastOrderAt || p.orderDays === 0) return undefined;
+  const T = Math.max(0, daysBetween(p.firstOrderAt, now)) / PERIOD_DAYS;
+  const tx = Math.min(T, Math.max(0, daysBetween(p.firstOrderAt, p.lastOrderAt)) / PERIOD_DAYS);
+  return { x: p.orderDays - 1, tx, T, monetaryValue: p.totalSpend / p.orderDays };
+}
+
+export interface ValueModel {
+  bgnbd: BgNbdParams;
+  gammaGamma?: GammaGammaParams;
+  fittedAt: string;
+}
+
+export type ValueModelFit = { fitted: true; model: ValueModel; bgnbd: BgNbdFit; gammaGamma?: GammaGammaFit } | { fitted: false; reason: string };
+
+/** Fits BG/NBD (and Gamma-Gamma where repeat buyers allow) on the whole customer base. */
+export function fitValueModel(profiles: readonly CustomerProfile[], now: string): ValueModelFit {
+  const histories = profiles.flatMap((p) => purchaseHistoryOf(p, now) ?? []).filter((h) => h.T > 0);
+  if (histories.length < MIN_BUYERS) return { fitted: false, reason: `${histories.length} buyers, need ${MIN_BUYERS}` };
+  const repeat = histories.filter((h) => h.x > 0);
+  if (repeat.length < MIN_REPEAT_BUYERS) return { fitted: false, reason: `${repeat.length} repeat buyers, need ${MIN_REPEAT_BUYERS}` };
+  const bgnbd = fitBgNbd(histories);
+  if (!bgnbd.converged) return { fitted: false, reason: 'BG/NBD fit did not converge' };
+  const spend = histories.filter(isGammaGammaEligible);
+  let gammaGamma: GammaGammaFit | undefined;
+  try {
+    const fit = fitGammaGamma(spend);
+    if (fit.converged) gammaGamma = fit;
+  } catch {
+    gammaGamma = undefined; // too few or degenerate spend data: CLV falls back to the observed mean value
+  }
+  const params = ({ r, alpha, a, b }: BgNbdParams): BgNbdParams => ({ r, alpha, a, b });
+  return {
+    fitted: true,
+    bgnbd,
+    ...(gammaGamma ? { gammaGamma } : {}),
+    model: { bgnbd: params(bgnbd), ...(gammaGamma ? { gammaGamma: { p: gammaGamma.p, q: gammaGamma.q, v: gammaGamma.v } } : {}), fittedAt: now },
+  };
+}
+
+function clv(params: BgNbdParams, h: PurchaseHistory, aov: number): number {
+  let previous = 0;
+  let total = 0;
+  for (let week = CLV_STEP_WEEKS; week <= CLV_HORIZON_WEEKS; week += CLV_STEP_WEEKS) {
+    const cumulative = expectedPurchases(params, week, h.x, h.tx, h.T);
+    total += (cumulative - previous) / Math.pow(1 + DISCOUNT_PER_WEEK, week);
+    previous = cumulative;
+  }
+  return aov * total;
+}
+
+/** Per buyer: P(alive), expected purchases in the next 90 days, predicted 1-year CLV and its rank in the base. */
+export function scoreCustomerValue(model: ValueModel, profiles: readonly CustomerProfile[], now: string): Map<string, CustomerValue> {
+  const raw: { customerId: string; pAlive: number; expected: number; clv: number }[] = [];
+  for (const p of profiles) {
+    const h = purchaseHistoryOf(p, now);
+    if (!h) continue;
+    const params = model.bgnbd;
+    const pAlive = probabilityAlive(params, h.x, h.tx, h.T);
+    const expected = expectedPurchases(params, 90 / PERIOD_DAYS, h.x, h.tx, h.T);
+    const gg = model.gammaGamma;
+    const modelled = gg && h.x > 0 && h.monetaryValue > 0 ? expectedAverageOrderValue(gg, h.x, h.monetaryValue) : NaN;
+    const aov = Number.isFinite(modelled) ? modelled : h.monetaryValue;
+    raw.push({ customerId: p.customerId, pAlive, expected, clv: clv(params, h, aov) });
+  }
+  const byClv = [...raw].sort((a, b) => a.clv - b.clv);
+  const rank = new Map(byClv.map((r, i) => [r.customerId, byClv.length > 1 ? (100 * i) / (byClv.length - 1) : 100]));
+  const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d;
+  return new Map(
+    raw.map((r) => [
+      r.customerId,
+      {
+        pAlive: round(Math.min(1, Math.max(0, r.pAlive)), 4),
+        expectedPurchases90d: round(Math.max(0, r.expected), 4),
+        predictedClv: round(r.clv, 2),
+        clvPercentile: round(rank.get(r.customerId) ?? 0, 1),
+        churnRisk: round(1 - Math.min(1, Math.max(0, r.pAlive)), 4),
+        modelFittedAt: model.fittedAt,
+      },
+    ]),
+  );
+}
+
+/** Whether new value scores differ enough from the stored ones to be worth a write. */
+export function valueMoved(before: CustomerValue | undefined, after: CustomerValue | undefined): boolean {
+  if (!before || !after) return before !== after;
+  return (
+    Math.abs(before.pAlive - after.pAlive) >= 0.02 ||
+    Math.abs(before.clvPercentile - after.clvPercentile) >= 2 ||
+    Math.abs(before.expectedPurchases90d - after.expectedPurchases90d) >= 0.05 ||
+    Math.abs(before.predictedClv - after.predictedClv) >= Math.max(1, 0.05 * Math.abs(before.predictedClv))
+  );
+}
