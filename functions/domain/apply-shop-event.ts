@@ -36,7 +36,7 @@ export function applyShopEvent(current: CustomerProfile | undefined, event: Shop
         timeZone: d.timeZone,
         channel: d.channel,
         registeredAt: d.registeredAt,
-        consent: { marketing: d.marketingConsent, topics: d.topics, updatedAt: d.registeredAt },
+        consent: { marketing: d.marketingConsent, topics: d.topics, unsubscribedTopics: [], updatedAt: d.registeredAt },
       });
       break;
     }

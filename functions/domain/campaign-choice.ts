@@ -64,8 +64,9 @@ export function checkEligibility(
   if (profile.suppression) return { eligible: false, reason: 'suppressed', detail: profile.suppression.reason };
   const marketing = campaign.kind === 'marketing';
   if (marketing && !profile.consent.marketing) return { eligible: false, reason: 'no-consent' };
-  if (marketing && profile.consent.topics.length > 0 && !profile.consent.topics.includes(campaign.audience.topic))
-    return { eligible: false, reason: 'topic-unsubscribed', detail: campaign.audience.topic };
+  const topic = campaign.audience.topic;
+  if (marketing && (profile.consent.unsubscribedTopics.includes(topic) || (profile.consent.topics.length > 0 && !profile.consent.topics.includes(topic))))
+    return { eligible: false, reason: 'topic-unsubscribed', detail: topic };
   if (!campaign.audience.stages.includes(profile.stage)) return { eligible: false, reason: 'stage', detail: profile.stage };
   for (const condition of campaign.audience.conditions) {
     if (!holds(condition, facts)) return { eligible: false, reason: 'condition', detail: `${condition.field} ${condition.op}` };

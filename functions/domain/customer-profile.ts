@@ -64,7 +64,10 @@ export const CustomerProfile = z.object({
   channel: Channel.default('web'),
   consent: z.object({
     marketing: z.boolean(),
+    /** Topics chosen at sign-up; empty means every topic. */
     topics: z.array(z.string()).default([]),
+    /** Topics the customer later opted out of (preference page, one-click unsubscribe). */
+    unsubscribedTopics: z.array(z.string()).default([]),
     updatedAt: IsoInstant,
   }),
   registeredAt: IsoInstant.optional(),
@@ -113,7 +116,7 @@ export function rememberEventKey(keys: readonly string[], key: string): string[]
 export function newProfile(customerId: string, now: string): CustomerProfile {
   return CustomerProfile.parse({
     customerId,
-    consent: { marketing: false, topics: [], updatedAt: now },
+    consent: { marketing: false, topics: [], unsubscribedTopics: [], updatedAt: now },
     version: 0,
     createdAt: now,
     updatedAt: now,

@@ -23,7 +23,7 @@ const campaign = (over: Record<string, unknown>) =>
 const customer = (over: Partial<CustomerProfile> = {}): CustomerProfile => ({
   ...newProfile('c1', now),
   email: 'c1@example.com',
-  consent: { marketing: true, topics: ['offers', 'newsletter'], updatedAt: now },
+  consent: { marketing: true, topics: ['offers', 'newsletter'], unsubscribedTopics: [], updatedAt: now },
   stage: 'declining',
   orderCount: 3,
   totalSpend: 120,
@@ -39,8 +39,9 @@ describe('checkEligibility', () => {
   it.each([
     ['no-email', customer({ email: undefined })],
     ['suppressed', customer({ suppression: { reason: 'hard-bounce', at: now } })],
-    ['no-consent', customer({ consent: { marketing: false, topics: [], updatedAt: now } })],
-    ['topic-unsubscribed', customer({ consent: { marketing: true, topics: ['newsletter'], updatedAt: now } })],
+    ['no-consent', customer({ consent: { marketing: false, topics: [], unsubscribedTopics: [], updatedAt: now } })],
+    ['topic-unsubscribed', customer({ consent: { marketing: true, topics: ['newsletter'], unsubscribedTopics: [], updatedAt: now } })],
+    ['topic-unsubscribed', customer({ consent: { marketing: true, topics: [], unsubscribedTopics: ['offers'], updatedAt: now } })],
     ['stage', customer({ stage: 'stable' })],
     ['cooldown', customer({ campaignsSent: { 'win-back': '2026-09-20T09:00:00.000Z' } })],
     ['frequency-cap', customer({ lastMarketingSentAt: '2026-10-09T09:00:00.000Z' })],
@@ -50,7 +51,7 @@ describe('checkEligibility', () => {
 
   it('lets a transactional-style campaign through without marketing consent', () => {
     const c = campaign({ kind: 'transactional' });
-    expect(check(c, customer({ consent: { marketing: false, topics: [], updatedAt: now } }))).toEqual({ eligible: true });
+    expect(check(c, customer({ consent: { marketing: false, topics: [], unsubscribedTopics: [], updatedAt: now } }))).toEqual({ eligible: true });
   });
 
   it('sends a once-only campaign once', () => {
