@@ -8,6 +8,7 @@ import { TemplateCompileError } from '#domain/template-compiler.ts';
 import { InvalidInputError } from '#domain/invalid-input-error.ts';
 import { runJob } from '#lib/local/run-job.ts';
 import { previewCampaign } from '#lib/local/campaign-preview.ts';
+import { registerModelsCommand } from '#lib/customer-value-report.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const program = new Command('lifecycle-mailer').description('Lifecycle email for e-commerce: segment, choose, render, send through SES, learn from engagement.');
@@ -79,6 +80,8 @@ program
     writeFileSync(o.out, JSON.stringify(catalog));
     process.stdout.write(`wrote ${o.out}\n`);
   });
+
+registerModelsCommand(program);
 
 try {
   await program.parseAsync();

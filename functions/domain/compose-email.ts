@@ -90,7 +90,12 @@ export function composeEmail({ request, campaign, profile, config, renderer, uns
     html: body.html,
     text: body.text,
     headers: [
-      { name: 'List-Unsubscribe', value: `<${unsubscribeUrl}>` },
+      {
+        name: 'List-Unsubscribe',
+        value: config.sending.unsubscribeMailto
+          ? `<${unsubscribeUrl}>, <mailto:${config.sending.unsubscribeMailto}?subject=unsubscribe%20${token}>`
+          : `<${unsubscribeUrl}>`,
+      },
       { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
       { name: 'X-Campaign-Id', value: campaign.id },
       { name: 'X-Send-Id', value: request.sendId },

@@ -91,6 +91,8 @@ export const CustomerProfile = z.object({
   /** 0–100: value (RFM) blended with engagement. */
   loyaltyScore: z.number().min(0).max(100).default(0),
   suppression: Suppression.optional(),
+  /** Transient bounces since the last delivery; repeated ones suppress the address. */
+  softBounces: z.number().int().nonnegative().default(0),
   /** campaign id → when it was last sent to this customer. */
   campaignsSent: z.record(z.string(), IsoInstant).default({}),
   lastMarketingSentAt: IsoInstant.optional(),

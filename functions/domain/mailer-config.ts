@@ -21,6 +21,8 @@ export const MailerConfig = z
         maxSendRate: z.number().positive().max(10_000).default(14),
         /** Where the List-Unsubscribe URL points (the unsubscribe function's URL). */
         unsubscribeBaseUrl: z.url({ protocol: /^https$/, error: 'an https:// URL (mail clients ignore others for one-click unsubscribe)' }),
+        /** Optional mailbox for mailto: unsubscribes (List-Unsubscribe carries both when set). */
+        unsubscribeMailto: z.email().optional(),
         /** Days an unsubscribe link stays valid. */
         unsubscribeLinkDays: z.number().int().positive().max(3650).default(60),
       })

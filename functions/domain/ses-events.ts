@@ -58,7 +58,17 @@ export const SesEventDetail = z.discriminatedUnion('eventType', [
   z.object({
     eventType: z.literal('Subscription'),
     mail: SesMail,
-    subscription: z.object({ timestamp: Instant }).passthrough(),
+    subscription: z
+      .object({
+        timestamp: Instant,
+        newTopicPreferences: z
+          .object({
+            unsubscribeAll: z.boolean().default(false),
+            topicSubscriptionStatus: z.array(z.object({ topicName: z.string(), subscriptionStatus: z.enum(['OptIn', 'OptOut']) })).default([]),
+          })
+          .optional(),
+      })
+      .passthrough(),
   }),
 ]);
 export type SesEventDetail = z.infer<typeof SesEventDetail>;

@@ -33,17 +33,39 @@ function profileChange(detail: SesEventDetail): ((p: CustomerProfile, now: strin
       return withEngagement({ kind: 'open', at: detail.open.timestamp, userAgent: detail.open.userAgent, ipAddress: detail.open.ipAddress });
     case 'Click':
       return withEngagement({ kind: 'click', at: detail.click.timestamp });
-    case 'Bounce':
-      // Transient bounces are retried by SES; only a permanent one means the address is gone.
-      return detail.bounce.bounceType === 'Permanent'
-        ? suppress({ reason: 'hard-bounce', at: detail.bounce.timestamp, detail: detail.bounce.bounceSubType })
-        : undefined;
+    case 'Bounce': {
+      const at = detail.bounce.timestamp;
+      // SES's own suppression list refused the address: honour its reason.
+      if (detail.bounce.bounceSubType === 'OnAccountSuppressionList' || detail.bounce.bounceSubType === 'Suppressed')
+        return suppress({ reason: 'ses-suppression-list', at, detail: detail.bounce.bounceSubType });
+      if (detail.bounce.bounceType === 'Permanent') return suppress({ reason: 'hard-bounce', at, detail: detail.bounce.bounceSubType });
+      // A transient bounce may clear; repeated ones without a delivery in between mean the mailbox is dead.
+      return (p) => {
+        const softBounces = p.softBounces + 1;
+        const next = { ...p, softBounces };
+        return softBounces >= SOFT_BOUNCES_BEFORE_SUPPRESSION ? suppress({ reason: 'soft-bounces', at, detail: `${softBounces} transient bounces` })(next) : next;
+      };
+    }
+    case 'Delivery':
+      return (p) => (p.softBounces ? { ...p, softBounces: 0 } : p);
+    case 'Subscription': {
+      const prefs = detail.subscription.newTopicPreferences;
+      if (!prefs) return undefined;
+      return (p, now) => {
+        const optedOut = prefs.topicSubscriptionStatus.filter((t) => t.subscriptionStatus === 'OptOut').map((t) => t.topicName);
+        const optedIn = new Set(prefs.topicSubscriptionStatus.filter((t) => t.subscriptionStatus === 'OptIn').map((t) => t.topicName));
+        const unsubscribedTopics = [...new Set([...p.consent.unsubscribedTopics, ...optedOut])].filter((t) => !optedIn.has(t));
+        return { ...p, consent: { ...p.consent, marketing: p.consent.marketing && !prefs.unsubscribeAll, unsubscribedTopics, updatedAt: now } };
+      };
+    }
     case 'Complaint':
       return suppress({ reason: 'complaint', at: detail.complaint.timestamp });
     default:
       return undefined;
   }
 }
+
+export const SOFT_BOUNCES_BEFORE_SUPPRESSION = 3;
 
 /** The moment the event happened, for its idempotency key. */
 function eventInstant(detail: SesEventDetail): string {
@@ -56,6 +78,10 @@ function eventInstant(detail: SesEventDetail): string {
       return detail.bounce.timestamp;
     case 'Complaint':
       return detail.complaint.timestamp;
+    case 'Delivery':
+      return detail.delivery.timestamp;
+    case 'Subscription':
+      return detail.subscription.timestamp;
     default:
       return detail.mail.timestamp;
   }
@@ -90,14 +116,21 @@ export async function recordEngagement(raw: unknown, deps: EngagementDeps): Prom
 
   const key = `ses:${detail.mail.messageId}:${detail.eventType}:${eventInstant(detail)}`;
   let duplicate = false;
-  const updated = await deps.customers.modify(customerId, (p) => {
+  let unchanged = false;
+  let known = false;
+  await deps.customers.modify(customerId, (p) => {
+    known = p !== undefined;
     if (!p) return undefined;
     duplicate = p.recentEventKeys.includes(key);
     if (duplicate) return undefined;
-    return { ...change(p, now), recentEventKeys: rememberEventKey(p.recentEventKeys, key), version: p.version + 1, updatedAt: now };
+    const next = change(p, now);
+    unchanged = next === p; // e.g. a delivery when nothing had bounced: no write
+    if (unchanged) return undefined;
+    return { ...next, recentEventKeys: rememberEventKey(p.recentEventKeys, key), version: p.version + 1, updatedAt: now };
   });
   if (duplicate) return { outcome: 'duplicate', eventType: detail.eventType };
-  if (!updated) {
+  if (unchanged) return { outcome: 'ignored', eventType: detail.eventType };
+  if (!known) {
     await deps.failedEvents.record('engagement', parsed.data.id, `unknown customer ${customerId}`, raw, now);
     return { outcome: 'rejected', reason: `unknown customer ${customerId}` };
   }

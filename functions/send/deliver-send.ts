@@ -28,6 +28,7 @@ export interface SendDeps {
 export type SendOutcome =
   | { outcome: 'sent'; messageId: string }
   | { outcome: 'duplicate' }
+  | { outcome: 'unknown' }
   | { outcome: 'skipped'; reason: string }
   | { outcome: 'rejected'; reason: string };
 
@@ -45,6 +46,13 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
   } catch (error) {
     if (error instanceof AlreadySentError) {
       deps.logger.info('send already in ledger', { ...log, status: error.existing?.status });
+      if (error.existing?.status === 'claimed') {
+        // Claimed but never marked sent: SES may or may not have taken it (a crash between the two).
+        // Sending again could mail twice, so it is not resent; it is set aside for a person to check.
+        const reason = `outcome unknown: claimed at ${error.existing.claimedAt} without a recorded SES result; not resent (at most once)`;
+        await deps.failedEvents.record('send', request.sendId, reason, request, now);
+        return { outcome: 'unknown' };
+      }
       return { outcome: 'duplicate' };
     }
     throw error;

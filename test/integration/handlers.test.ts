@@ -66,6 +66,20 @@ describe('ingest against dynalite', () => {
   });
 });
 
+describe('send outcome unknown', () => {
+  it('does not resend a send claimed but never marked sent, and sets it aside with the reason', async () => {
+    await put('Customer Registered', { customerId: 'h8', email: 'h8@example.com', marketingConsent: true, registeredAt: start });
+    const welcome = runtime.catalog.campaigns.find((c) => c.id === 'welcome')!;
+    const request = buildSendRequest(welcome, 'h8', runtime.clock.now(), 'event');
+    await runtime.ledger.claim(request, runtime.clock.now()); // as if a crash followed the claim
+    await runtime.sendQueue.enqueue([request]);
+    await runtime.drainSendQueue();
+    expect(await storeCount()).toBe(0);
+    const failed = await runtime.failedEvents.list();
+    expect(failed.some((f) => f.stage === 'send' && f.reason.startsWith('outcome unknown') && f.payload.includes(request.sendId))).toBe(true);
+  });
+});
+
 describe('engagement against dynalite', () => {
   it('raises loyalty on a click, ignores its redelivery, and suppresses on a hard bounce', async () => {
     await put('Customer Registered', { customerId: 'h5', email: 'h5@example.com', marketingConsent: true, registeredAt: start });
@@ -80,6 +94,22 @@ describe('engagement against dynalite', () => {
     expect(afterRedelivery?.engagement?.clicks).toBe(1);
     await runtime.bus.deliver('default', { ...click, id: 'ev-2', 'detail-type': 'Email Bounced', detail: { eventType: 'Bounce', mail, bounce: { bounceType: 'Permanent', bounceSubType: 'General', timestamp: start } } });
     expect((await runtime.customers.get('h5'))?.suppression?.reason).toBe('hard-bounce');
+  });
+
+  it('suppresses after three transient bounces, and honours SES subscription (list management) opt-outs', async () => {
+    await put('Customer Registered', { customerId: 'h6', email: 'h6@example.com', marketingConsent: true, registeredAt: start });
+    const mail = { timestamp: start, messageId: 'm-6', destination: ['h6@example.com'], tags: { customer: ['h6'] } };
+    for (let i = 1; i <= 3; i++) {
+      const at = new Date(Date.parse(start) + i * 60_000).toISOString();
+      await runtime.bus.deliver('default', { source: 'aws.ses', id: `sb-${i}`, 'detail-type': 'Email Bounced', time: at, detail: { eventType: 'Bounce', mail, bounce: { bounceType: 'Transient', bounceSubType: 'MailboxFull', timestamp: at } } });
+      if (i < 3) expect((await runtime.customers.get('h6'))?.suppression).toBeUndefined();
+    }
+    expect((await runtime.customers.get('h6'))?.suppression?.reason).toBe('soft-bounces');
+
+    await put('Customer Registered', { customerId: 'h7', email: 'h7@example.com', marketingConsent: true, registeredAt: start });
+    const sub = { timestamp: start, newTopicPreferences: { unsubscribeAll: false, topicSubscriptionStatus: [{ topicName: 'offers', subscriptionStatus: 'OptOut' }] } };
+    await runtime.bus.deliver('default', { source: 'aws.ses', id: 'sub-1', 'detail-type': 'Email Subscribed', time: start, detail: { eventType: 'Subscription', mail: { ...mail, tags: { customer: ['h7'] } }, subscription: sub } });
+    expect((await runtime.customers.get('h7'))?.consent).toMatchObject({ marketing: true, unsubscribedTopics: ['offers'] });
   });
 
   it('sets aside an SES event it cannot attribute, with the reason', async () => {

@@ -80,7 +80,7 @@ describe('shipped templates', () => {
     const email = render('win-back');
     const header = (n: string) => email.headers.find((h) => h.name === n)?.value;
     expect(header('List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
-    expect(header('List-Unsubscribe')).toMatch(/^<https:\/\/.+\?token=[\w-]+\.[\w-]+>$/);
+    expect(header('List-Unsubscribe')).toMatch(/^<https:\/\/[^>]+\?token=[\w-]+\.[\w-]+>, <mailto:unsubscribe@[^>]+>$/);
     expect(header('X-Campaign-Id')).toBe('win-back');
     expect(header('X-Send-Id')).toMatch(/^win-back_.+_c1$/);
     expect(email.tags.map((t) => t.name).sort()).toEqual(['campaign', 'customer', 'send', 'variant']);
