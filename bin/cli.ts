@@ -9,6 +9,7 @@ import { InvalidInputError } from '#domain/invalid-input-error.ts';
 import { runJob } from '#lib/local/run-job.ts';
 import { previewCampaign } from '#lib/local/campaign-preview.ts';
 import { registerModelsCommand } from '#lib/customer-value-report.ts';
+import { type FaultPlan, parseFaults } from '#lib/local/fault-injection.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const program = new Command('lifecycle-mailer').description('Lifecycle email for e-commerce: segment, choose, render, send through SES, learn from engagement.');
@@ -29,7 +30,8 @@ program
   .option('--data-dir <dir>', 'where the local tables and the outbox live', '.local')
   .option('--serve', 'keep the local SES inbox open afterwards')
   .option('--quiet', 'no progress and no table')
-  .action(async (o: { orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean }) => {
+  .option('--faults <spec>', 'inject faults, e.g. ses-throttle=0.2,ses-error=0.05,ddb-throttle=0.05,crash-before-send=0.02,crash-after-send=0.02,duplicate-events=0.1', parseFaults)
+  .action(async (o: { faults?: FaultPlan; orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean }) => {
     const catalog = await buildCatalog(paths());
     const { runtime } = await runJob({
       catalog,
@@ -42,9 +44,10 @@ program
       ...(o.summary ? { summaryFile: o.summary } : {}),
       serve: o.serve ?? false,
       quiet: o.quiet ?? false,
+      ...(o.faults ? { faults: o.faults } : {}),
     });
     if (runtime) {
-      process.stdout.write(`\nLocal SES inbox: ${runtime.services.ses.endpoint}/  (Ctrl-C to stop)\n`);
+      process.stdout.write(`\nLocal SES inbox: ${runtime.services.ses.endpoint}/\nUnsubscribe links in the emails point at ${runtime.unsubscribeServer?.url ?? '(not served)'}  (Ctrl-C to stop)\n`);
       process.once('SIGINT', () => void runtime.stop().then(() => process.exit(0)));
       await new Promise(() => undefined);
     }

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Catalog } from '#domain/catalog.ts';
-import { InvalidInputError } from '#domain/invalid-input-error.ts';
+import type { Catalog } from '#domain/catalog.ts';
 import { loadCampaigns, loadMailerConfig } from './campaign-files.ts';
 import { compileTemplateFolder, templateNames } from './template-files.ts';
 
@@ -26,9 +24,4 @@ export async function buildCatalog(paths: ProjectPaths): Promise<Catalog> {
   return { config, campaigns, templates };
 }
 
-/** Reads a catalog built earlier (what the Lambda functions do at cold start). */
-export function readCatalogFile(file: string): Catalog {
-  const result = Catalog.safeParse(JSON.parse(readFileSync(file, 'utf8')));
-  if (!result.success) throw InvalidInputError.fromZod(file, result.error);
-  return result.data;
-}
+export { readCatalogFile } from './catalog-file.ts';

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Catalog } from '#domain/catalog.ts';
 import { systemClock } from '#domain/clock.ts';
 import { createDocumentClient, createSesClient, createSqsClient } from './aws-clients.ts';
-import { readCatalogFile } from './catalog-files.ts';
+import { readCatalogFile } from './catalog-file.ts';
 import { DynamoCustomerStore } from './customer-store.ts';
 import { FailedEventStore } from './failed-event-store.ts';
 import { lambdaEnvironment } from './lambda-environment.ts';

@@ -1,9 +1,20 @@
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { OutgoingEmail } from '#domain/compose-email.ts';
 
-/** SES did not take the message, but may later: the queue should retry it. */
+/**
+ * The send failed in a way a retry may fix. `accepted` says whether SES may nevertheless have
+ * taken the message: 'no' for an error SES answered with (throttling, a 5xx), 'unknown' when
+ * no answer came (timeout, connection reset, a crash after the request left).
+ */
 export class RetryableSendError extends Error {
   override readonly name = 'RetryableSendError';
+  constructor(
+    message: string,
+    readonly accepted: 'no' | 'unknown',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 /** SES refused the message for good: retrying cannot help. */
 export class RejectedSendError extends Error {
@@ -45,14 +56,16 @@ export class SesMailer implements Mailer {
           },
         }),
       );
-      if (!result.MessageId) throw new RetryableSendError('SES answered without a MessageId');
+      if (!result.MessageId) throw new RetryableSendError('SES answered without a MessageId', 'unknown');
       return result.MessageId;
     } catch (error) {
       if (error instanceof RetryableSendError) throw error;
       const name = error instanceof Error ? error.name : 'Unknown';
       const message = error instanceof Error ? error.message : String(error);
       if (PERMANENT.has(name)) throw new RejectedSendError(`${name}: ${message}`, { cause: error });
-      throw new RetryableSendError(`${name}: ${message}`, { cause: error });
+      // An HTTP status means SES answered: it did not take the message. No status: we cannot know.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      throw new RetryableSendError(`${name}: ${message}`, status ? 'no' : 'unknown', { cause: error });
     }
   }
 }

@@ -10,7 +10,8 @@ export const LedgerEntry = z.object({
   campaignId: z.string(),
   period: z.string(),
   variant: z.string(),
-  status: z.enum(['claimed', 'sent', 'skipped']),
+  /** claimed → sent; or unknown when a claim's SES result was lost (never resent); skipped: refused for good. */
+  status: z.enum(['claimed', 'sent', 'skipped', 'unknown']),
   claimedAt: z.string(),
   sentAt: z.string().optional(),
   messageId: z.string().optional(),
@@ -86,6 +87,26 @@ export class SendLedger {
         ExpressionAttributeValues: { ':sent': 'sent', ':mid': messageId, ':now': now },
       }),
     );
+  }
+
+  /** A claim whose SES result was lost: recorded once, never resent. Only a claim still 'claimed' moves. */
+  async markUnknown(sendId: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { sendId },
+          UpdateExpression: 'SET #status = :unknown',
+          ConditionExpression: '#status = :claimed',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':unknown': 'unknown', ':claimed': 'claimed' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   /** Records that the send was decided against at send time (e.g. the customer unsubscribed meanwhile). */

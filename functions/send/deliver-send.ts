@@ -35,7 +35,9 @@ export type SendOutcome =
 /**
  * Sends one queued email at most once. The ledger entry is claimed with a conditional
  * write before SES is called; a claim is only given back when SES certainly did not take
- * the message (a throttle or a fault before sending), so a retry may try again. Eligibility
+ * the message (it answered with a throttle or an error), so a retry may try again. A claim
+ * whose SES result is unknown (timeout, crash) is never resent: the retry sets it aside in
+ * the failed-events store for a person to check. Eligibility
  * is checked again at send time: the customer may have unsubscribed or bought meanwhile.
  */
 export async function deliverSend(request: SendRequest, deps: SendDeps): Promise<SendOutcome> {
@@ -46,11 +48,13 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
   } catch (error) {
     if (error instanceof AlreadySentError) {
       deps.logger.info('send already in ledger', { ...log, status: error.existing?.status });
-      if (error.existing?.status === 'claimed') {
+      if (error.existing?.status === 'claimed' && (await deps.ledger.markUnknown(request.sendId))) {
         // Claimed but never marked sent: SES may or may not have taken it (a crash between the two).
-        // Sending again could mail twice, so it is not resent; it is set aside for a person to check.
+        // Sending again could mail twice, so it is not resent: it is set aside once for a person to
+        // check, and counts as sent for cooldowns (the customer may well have it).
         const reason = `outcome unknown: claimed at ${error.existing.claimedAt} without a recorded SES result; not resent (at most once)`;
         await deps.failedEvents.record('send', request.sendId, reason, request, now);
+        await recordSentToCustomer(deps, request.customerId, deps.campaigns.get(request.campaignId), now);
         return { outcome: 'unknown' };
       }
       return { outcome: 'duplicate' };
@@ -79,7 +83,9 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
     messageId = await deps.mailer.send(email);
   } catch (error) {
     if (error instanceof RetryableSendError) {
-      await deps.ledger.release(request.sendId);
+      // Give the claim back only when SES certainly did not take the message; otherwise the
+      // retry finds the claim and sets the send aside as 'outcome unknown' (never mails twice).
+      if (error.accepted === 'no') await deps.ledger.release(request.sendId);
       throw error;
     }
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -90,7 +96,15 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
   }
 
   await deps.ledger.markSent(request.sendId, messageId, now);
-  await deps.customers.modify(request.customerId, (p) =>
+  await recordSentToCustomer(deps, request.customerId, campaign, now);
+  deps.logger.info('sent', { ...log, messageId });
+  return { outcome: 'sent', messageId };
+}
+
+/** Notes on the profile that the campaign went out (cooldowns, frequency cap, sunset). */
+async function recordSentToCustomer(deps: SendDeps, customerId: string, campaign: Campaign | undefined, now: string): Promise<void> {
+  if (!campaign) return;
+  await deps.customers.modify(customerId, (p) =>
     p
       ? {
           ...p,
@@ -102,6 +116,4 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
         }
       : undefined,
   );
-  deps.logger.info('sent', { ...log, messageId });
-  return { outcome: 'sent', messageId };
 }

@@ -18,7 +18,6 @@ export interface SendObserver {
 }
 
 export function createSendHandler(deps: SendDeps, observer: SendObserver = {}) {
-  const processor = new BatchProcessor(EventType.SQS);
   const processRecord = async (record: SQSRecord) => {
     let request: SendRequest | undefined;
     try {
@@ -32,8 +31,9 @@ export function createSendHandler(deps: SendDeps, observer: SendObserver = {}) {
       throw error;
     }
   };
+  // A processor per invocation: it keeps the batch's state, and invocations may overlap.
   return (event: SQSEvent): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, processRecord, processor, { throwOnFullBatchFailure: false });
+    processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
 }
 
 let instance: ReturnType<typeof createSendHandler> | undefined;

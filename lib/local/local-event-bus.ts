@@ -38,6 +38,8 @@ export class LocalEventBus {
     private readonly clock: Clock,
     private readonly onDeadLetter: (letter: DeadLetter) => Promise<void>,
     private readonly retryAttempts = 2,
+    /** At-least-once delivery: says when to deliver an event a second time (fault injection). */
+    private readonly redeliver: () => boolean = () => false,
   ) {}
 
   /** PutEvents: returns per-entry results like the real API (callers must check FailedEntryCount). */
@@ -65,6 +67,7 @@ export class LocalEventBus {
         detail,
       };
       await this.deliver(bus, event);
+      if (this.redeliver()) await this.deliver(bus, event);
       results.push({ EventId: event.id });
     }
     return { FailedEntryCount: failed, Entries: results };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Catalog, campaignsById } from '#domain/catalog.ts';
@@ -24,11 +25,17 @@ import { EVENT_ROUTES, QUEUE_ROUTES, scheduleRoutes } from '../routes.ts';
 import { localTableNames, type TableNames } from '../tables.ts';
 import type { ChildService } from './child-service.ts';
 import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite } from './dynamodb-local.ts';
+import { FaultInjector, FaultPlan } from './fault-injection.ts';
 import { LocalEventBus } from './local-event-bus.ts';
 import { LocalSendQueue } from './local-send-queue.ts';
 import { SesEventEmulator } from './ses-event-emulator.ts';
 import { startSesLocal } from './ses-local.ts';
 import { SimulatedClock } from './simulated-clock.ts';
+import { startUnsubscribeServer, type UnsubscribeServer } from './unsubscribe-server.ts';
+import { createUnsubscribeHandler } from '../../functions/unsubscribe/handler.ts';
+import { catalogTopics } from '../../functions/unsubscribe/unsubscribe.ts';
+
+const SCHEDULE_ATTEMPTS = 3;
 
 export interface LocalRuntimeOptions {
   catalog: Catalog;
@@ -40,7 +47,11 @@ export interface LocalRuntimeOptions {
   seed?: string;
   /** Overrides the configured unsubscribe base URL (the local server when serving). */
   unsubscribeBaseUrl?: string;
+  /** Run the unsubscribe function on a real local HTTP port, and point the emails' links at it. */
+  serveUnsubscribe?: boolean;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Faults to inject (through SDK middleware, the bus and the queue). */
+  faults?: FaultPlan;
 }
 
 function unsubscribeSecret(dataDir?: string): string {
@@ -63,6 +74,14 @@ export class LocalRuntime {
   readonly sendOutcomes = new Map<string, number>();
   /** `campaignId|reason` → sends decided against at send time. */
   readonly sendSkips = new Map<string, number>();
+  readonly skippedSendIds = new Set<string>();
+  /** Every outcome and error per send id, for the end-of-run accounting. */
+  readonly outcomesBySendId = new Map<string, string[]>();
+  private noteOutcome(sendId: string, what: string): void {
+    const list = this.outcomesBySendId.get(sendId) ?? [];
+    list.push(what);
+    this.outcomesBySendId.set(sendId, list);
+  }
   readonly deadLetters = { events: 0, sends: 0 };
 
   private constructor(
@@ -79,6 +98,8 @@ export class LocalRuntime {
     readonly bus: LocalEventBus,
     readonly sendQueue: LocalSendQueue,
     readonly emulator: SesEventEmulator,
+    readonly faults: FaultInjector,
+    readonly unsubscribeServer: UnsubscribeServer | undefined,
     readonly handlers: {
       segment: ReturnType<typeof createSegmentHandler>;
       send: ReturnType<typeof createSendHandler>;
@@ -90,28 +111,38 @@ export class LocalRuntime {
     const tables = localTableNames('lifecycle');
     await createTables(localDynamoClient(dynamodb.endpoint), tables);
 
-    const clientOptions = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+    // More attempts than the SDK default when faults are injected, as a throttled production table would be configured.
+    const clientOptions = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, ...(options.faults ? { maxAttempts: 6 } : {}) };
     const db = createDocumentClient({ ...clientOptions, endpoint: dynamodb.endpoint });
     const sesClient = createSesClient({ ...clientOptions, endpoint: ses.endpoint });
     const clock = new SimulatedClock(options.start);
     const emulator = new SesEventEmulator(clock, options.seed ?? 'lifecycle-mailer');
     emulator.attach(sesClient);
+    const faults = new FaultInjector(FaultPlan.parse(options.faults ?? {}), options.seed ?? 'lifecycle-mailer');
+    if (faults.any) {
+      faults.attachToSes(sesClient);
+      faults.attachToDynamoDb(db as unknown as DynamoDBClient, tables['send-ledger']);
+    }
+    const redeliver = () => faults.roll('duplicate-events');
 
     const logger = new Logger({ serviceName: 'lifecycle-mailer', logLevel: options.logLevel ?? 'ERROR' });
     const customers = new DynamoCustomerStore(db, tables.customers);
     const ledger = new SendLedger(db, tables['send-ledger']);
     const failedEvents = new FailedEventStore(db, tables['failed-events']);
     const stageChanges = new StageChangeLog(db, tables['stage-changes']);
-    const config = options.unsubscribeBaseUrl
-      ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: options.unsubscribeBaseUrl } }
-      : options.catalog.config;
+    const secret = unsubscribeSecret(options.dataDir); // one secret: links signed by send verify in unsubscribe
+    const unsubscribeServer = options.serveUnsubscribe
+      ? await startUnsubscribeServer({ handler: createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog) }) })
+      : undefined;
+    const baseUrl = unsubscribeServer?.url ?? options.unsubscribeBaseUrl;
+    const config = baseUrl ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: baseUrl } } : options.catalog.config;
 
     let runtime: LocalRuntime | undefined;
     const sendQueue = new LocalSendQueue(QUEUE_ROUTES[0]!, clock, async (body, receiveCount) => {
       runtime!.deadLetters.sends++;
       const request = JSON.parse(body) as SendRequest;
       await failedEvents.record('send', request.sendId ?? 'unknown', `dead-lettered after ${receiveCount} receives: ${runtime!.lastSendError.get(request.sendId) ?? 'unknown error'}`, body, clock.now());
-    });
+    }, 4, redeliver);
     const common = { customers, failedEvents, clock, logger, config };
     const ingest = createIngestHandler({ ...common, stageChanges, sendQueue, campaigns: options.catalog.campaigns });
     const modelRuns = new ModelRunStore(db, tables['model-runs']);
@@ -124,17 +155,21 @@ export class LocalRuntime {
         mailer: new SesMailer(sesClient),
         campaigns: campaignsById(options.catalog),
         renderer: new TemplateRenderer(options.catalog.templates),
-        unsubscribeSecret: unsubscribeSecret(options.dataDir),
+        unsubscribeSecret: secret,
       },
       {
         onOutcome: (request: SendRequest, outcome: SendOutcome) => {
           runtime!.sendOutcomes.set(outcome.outcome, (runtime!.sendOutcomes.get(outcome.outcome) ?? 0) + 1);
+          runtime!.noteOutcome(request.sendId, outcome.outcome);
           if (outcome.outcome === 'skipped') {
+            runtime!.skippedSendIds.add(request.sendId);
             const key = `${request.campaignId}|${outcome.reason}`;
             runtime!.sendSkips.set(key, (runtime!.sendSkips.get(key) ?? 0) + 1);
           }
         },
         onError: (request: SendRequest | undefined, error: unknown) => {
+          runtime!.sendRetries++;
+          if (request) runtime!.noteOutcome(request.sendId, `error:${error instanceof Error ? error.name : 'unknown'}`);
           if (request) runtime!.lastSendError.set(request.sendId, error instanceof Error ? `${error.name}: ${error.message}` : String(error));
         },
       },
@@ -148,22 +183,36 @@ export class LocalRuntime {
         const id = typeof event === 'object' && event && 'id' in event ? String(event.id) : 'unknown';
         await failedEvents.record(routeId.includes('Ses') ? 'engagement' : 'ingest', id, `dead-lettered: ${error instanceof Error ? error.message : String(error)}`, event, clock.now());
       },
+      2,
+      redeliver,
     );
-    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, bus, sendQueue, emulator, { segment, send });
+    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, bus, sendQueue, emulator, faults, unsubscribeServer, { segment, send });
     return runtime;
   }
 
   readonly lastSendError = new Map<string, string>();
+  sendRetries = 0;
 
   get schedules() {
     return scheduleRoutes(this.catalog);
   }
 
   /** Runs a schedule's target with its input, as EventBridge Scheduler would, and keeps its report. */
-  async fireSchedule(input: { recompute: boolean; campaignIds: string[] }): Promise<SegmentationReport> {
-    const report = await this.handlers.segment(input);
-    this.reports.push(report);
-    return report;
+  async fireSchedule(input: { recompute: boolean; campaignIds: string[] }): Promise<SegmentationReport | undefined> {
+    // EventBridge Scheduler retries a failed invocation, then hands it to the schedule's DLQ.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const report = await this.handlers.segment(input);
+        this.reports.push(report);
+        return report;
+      } catch (error) {
+        if (attempt >= SCHEDULE_ATTEMPTS) {
+          this.deadLetters.events++;
+          await this.failedEvents.record('segment', `schedule-${input.campaignIds.join('+') || 'segmentation'}`, `dead-lettered after ${attempt} attempts: ${error instanceof Error ? error.name : 'unknown'}`, input, this.clock.now());
+          return undefined;
+        }
+      }
+    }
   }
 
   /** Sends everything in the queue that is due now. */
@@ -184,6 +233,7 @@ export class LocalRuntime {
   async stop(): Promise<void> {
     this.db.destroy();
     this.ses.destroy();
+    await this.unsubscribeServer?.close();
     await Promise.all([this.services.dynamodb.stop(), this.services.ses.stop()]);
   }
 }

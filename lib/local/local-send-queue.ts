@@ -27,7 +27,17 @@ export class LocalSendQueue implements SendQueue {
     private readonly clock: Clock,
     private readonly onDeadLetter: (body: string, receiveCount: number) => Promise<void>,
     private readonly concurrency = 4,
+    /** At-least-once delivery: says when to hand a message out twice (fault injection). */
+    private readonly redeliver: () => boolean = () => false,
   ) {}
+
+  /** Every send id ever queued (for the end-of-run accounting). */
+  readonly enqueuedSendIds = new Set<string>();
+
+  /** Send ids still waiting (delayed past the end of a replay). */
+  pendingSendIds(): Set<string> {
+    return new Set(this.messages.map((m) => (JSON.parse(m.body) as { sendId: string }).sendId));
+  }
 
   get depth(): number {
     return this.messages.length;
@@ -36,7 +46,10 @@ export class LocalSendQueue implements SendQueue {
   async enqueue(requests: readonly SendRequest[]): Promise<void> {
     const now = Date.parse(this.clock.now());
     for (const r of requests) {
-      this.messages.push({
+      this.enqueuedSendIds.add(r.sendId);
+      const copies = this.redeliver() ? 2 : 1;
+      for (let copy = 0; copy < copies; copy++)
+        this.messages.push({
         messageId: `local-${++this.sequence}`,
         body: JSON.stringify(r),
         visibleAt: r.notBefore ? Math.max(now, Date.parse(r.notBefore)) : now,

@@ -4,6 +4,7 @@ import { SingleBar, Presets } from 'cli-progress';
 import type { Catalog } from '#domain/catalog.ts';
 import { type OrderLogFormat, parseOrderLog } from '#domain/order-log.ts';
 import { DEFAULT_DEMO_SHOP, generateDemoShop } from './demo-shop.ts';
+import type { FaultPlan } from './fault-injection.ts';
 import { LocalRuntime } from './local-runtime.ts';
 import { orderLogEvents } from './order-log-events.ts';
 import { replay, type ReplayProgress } from './replay.ts';
@@ -24,6 +25,7 @@ export interface RunJobOptions {
   serve?: boolean;
   quiet?: boolean;
   unsubscribeBaseUrl?: string;
+  faults?: FaultPlan;
 }
 
 const DAY = 86_400_000;
@@ -79,6 +81,8 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     start: new Date(from).toISOString(),
     seed: options.seed ?? 'lifecycle-mailer',
     ...(options.unsubscribeBaseUrl ? { unsubscribeBaseUrl: options.unsubscribeBaseUrl } : {}),
+    ...(options.faults ? { faults: options.faults } : {}),
+    serveUnsubscribe: options.serve ?? false,
   });
   try {
     const progress = progressBar(options.quiet ?? false);

@@ -48,6 +48,19 @@ export interface RunSummary {
   segmentationRuns: number;
   failedEvents: Record<string, number>;
   deadLetters: { events: number; sends: number };
+  /** The exactly-once accounting: every queued send is sent, skipped at send time, or set aside with a reason. */
+  guarantees: {
+    sendsQueued: number;
+    sent: number;
+    skippedAtSend: number;
+    setAside: number;
+    /** Still in the queue when the replay ended (delayed past its end). */
+    stillQueued: number;
+    unaccounted: number;
+    unaccountedIds: string[];
+    mailedTwice: number;
+  };
+  faults?: { injected: Record<string, number>; absorbed: { duplicateSendsRefused: number; outcomeUnknownSetAside: number; retriedSends: number } };
   outboxFiles: number;
   durationSeconds: number;
 }
@@ -126,7 +139,22 @@ export async function summariseRun(
     c.skipped[`at-send:${reason}`] = (c.skipped[`at-send:${reason}`] ?? 0) + n;
   }
   const failedEvents: Record<string, number> = {};
-  for (const f of await runtime.failedEvents.list()) failedEvents[f.stage] = (failedEvents[f.stage] ?? 0) + 1;
+  const failed = await runtime.failedEvents.list();
+  for (const f of failed) failedEvents[f.stage] = (failedEvents[f.stage] ?? 0) + 1;
+  const sentIds = new Set<string>();
+  const ledgerStatus = new Map<string, string>();
+  for await (const e of runtime.ledger.all()) {
+    ledgerStatus.set(e.sendId, e.status);
+    if (e.status === 'sent') sentIds.add(e.sendId);
+  }
+  const setAsideIds = new Set(failed.filter((f) => f.stage === 'send').map((f) => f.failureId.split('#')[1] ?? ''));
+  const pending = runtime.sendQueue.pendingSendIds();
+  const unaccountedIds: string[] = [];
+  for (const id of runtime.sendQueue.enqueuedSendIds) {
+    if (!sentIds.has(id) && !setAsideIds.has(id) && !runtime.skippedSendIds.has(id) && !pending.has(id)) unaccountedIds.push(`${id} (ledger: ${ledgerStatus.get(id) ?? 'none'}; outcomes: ${runtime.outcomesBySendId.get(id)?.join(',') ?? 'none'})`);
+  }
+  const unaccounted = unaccountedIds.length;
+  const injected = runtime.faults.injected;
 
   return {
     source: meta.source,
@@ -158,6 +186,28 @@ export async function summariseRun(
     segmentationRuns: runtime.reports.length,
     failedEvents,
     deadLetters: runtime.deadLetters,
+    guarantees: {
+      sendsQueued: runtime.sendQueue.enqueuedSendIds.size,
+      sent: sentIds.size,
+      skippedAtSend: runtime.skippedSendIds.size,
+      setAside: setAsideIds.size,
+      stillQueued: pending.size,
+      unaccounted,
+      unaccountedIds: unaccountedIds.slice(0, 20),
+      mailedTwice: runtime.emulator.mailedTwice.length,
+    },
+    ...(runtime.faults.any
+      ? {
+          faults: {
+            injected: { ...injected },
+            absorbed: {
+              duplicateSendsRefused: runtime.sendOutcomes.get('duplicate') ?? 0,
+              outcomeUnknownSetAside: runtime.sendOutcomes.get('unknown') ?? 0,
+              retriedSends: runtime.sendRetries,
+            },
+          },
+        }
+      : {}),
     outboxFiles: meta.outboxFiles,
     durationSeconds: Math.round((Date.now() - meta.startedAt) / 100) / 10,
   };
@@ -196,6 +246,8 @@ export function formatSummary(s: RunSummary): string {
     '',
     `suppressed: ${JSON.stringify(s.suppressed)}   failed events: ${JSON.stringify(s.failedEvents)}   dead letters: ${JSON.stringify(s.deadLetters)}`,
     `stage changes recorded: ${s.stageChanges}   .eml files in outbox: ${s.outboxFiles}`,
+    `sends queued ${s.guarantees.sendsQueued}: sent ${s.guarantees.sent}, skipped at send ${s.guarantees.skippedAtSend}, set aside with reason ${s.guarantees.setAside}, still queued ${s.guarantees.stillQueued}, unaccounted ${s.guarantees.unaccounted}; mailed twice: ${s.guarantees.mailedTwice}`,
+    ...(s.faults ? [`faults injected ${JSON.stringify(s.faults.injected)}; absorbed ${JSON.stringify(s.faults.absorbed)}`] : []),
   ];
   return lines.join('\n');
 }

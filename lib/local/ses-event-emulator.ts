@@ -22,6 +22,9 @@ const SIMULATOR = /@simulator\.amazonses\.com$/i;
 export class SesEventEmulator {
   private readonly pending: PendingSesEvent[] = [];
   readonly counts = { sent: 0, opens: 0, machineOpens: 0, clicks: 0, bounces: 0, complaints: 0 };
+  /** Send ids SES accepted more than once: the exactly-once guarantee says this stays empty. */
+  readonly mailedTwice: string[] = [];
+  private readonly acceptedSendIds = new Set<string>();
 
   constructor(
     private readonly clock: Clock,
@@ -65,6 +68,11 @@ export class SesEventEmulator {
     const push = (ms: number, detail: SesEventDetail) => this.pending.push({ at: ms, detailType: SES_DETAIL_TYPES[detail.eventType === 'Rendering Failure' ? 'RenderingFailure' : detail.eventType], detail });
 
     this.counts.sent++;
+    const sendId = tags[SEND_TAGS.send]?.[0];
+    if (sendId) {
+      if (this.acceptedSendIds.has(sendId)) this.mailedTwice.push(sendId);
+      this.acceptedSendIds.add(sendId);
+    }
     push(sentAt, { eventType: 'Send', mail, send: {} });
     const local = to.split('@')[0]?.split('+')[0]?.toLowerCase();
     if (SIMULATOR.test(to) && local === 'bounce') {

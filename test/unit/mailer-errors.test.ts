@@ -16,6 +16,14 @@ describe('SesMailer error mapping (what the queue retries and what it does not)'
     await expect(new SesMailer(new SESv2Client({ region: 'us-east-1' })).send(email)).rejects.toBeInstanceOf(RetryableSendError);
   });
 
+  it('gives a claim back only when SES answered: a timeout leaves the outcome unknown', async () => {
+    const mailer = new SesMailer(new SESv2Client({ region: 'us-east-1' }));
+    ses.on(SendEmailCommand).rejects(Object.assign(failure('TooManyRequestsException'), { $metadata: { httpStatusCode: 429 } }));
+    await expect(mailer.send(email)).rejects.toMatchObject({ accepted: 'no' });
+    ses.on(SendEmailCommand).rejects(failure('TimeoutError'));
+    await expect(mailer.send(email)).rejects.toMatchObject({ accepted: 'unknown' });
+  });
+
   it.each(['MessageRejected', 'BadRequestException', 'MailFromDomainNotVerifiedException'])('does not retry %s', async (name) => {
     ses.on(SendEmailCommand).rejects(failure(name));
     await expect(new SesMailer(new SESv2Client({ region: 'us-east-1' })).send(email)).rejects.toBeInstanceOf(RejectedSendError);

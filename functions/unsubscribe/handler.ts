@@ -1,0 +1,37 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { lambdaDependencies } from '#adapters/lambda-dependencies.ts';
+import { catalogTopics, handleUnsubscribeRequest, type UnsubscribeDeps } from './unsubscribe.ts';
+
+/** The part of a Function URL event the endpoint reads. */
+export type UnsubscribeEvent = Pick<APIGatewayProxyEventV2, 'queryStringParameters' | 'body' | 'isBase64Encoded' | 'headers'> & {
+  requestContext: { http: { method: string } };
+};
+
+/** Lambda Function URL target (public; every request must carry a signed token). Also served locally by `lib/local/unsubscribe-server.ts`. */
+export const createUnsubscribeHandler =
+  (deps: UnsubscribeDeps) =>
+  async (event: UnsubscribeEvent): Promise<APIGatewayProxyStructuredResultV2> => {
+    const header = (name: string) => event.headers?.[name] ?? undefined;
+    const body = event.body && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    const response = await handleUnsubscribeRequest(
+      {
+        method: event.requestContext.http.method,
+        query: event.queryStringParameters ?? {},
+        body,
+        contentType: header('content-type'),
+        acceptLanguage: header('accept-language'),
+      },
+      deps,
+    );
+    return { statusCode: response.status, headers: response.headers, body: response.body };
+  };
+
+let instance: ReturnType<typeof createUnsubscribeHandler> | undefined;
+export const handler = (event: UnsubscribeEvent) => {
+  if (!instance) {
+    const d = lambdaDependencies();
+    if (!d.env.UNSUBSCRIBE_SECRET) throw new Error('UNSUBSCRIBE_SECRET is not set');
+    instance = createUnsubscribeHandler({ ...d, secret: d.env.UNSUBSCRIBE_SECRET, topics: catalogTopics(d.catalog) });
+  }
+  return instance(event);
+};

@@ -1,0 +1,161 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Catalog } from '#domain/catalog.ts';
+import type { Clock } from '#domain/clock.ts';
+import type { CustomerProfile } from '#domain/customer-profile.ts';
+import { languageFromAcceptLanguage, preferenceLanguage, type PreferenceLanguage } from '#domain/preference-texts.ts';
+import { InvalidTokenError, type UnsubscribeClaim, verifyUnsubscribeToken } from '#domain/unsubscribe-token.ts';
+import type { CustomerStore } from '#adapters/customer-store.ts';
+import { isSubscribed, savePreferences, unsubscribeAll, unsubscribeTopic } from './consent-changes.ts';
+import { PAGE_HEADERS, type PageView, renderPage } from './preference-page.ts';
+
+export interface UnsubscribeRequest {
+  method: 'GET' | 'POST' | (string & {});
+  query: Record<string, string | undefined>;
+  body?: string;
+  contentType?: string;
+  /** Picks the language of pages shown before we know who the customer is. */
+  acceptLanguage?: string;
+}
+
+export interface UnsubscribeResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface UnsubscribeDeps {
+  customers: Pick<CustomerStore, 'get' | 'modify'>;
+  clock: Clock;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** HMAC key of the unsubscribe tokens (the one the send function signs with). */
+  secret: string;
+  /** Topics offered on the preference page, in display order. */
+  topics: string[];
+}
+
+/** The topics a preference page offers: every campaign's `audience.topic`, once each, in catalog order. */
+export const catalogTopics = (catalog: Pick<Catalog, 'campaigns'>): string[] => [...new Set(catalog.campaigns.map((c) => c.audience.topic))];
+
+/** What a POST asks for. */
+type Intent = { action: 'one-click' | 'topic' | 'all' } | { action: 'save'; chosen: string[] };
+
+const MAX_BODY_CHARS = 16_384;
+
+const respond = (status: number, view: PageView, extra: Record<string, string> = {}): UnsubscribeResponse => ({
+  status,
+  headers: { ...PAGE_HEADERS, ...extra },
+  body: renderPage(view),
+});
+
+/** Form fields of a POST body, urlencoded (browsers, most mail clients) or multipart (RFC 8058 recommends it). */
+async function readForm(body: string | undefined, contentType: string | undefined): Promise<Map<string, string[]> | undefined> {
+  const fields = new Map<string, string[]>();
+  if (!body) return fields;
+  if (body.length > MAX_BODY_CHARS) return undefined;
+  try {
+    const form = await new Response(body, { headers: { 'content-type': contentType || 'application/x-www-form-urlencoded' } }).formData();
+    for (const [name, value] of form) if (typeof value === 'string') fields.set(name, [...(fields.get(name) ?? []), value]);
+    return fields;
+  } catch {
+    return undefined; // not a form at all
+  }
+}
+
+function intentOf(form: Map<string, string[]>): Intent | undefined {
+  if (form.get('List-Unsubscribe')?.includes('One-Click')) return { action: 'one-click' };
+  const action = form.get('action')?.[0];
+  if (action === 'save') return { action: 'save', chosen: form.get('topic') ?? [] };
+  if (action === 'topic' || action === 'all') return { action };
+  return undefined;
+}
+
+function change(intent: Intent, claim: UnsubscribeClaim, offered: string[], now: string) {
+  return (p: CustomerProfile): CustomerProfile | undefined => {
+    switch (intent.action) {
+      case 'one-click':
+      case 'topic':
+        return unsubscribeTopic(p, claim.topic, now);
+      case 'all':
+        return unsubscribeAll(p, now);
+      case 'save':
+        return savePreferences(p, offered, intent.chosen, now);
+    }
+  };
+}
+
+/**
+ * The public unsubscribe endpoint. A GET only ever shows a page (mail scanners prefetch
+ * links); changes need a POST: RFC 8058 one-click from the mail client, or the preference
+ * form. Every request must carry a valid signed token first; nothing is created for an
+ * unknown customer. Logs name the customer id and the outcome, never the token or address.
+ */
+export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps: UnsubscribeDeps): Promise<UnsubscribeResponse> {
+  const fallbackLanguage = languageFromAcceptLanguage(request.acceptLanguage);
+  const method = request.method.toUpperCase();
+  if (method !== 'GET' && method !== 'POST') return respond(405, { kind: 'problem', language: fallbackLanguage, problem: 'bad-request' }, { allow: 'GET, POST' });
+
+  const form = method === 'POST' ? await readForm(request.body, request.contentType) : new Map<string, string[]>();
+  if (!form) return respond(400, { kind: 'problem', language: fallbackLanguage, problem: 'bad-request' });
+
+  const now = deps.clock.now();
+  const token = request.query.token ?? form.get('token')?.[0];
+  let claim: UnsubscribeClaim;
+  try {
+    if (!token) throw new InvalidTokenError('malformed');
+    claim = verifyUnsubscribeToken(token, deps.secret, Math.floor(Date.parse(now) / 1000));
+  } catch (error) {
+    if (!(error instanceof InvalidTokenError)) throw error;
+    deps.logger.warn('unsubscribe refused', { outcome: 'invalid-token', reason: error.reason });
+    return respond(error.reason === 'expired' ? 410 : 400, { kind: 'problem', language: fallbackLanguage, problem: 'invalid-link' });
+  }
+
+  const { customerId } = claim;
+  const offered = deps.topics.includes(claim.topic) ? deps.topics : [...deps.topics, claim.topic];
+  try {
+    if (method === 'GET') {
+      const profile = await deps.customers.get(customerId);
+      if (!profile) return notFound(deps, customerId, fallbackLanguage);
+      deps.logger.info('preference page shown', { customerId, outcome: 'viewed' });
+      return respond(200, {
+        kind: 'preferences',
+        language: preferenceLanguage(profile.locale),
+        firstName: profile.firstName,
+        topics: offered.map((topic) => ({ topic, subscribed: isSubscribed(profile.consent, topic) })),
+        allOff: !profile.consent.marketing,
+        token,
+        // The List-Unsubscribe link opened in a browser: offer its topic first, if still subscribed.
+        focusTopic: request.query.view !== 'preferences' && isSubscribed(profile.consent, claim.topic) ? claim.topic : undefined,
+      });
+    }
+
+    const intent = intentOf(form);
+    if (!intent) {
+      deps.logger.warn('unsubscribe refused', { customerId, outcome: 'bad-request' });
+      return respond(400, { kind: 'problem', language: fallbackLanguage, problem: 'bad-request' });
+    }
+    let changed = false;
+    const profile = await deps.customers.modify(customerId, (current) => {
+      const next = current && change(intent, claim, offered, now)(current);
+      changed = next !== undefined;
+      return next;
+    });
+    if (!profile) return notFound(deps, customerId, fallbackLanguage);
+    deps.logger.info('unsubscribe request handled', { customerId, action: intent.action, outcome: changed ? 'changed' : 'unchanged' });
+    return respond(200, {
+      kind: 'confirmation',
+      language: preferenceLanguage(profile.locale),
+      outcome: intent.action === 'save' ? 'saved' : intent.action === 'all' ? 'all-unsubscribed' : 'topic-unsubscribed',
+      topic: claim.topic,
+      subscribed: offered.filter((topic) => isSubscribed(profile.consent, topic)),
+      token,
+    });
+  } catch (error) {
+    deps.logger.error('unsubscribe failed', { customerId, outcome: 'error', error: error instanceof Error ? error.name : 'unknown' });
+    return respond(500, { kind: 'problem', language: fallbackLanguage, problem: 'error' });
+  }
+}
+
+function notFound(deps: UnsubscribeDeps, customerId: string, language: PreferenceLanguage): UnsubscribeResponse {
+  deps.logger.warn('unsubscribe refused', { customerId, outcome: 'unknown-customer' });
+  return respond(404, { kind: 'problem', language, problem: 'not-found' });
+}

@@ -1,0 +1,397 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnElement } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import { Catalog } from '#domain/catalog.ts';
+import { toSchedulerCron } from '#lib/cron-expression.ts';
+import { SES_BOUNCE_RATE_ALARM, SES_COMPLAINT_RATE_ALARM, sendConcurrency } from '#lib/lifecycle-mailer-construct.ts';
+import { LifecycleMailerStack } from '#lib/lifecycle-mailer-stack.ts';
+import { EVENT_ROUTES, type FunctionName, QUEUE_ROUTES, scheduleRoutes } from '#lib/routes.ts';
+import { TABLES, type TableName } from '#lib/tables.ts';
+
+/**
+ * The stack synthesized once, with real esbuild bundling (local, no Docker), and checked
+ * property by property against the routes and tables it is built from.
+ */
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+let catalog: Catalog;
+let stack: LifecycleMailerStack;
+let template: Template;
+let assemblyDir: string;
+
+const logicalId = (c: IConstruct) => Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement);
+const ref = (c: IConstruct) => ({ Ref: logicalId(c) });
+const arnOf = (c: IConstruct) => ({ 'Fn::GetAtt': [logicalId(c), 'Arn'] });
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const resources = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+/** Statements of the policies attached to a role. */
+function statementsOf(role: IConstruct): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([ref(role)]) } });
+  return Object.values(policies).flatMap((p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement);
+}
+
+/** The bundled asset directory of a function. */
+function assetDir(fn: IConstruct): string {
+  const props = template.toJSON().Resources[logicalId(fn)].Properties as { Code: { S3Key: string } };
+  return join(assemblyDir, `asset.${props.Code.S3Key.replace(/\.zip$/, '')}`);
+}
+
+beforeAll(async () => {
+  catalog = await buildCatalog(projectPaths(root));
+  const app = new App();
+  stack = new LifecycleMailerStack(app, 'LifecycleMailerTest', { catalog });
+  template = Template.fromStack(stack);
+  assemblyDir = app.synth().directory;
+}, 120_000);
+
+describe('DynamoDB tables (from TABLES)', () => {
+  it.each(TABLES.map((t) => [t.name, t] as const))('%s: on-demand, PITR, encrypted, keys and TTL as declared, retained if it holds customer data', (_name, def) => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: Match.objectLike({
+        KeySchema: [
+          { AttributeName: def.partitionKey, KeyType: 'HASH' },
+          ...(def.sortKey ? [{ AttributeName: def.sortKey, KeyType: 'RANGE' }] : []),
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: def.timeToLiveAttribute ? { AttributeName: def.timeToLiveAttribute, Enabled: true } : Match.absent(),
+      }),
+      ...(def.holdsCustomerData ? { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' } : {}),
+    });
+  });
+
+  it('every function learns every table name through its envVar', () => {
+    for (const [name, fn] of Object.entries(stack.mailer.functions)) {
+      const env = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables as Record<string, unknown>;
+      for (const t of TABLES) expect(env[t.envVar], `${name} ${t.envVar}`).toEqual(ref(stack.mailer.tables[t.name]));
+    }
+  });
+});
+
+describe('EventBridge (from EVENT_ROUTES)', () => {
+  it.each(EVENT_ROUTES.map((r) => [r.id, r] as const))('rule %s has the routes-table pattern, its bus, and a target with DLQ and retry policy', (_id, route) => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.exact(JSON.parse(JSON.stringify(route.pattern))),
+      EventBusName: route.bus === 'shop' ? ref(stack.mailer.shopBus) : Match.absent(), // absent = the account's default bus
+      Targets: [
+        Match.objectLike({
+          Arn: arnOf(stack.mailer.functions[route.target]),
+          DeadLetterConfig: { Arn: Match.anyValue() },
+          RetryPolicy: { MaximumRetryAttempts: Match.anyValue(), MaximumEventAgeInSeconds: Match.anyValue() },
+        }),
+      ],
+    });
+  });
+
+  it('rule DLQs are real queues of this stack', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule')) as { Properties: { Targets: { DeadLetterConfig: { Arn: { 'Fn::GetAtt': [string, string] } } }[] } }[];
+    const queues = template.findResources('AWS::SQS::Queue');
+    for (const rule of rules) for (const t of rule.Properties.Targets) expect(queues[t.DeadLetterConfig.Arn['Fn::GetAtt'][0]]).toBeDefined();
+  });
+
+  it('the shop bus has an archive for replay', () => {
+    template.hasResourceProperties('AWS::Events::Archive', { SourceArn: arnOf(stack.mailer.shopBus), RetentionDays: 365 });
+  });
+
+  it('functions invoked asynchronously send failures to an on-failure queue', () => {
+    for (const name of ['ingest', 'segment', 'engagement'] as const) {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: ref(stack.mailer.functions[name]),
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+    }
+  });
+});
+
+describe('EventBridge Scheduler (from scheduleRoutes)', () => {
+  it('has one schedule per route: cron converted, time zone, input, DLQ, dedicated role', () => {
+    const routes = scheduleRoutes(catalog);
+    expect(routes.length).toBeGreaterThan(1); // segmentation + scheduled campaigns
+    for (const route of routes) {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: toSchedulerCron(route.cron),
+        ScheduleExpressionTimezone: route.timeZone,
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: Match.objectLike({
+          Arn: arnOf(stack.mailer.functions[route.target]),
+          Input: JSON.stringify(route.input),
+          DeadLetterConfig: { Arn: Match.anyValue() },
+          RetryPolicy: Match.anyValue(),
+          RoleArn: Match.anyValue(),
+        }),
+      });
+    }
+    expect(Object.keys(template.findResources('AWS::Scheduler::Schedule'))).toHaveLength(routes.length);
+  });
+
+  it('the segmentation schedule is the config cron in Scheduler form', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 5 * * ? *)',
+      ScheduleExpressionTimezone: catalog.config.segmentation.timeZone,
+      Target: Match.objectLike({ Input: JSON.stringify({ recompute: true, campaignIds: [] }) }),
+    });
+  });
+
+  it('the scheduler role may invoke the segment function and write its DLQ, nothing else', () => {
+    const role = stack.mailer.node.findChild('SchedulerRole');
+    const statements = statementsOf(role);
+    const segment = logicalId(stack.mailer.functions.segment);
+    for (const s of statements) {
+      if (actions(s).includes('lambda:InvokeFunction')) {
+        expect(actions(s)).toEqual(['lambda:InvokeFunction']);
+        for (const r of resources(s)) expect(JSON.stringify(r)).toContain(segment);
+      } else {
+        expect(actions(s)).toEqual(['sqs:SendMessage']);
+      }
+    }
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'scheduler.amazonaws.com' } })] },
+    });
+  });
+});
+
+describe('SQS send queue (from QUEUE_ROUTES)', () => {
+  const route = QUEUE_ROUTES.find((r) => r.target === 'send')!;
+
+  it('is encrypted, has a DLQ after maxReceiveCount, and the route visibility timeout', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: route.visibilityTimeoutSeconds,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: route.maxReceiveCount },
+    });
+  });
+
+  it('every queue (dead-letter queues too) is encrypted and refuses non-TLS requests', () => {
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')) as { Properties: { Queues: unknown[]; PolicyDocument: { Statement: (Statement & { Condition?: unknown })[] } } }[];
+    for (const [id, queue] of Object.entries(template.findResources('AWS::SQS::Queue'))) {
+      expect((queue as { Properties: { SqsManagedSseEnabled?: boolean } }).Properties.SqsManagedSseEnabled, id).toBe(true);
+      const policy = policies.find((p) => JSON.stringify(p.Properties.Queues) === JSON.stringify([{ Ref: id }]));
+      expect(policy, `${id} has a queue policy`).toBeDefined();
+      expect(policy!.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  it('feeds the send function with partial batch responses, route batch size and a concurrency cap from maxSendRate', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: ref(stack.mailer.functions.send),
+      EventSourceArn: arnOf(stack.mailer.sendQueue),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: route.batchSize,
+      ScalingConfig: { MaximumConcurrency: sendConcurrency(catalog.config.sending.maxSendRate) },
+    });
+    expect([1, 14, 20, 21, 95, 500].map(sendConcurrency)).toEqual([2, 2, 2, 3, 10, 50]);
+  });
+
+  it('the send function times out well inside the visibility timeout', () => {
+    const timeout = template.toJSON().Resources[logicalId(stack.mailer.functions.send)].Properties.Timeout as number;
+    expect(timeout * 6).toBeLessThanOrEqual(route.visibilityTimeoutSeconds);
+  });
+});
+
+describe('Lambda functions', () => {
+  it('all run Node.js 22 on arm64 with the bundled catalog and service name', () => {
+    for (const fn of Object.values(stack.mailer.functions)) {
+      expect(template.toJSON().Resources[logicalId(fn)].Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        Environment: { Variables: { CATALOG_PATH: '/var/task/catalog.json', POWERTOOLS_SERVICE_NAME: 'lifecycle-mailer' } },
+      });
+    }
+  });
+
+  it('ingest and segment get the send queue URL; only send gets the unsubscribe secret, as a dynamic reference', () => {
+    const env = (name: FunctionName) => template.toJSON().Resources[logicalId(stack.mailer.functions[name])].Properties.Environment.Variables as Record<string, unknown>;
+    for (const name of ['ingest', 'segment'] as const) expect(env(name).SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
+    for (const name of ['send', 'engagement'] as const) expect(env(name).SEND_QUEUE_URL).toBeUndefined();
+    expect(JSON.stringify(env('send').UNSUBSCRIBE_SECRET)).toContain('{{resolve:secretsmanager:');
+    for (const name of ['ingest', 'segment', 'engagement'] as const) expect(env(name).UNSUBSCRIBE_SECRET).toBeUndefined();
+  });
+
+  it('bundles are ESM with a require shim, and carry a valid catalog.json', () => {
+    for (const [name, fn] of Object.entries(stack.mailer.functions)) {
+      const dir = assetDir(fn);
+      expect(existsSync(join(dir, 'index.mjs')), `${name} index.mjs`).toBe(true);
+      expect(readFileSync(join(dir, 'index.mjs'), 'utf8').slice(0, 200)).toContain('createRequire');
+      const bundled = Catalog.parse(JSON.parse(readFileSync(join(dir, 'catalog.json'), 'utf8')));
+      expect(bundled.campaigns.map((c) => c.id)).toEqual(catalog.campaigns.map((c) => c.id));
+      expect(bundled.templates.length).toBe(catalog.templates.length);
+    }
+  });
+
+  // Fails while functions/adapters/lambda-dependencies.ts imports readCatalogFile from
+  // catalog-files.ts, which pulls in template-files.ts → template-compiler.ts → mjml.
+  it('the send bundle does not contain mjml (templates are compiled at synth)', () => {
+    // The source map lists every file esbuild put in the bundle.
+    const map = JSON.parse(readFileSync(join(assetDir(stack.mailer.functions.send), 'index.mjs.map'), 'utf8')) as { sources: string[] };
+    expect(map.sources.length).toBeGreaterThan(10);
+    const mjml = map.sources.filter((s) => /node_modules\/mjml/.test(s));
+    expect(mjml.length, `mjml files in the send bundle, e.g. ${mjml.slice(0, 3).join(', ')}`).toBe(0);
+  });
+});
+
+describe.runIf(existsSync(join(root, 'functions/unsubscribe/handler.ts')))('unsubscribe endpoint', () => {
+  it('is a public Function URL (mail clients post without credentials; tokens are HMAC-signed)', () => {
+    const fn = stack.mailer.unsubscribeFunction!;
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: arnOf(fn) });
+    expect(template.toJSON().Resources[logicalId(fn)].Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
+    const env = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables as Record<string, unknown>;
+    expect(JSON.stringify(env.UNSUBSCRIBE_SECRET)).toContain('{{resolve:secretsmanager:');
+  });
+
+  it('may read and write the customers table and nothing else', () => {
+    const statements = statementsOf(stack.mailer.unsubscribeFunction!.role!).filter((s) => actions(s).some((a) => !a.startsWith('logs:')));
+    const targets = new Set(statements.flatMap(resources).map((r) => JSON.stringify(r)));
+    expect([...targets]).toEqual([JSON.stringify(arnOf(stack.mailer.tables.customers))]);
+  });
+});
+
+describe('IAM: least privilege through grants', () => {
+  const expected: Record<FunctionName, Partial<Record<TableName, 'readWrite' | 'write'>>> = {
+    ingest: { customers: 'readWrite', 'stage-changes': 'write', 'failed-events': 'write' },
+    segment: { customers: 'readWrite', 'stage-changes': 'write', 'model-runs': 'readWrite' },
+    send: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write' },
+    engagement: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write' },
+  };
+
+  it.each(Object.keys(expected) as FunctionName[])('%s reaches exactly its tables, reading only where it must', (name) => {
+    const statements = statementsOf(stack.mailer.functions[name].role!);
+    const access: Partial<Record<TableName, 'readWrite' | 'write'>> = {};
+    for (const t of TABLES) {
+      const id = logicalId(stack.mailer.tables[t.name]);
+      const onTable = statements.filter((s) => resources(s).some((r) => JSON.stringify(r).includes(`"${id}"`)));
+      if (!onTable.length) continue;
+      const acts = onTable.flatMap(actions);
+      access[t.name] = acts.includes('dynamodb:GetItem') || acts.includes('dynamodb:Query') ? 'readWrite' : 'write';
+    }
+    expect(access).toEqual(expected[name]);
+  });
+
+  it('only ingest and segment may send to the send queue', () => {
+    const queueId = logicalId(stack.mailer.sendQueue);
+    for (const [name, fn] of Object.entries(stack.mailer.functions)) {
+      const sends = statementsOf(fn.role!).some((s) => actions(s).includes('sqs:SendMessage') && resources(s).some((r) => JSON.stringify(r).includes(`"${queueId}"`)));
+      expect(sends, name).toBe(name === 'ingest' || name === 'segment');
+    }
+  });
+
+  it('ses:SendEmail is allowed on the sender identity and the configuration set only', () => {
+    const statements = Object.values(stack.mailer.functions).flatMap((fn) => statementsOf(fn.role!).map((s) => ({ fn, s })));
+    const ses = statements.filter(({ s }) => actions(s).some((a) => a.startsWith('ses:')));
+    expect(ses).toHaveLength(1);
+    const { fn, s } = ses[0]!;
+    expect(fn).toBe(stack.mailer.functions.send);
+    expect(actions(s)).toEqual(['ses:SendEmail']);
+    const rendered = resources(s).map((r) => JSON.stringify(r)).sort();
+    expect(rendered).toHaveLength(2);
+    expect(rendered.find((r) => r.includes(':configuration-set/'))).toContain(logicalId(stack.mailer.configurationSet));
+    expect(rendered.find((r) => r.includes(':identity/'))).toContain(':identity/shop.example.com');
+  });
+
+  it('no policy grants on Resource "*"', () => {
+    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+      for (const s of (policy as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement) {
+        expect(resources(s), id).not.toContain('*');
+      }
+    }
+  });
+});
+
+describe('SES', () => {
+  it('configuration set: the catalog name, reputation metrics, sending enabled', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSet', {
+      Name: catalog.config.sending.configurationSet,
+      ReputationOptions: { ReputationMetricsEnabled: true },
+      SendingOptions: { SendingEnabled: true },
+    });
+  });
+
+  it('publishes every engagement event type to the default event bus (open and click turn tracking on)', () => {
+    template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+      ConfigurationSetName: ref(stack.mailer.configurationSet),
+      EventDestination: Match.objectLike({
+        Enabled: true,
+        EventBridgeDestination: { EventBusArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] }) },
+      }),
+    });
+    const [destination] = Object.values(template.findResources('AWS::SES::ConfigurationSetEventDestination')) as { Properties: { EventDestination: { MatchingEventTypes: string[] } } }[];
+    expect([...destination!.Properties.EventDestination.MatchingEventTypes].sort()).toEqual(
+      ['send', 'delivery', 'open', 'click', 'bounce', 'complaint', 'reject', 'deliveryDelay', 'renderingFailure', 'subscription'].sort(),
+    );
+  });
+
+  it('creates no email identity by default', () => {
+    template.resourceCountIs('AWS::SES::EmailIdentity', 0);
+  });
+});
+
+describe('CloudWatch alarms and notifications', () => {
+  const topic = () => ref(stack.mailer.alarmTopic);
+
+  it('every dead-letter queue alarms as soon as it holds a message', () => {
+    expect(stack.mailer.deadLetterQueues.length).toBeGreaterThanOrEqual(EVENT_ROUTES.length + QUEUE_ROUTES.length + 1);
+    for (const dlq of stack.mailer.deadLetterQueues) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(dlq), 'QueueName'] } }],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [topic()],
+      });
+    }
+  });
+
+  it('the send function alarms on errors and throttles', () => {
+    for (const metric of ['Errors', 'Throttles']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: metric,
+        Dimensions: [{ Name: 'FunctionName', Value: ref(stack.mailer.functions.send) }],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [topic()],
+      });
+    }
+  });
+
+  it('SES bounce and complaint rates alarm below the SES review thresholds (5%, 0.1%)', () => {
+    expect(SES_BOUNCE_RATE_ALARM).toBe(0.04);
+    expect(SES_COMPLAINT_RATE_ALARM).toBe(0.0008);
+    for (const [metric, threshold] of [['Reputation.BounceRate', 0.04], ['Reputation.ComplaintRate', 0.0008]] as const) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/SES',
+        MetricName: metric,
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [topic()],
+      });
+    }
+  });
+
+  it('the alarm topic is KMS-encrypted and TLS-only, with no subscription unless alarmEmail is set', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [topic()],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('has a dashboard', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardBody: Match.anyValue() });
+  });
+});

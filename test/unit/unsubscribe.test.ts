@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { type CustomerProfile, newProfile } from '#domain/customer-profile.ts';
+import { languageFromAcceptLanguage, PREFERENCE_LANGUAGES, preferenceLanguage } from '#domain/preference-texts.ts';
+import { signUnsubscribeToken } from '#domain/unsubscribe-token.ts';
+import type { CustomerStore } from '#adapters/customer-store.ts';
+import { isSubscribed, savePreferences, unsubscribeAll, unsubscribeTopic } from '../../functions/unsubscribe/consent-changes.ts';
+import { createUnsubscribeHandler } from '../../functions/unsubscribe/handler.ts';
+import { escapeHtml, renderPage } from '../../functions/unsubscribe/preference-page.ts';
+import { handleUnsubscribeRequest, type UnsubscribeDeps } from '../../functions/unsubscribe/unsubscribe.ts';
+
+const NOW = '2026-10-01T08:00:00.000Z';
+const NOW_S = Date.parse(NOW) / 1000;
+const SECRET = 'unit-test-secret-unit-test-secret-0123';
+const TOPICS = ['newsletter', 'offers'];
+
+/** Just enough of a CustomerStore for the use case: a map, and a count of writes. */
+class MemoryCustomers implements Pick<CustomerStore, 'get' | 'modify'> {
+  readonly items = new Map<string, CustomerProfile>();
+  writes = 0;
+  async get(id: string) {
+    return this.items.get(id);
+  }
+  async modify(id: string, change: (p: CustomerProfile | undefined) => CustomerProfile | undefined) {
+    const next = change(this.items.get(id));
+    if (!next) return this.items.get(id);
+    this.writes++;
+    this.items.set(id, next);
+    return next;
+  }
+}
+
+function profile(overrides: Partial<CustomerProfile> = {}): CustomerProfile {
+  const p = newProfile('c1', NOW);
+  return { ...p, email: 'ann@example.com', firstName: 'Ann', locale: 'en', consent: { ...p.consent, marketing: true }, ...overrides };
+}
+
+function setup(p: CustomerProfile | null = profile()) {
+  const customers = new MemoryCustomers();
+  if (p) customers.items.set(p.customerId, p);
+  const logs: unknown[] = [];
+  const log = (...args: unknown[]) => void logs.push(args);
+  const deps: UnsubscribeDeps = { customers, clock: { now: () => NOW }, logger: { info: log, warn: log, error: log } as UnsubscribeDeps['logger'], secret: SECRET, topics: TOPICS };
+  const token = (claim: Partial<{ customerId: string; topic: string; expiresAt: number }> = {}, secret = SECRET) =>
+    signUnsubscribeToken({ customerId: 'c1', topic: 'newsletter', expiresAt: NOW_S + 86_400, ...claim }, secret);
+  return { customers, deps, logs, token };
+}
+
+const oneClick = { method: 'POST', body: 'List-Unsubscribe=One-Click', contentType: 'application/x-www-form-urlencoded' };
+const checkboxIds = (html: string) => [...html.matchAll(/<input type="checkbox" id="([^"]+)"/g)].map((m) => m[1]!);
+
+describe('preference page rendering', () => {
+  it('escapes customer data, topics and the token', () => {
+    const html = renderPage({
+      kind: 'preferences',
+      language: 'en',
+      firstName: '<script>alert(1)</script>"',
+      topics: [{ topic: '"><img src=x onerror=alert(1)>', subscribed: true }],
+      allOff: false,
+      token: 'a"b<c',
+    });
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&quot;');
+    expect(html).toContain('value="a&quot;b&lt;c"');
+    expect(escapeHtml(`&<>"'`)).toBe('&amp;&lt;&gt;&quot;&#39;');
+  });
+
+  it('sets <html lang> from the locale, with English as the fallback', () => {
+    expect(['de-DE', 'fr', 'es-MX', 'ja-JP', 'zh_CN', 'pt-BR', 'en-GB', ''].map(preferenceLanguage)).toEqual(['de', 'fr', 'es', 'ja', 'zh', 'en', 'en', 'en']);
+    for (const language of PREFERENCE_LANGUAGES) {
+      const html = renderPage({ kind: 'preferences', language, topics: [{ topic: 'newsletter', subscribed: true }], allOff: false, token: 't' });
+      expect(html).toMatch(new RegExp(`<html lang="${language}"`));
+    }
+    expect(languageFromAcceptLanguage('pt-BR,ja;q=0.8,de;q=0.9')).toBe('de');
+    expect(languageFromAcceptLanguage(undefined)).toBe('en');
+  });
+
+  it('binds a label to every checkbox and offers save and unsubscribe-all buttons in a POST form', () => {
+    const html = renderPage({ kind: 'preferences', language: 'de', topics: TOPICS.map((topic) => ({ topic, subscribed: topic === 'offers' })), allOff: false, token: 't' });
+    const ids = checkboxIds(html);
+    expect(ids).toHaveLength(2);
+    for (const id of ids) expect(html).toContain(`<label for="${id}">`);
+    expect(html).toMatch(/<input type="checkbox" id="topic-1" name="topic" value="offers" checked/);
+    expect(html).not.toMatch(/value="newsletter" checked/);
+    expect(html).toContain('<form method="post">');
+    expect(html).toContain('<input type="hidden" name="token" value="t">');
+    expect(html).toContain('<button type="submit" name="action" value="save" class="primary">Einstellungen speichern</button>');
+    expect(html).toContain('<button type="submit" name="action" value="all">Von allen abmelden</button>');
+  });
+});
+
+describe('consent changes', () => {
+  it('unsubscribes a topic once, and "all" withdraws marketing consent', () => {
+    const once = unsubscribeTopic(profile(), 'offers', NOW)!;
+    expect(once.consent.unsubscribedTopics).toEqual(['offers']);
+    expect(once.version).toBe(1);
+    expect(unsubscribeTopic(once, 'offers', NOW)).toBeUndefined();
+    expect(unsubscribeAll(once, NOW)!.consent.marketing).toBe(false);
+  });
+
+  it('saves the form: unticked topics are dropped, ticking one opts back in', () => {
+    const p = profile({ consent: { marketing: false, topics: ['newsletter'], unsubscribedTopics: ['offers'], updatedAt: NOW } });
+    const saved = savePreferences(p, TOPICS, ['offers'], '2026-10-02T00:00:00.000Z')!;
+    expect(saved.consent).toEqual({ marketing: true, topics: ['newsletter', 'offers'], unsubscribedTopics: ['newsletter'], updatedAt: '2026-10-02T00:00:00.000Z' });
+    expect(TOPICS.map((t) => isSubscribed(saved.consent, t))).toEqual([false, true]);
+    expect(savePreferences(saved, TOPICS, ['offers', 'not-offered'], NOW)).toBeUndefined();
+  });
+});
+
+describe('handleUnsubscribeRequest', () => {
+  it('turns every bad token into a 4xx page and changes nothing', async () => {
+    const { customers, deps, token } = setup();
+    const good = token();
+    const [payload, signature] = good.split('.');
+    const forged = `${Buffer.from(JSON.stringify(['c1', 'offers', NOW_S + 86_400])).toString('base64url')}.${signature}`;
+    const cases = [
+      { query: {}, status: 400 },
+      { query: { token: 'garbage' }, status: 400 },
+      { query: { token: forged }, status: 400 },
+      { query: { token: `${payload}.${signature!.slice(0, -2)}AA` }, status: 400 },
+      { query: { token: token({}, 'another-secret-another-secret-another') }, status: 400 },
+      { query: { token: token({ expiresAt: NOW_S - 1 }) }, status: 410 },
+    ];
+    for (const { query, status } of cases) {
+      const response = await handleUnsubscribeRequest({ ...oneClick, query }, deps);
+      expect(response.status).toBe(status);
+      expect(response.body).toContain('invalid or has expired');
+      const get = await handleUnsubscribeRequest({ method: 'GET', query }, deps);
+      expect(get.status).toBe(status);
+    }
+    expect(customers.writes).toBe(0);
+  });
+
+  it('one-click unsubscribes the token topic, idempotently, urlencoded or multipart', async () => {
+    const { customers, deps, token } = setup();
+    const first = await handleUnsubscribeRequest({ ...oneClick, query: { token: token() } }, deps);
+    expect(first.status).toBe(200);
+    expect(customers.items.get('c1')!.consent).toMatchObject({ marketing: true, unsubscribedTopics: ['newsletter'], updatedAt: NOW });
+    const boundary = 'xYzZY';
+    const multipart = `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}--\r\n`;
+    const second = await handleUnsubscribeRequest({ method: 'POST', query: { token: token() }, body: multipart, contentType: `multipart/form-data; boundary=${boundary}` }, deps);
+    expect(second.status).toBe(200);
+    expect(customers.writes).toBe(1);
+  });
+
+  it('shows the page on GET without changing anything, in the customer language, with no address in it', async () => {
+    const { customers, deps, token, logs } = setup(profile({ locale: 'ja-JP', firstName: '<b>花子</b>' }));
+    const t = token();
+    const response = await handleUnsubscribeRequest({ method: 'GET', query: { token: t } }, deps);
+    expect(response.status).toBe(200);
+    expect(response.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    expect(response.body).toContain('<html lang="ja"');
+    expect(response.body).toContain('&lt;b&gt;花子&lt;/b&gt;');
+    expect(response.body).toContain('「ニュースレター」の配信を停止');
+    expect(response.body).not.toContain('@');
+    expect(customers.writes).toBe(0);
+    expect(JSON.stringify(logs)).not.toContain(t);
+    expect(JSON.stringify(logs)).not.toContain('@');
+  });
+
+  it('saves the preference form and unsubscribes from all', async () => {
+    const { customers, deps, token } = setup();
+    const form = (fields: string) => ({ method: 'POST', query: {}, body: `token=${token()}&${fields}`, contentType: 'application/x-www-form-urlencoded' });
+    const page = async () => (await handleUnsubscribeRequest({ method: 'GET', query: { token: token() } }, deps)).body;
+    expect(await page()).toContain('name="action" value="topic"');
+    const topic = await handleUnsubscribeRequest(form('action=topic'), deps);
+    expect(topic.body).toContain('You will no longer receive “Newsletter” emails.');
+    expect(customers.items.get('c1')!.consent.unsubscribedTopics).toEqual(['newsletter']);
+    expect(await page()).not.toContain('name="action" value="topic"'); // nothing left to unsubscribe from
+    const saved = await handleUnsubscribeRequest(form('action=save&topic=newsletter'), deps);
+    expect(saved.status).toBe(200);
+    expect(saved.body).toContain('Preferences saved');
+    expect(customers.items.get('c1')!.consent).toMatchObject({ marketing: true, unsubscribedTopics: ['offers'] });
+    const all = await handleUnsubscribeRequest(form('action=all'), deps);
+    expect(all.status).toBe(200);
+    expect(customers.items.get('c1')!.consent.marketing).toBe(false);
+    expect((await handleUnsubscribeRequest(form('action=delete-everything'), deps)).status).toBe(400);
+    expect(customers.writes).toBe(3);
+  });
+
+  it('answers 404 for an unknown customer and creates nothing', async () => {
+    const { customers, deps, token } = setup(null);
+    expect((await handleUnsubscribeRequest({ ...oneClick, query: { token: token() } }, deps)).status).toBe(404);
+    expect((await handleUnsubscribeRequest({ method: 'GET', query: { token: token() } }, deps)).status).toBe(404);
+    expect(customers.items.size).toBe(0);
+  });
+
+  it('refuses other methods', async () => {
+    const { deps, token } = setup();
+    const response = await handleUnsubscribeRequest({ method: 'DELETE', query: { token: token() } }, deps);
+    expect(response.status).toBe(405);
+    expect(response.headers.allow).toBe('GET, POST');
+  });
+});
+
+describe('createUnsubscribeHandler', () => {
+  it('reads a Function URL event with a base64 body', async () => {
+    const { customers, deps, token } = setup();
+    const result = await createUnsubscribeHandler(deps)({
+      requestContext: { http: { method: 'POST' } },
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      queryStringParameters: { token: token({ topic: 'offers' }) },
+      body: Buffer.from('List-Unsubscribe=One-Click').toString('base64'),
+      isBase64Encoded: true,
+    });
+    expect(result.statusCode).toBe(200);
+    expect(customers.items.get('c1')!.consent.unsubscribedTopics).toEqual(['offers']);
+  });
+});
