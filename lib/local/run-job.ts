@@ -26,6 +26,8 @@ export interface RunJobOptions {
   quiet?: boolean;
   unsubscribeBaseUrl?: string;
   faults?: FaultPlan;
+  /** Run the unsubscribe function on a local port and point the links at it (default: with serve). */
+  serveUnsubscribe?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -82,7 +84,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     seed: options.seed ?? 'lifecycle-mailer',
     ...(options.unsubscribeBaseUrl ? { unsubscribeBaseUrl: options.unsubscribeBaseUrl } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
-    serveUnsubscribe: options.serve ?? false,
+    serveUnsubscribe: options.serveUnsubscribe ?? options.serve ?? false,
   });
   try {
     const progress = progressBar(options.quiet ?? false);
