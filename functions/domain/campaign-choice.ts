@@ -1,5 +1,5 @@
 import type { Campaign, CampaignCondition } from './campaign.ts';
-import type { CustomerProfile } from './customer-profile.ts';
+import { type CustomerProfile, isSubscribed } from './customer-profile.ts';
 import type { CustomerFacts } from './customer-facts.ts';
 import { daysBetween } from './lifecycle-stage.ts';
 
@@ -65,8 +65,7 @@ export function checkEligibility(
   const marketing = campaign.kind === 'marketing';
   if (marketing && !profile.consent.marketing) return { eligible: false, reason: 'no-consent' };
   const topic = campaign.audience.topic;
-  if (marketing && (profile.consent.unsubscribedTopics.includes(topic) || (profile.consent.topics.length > 0 && !profile.consent.topics.includes(topic))))
-    return { eligible: false, reason: 'topic-unsubscribed', detail: topic };
+  if (marketing && !isSubscribed(profile.consent, topic)) return { eligible: false, reason: 'topic-unsubscribed', detail: topic };
   if (!campaign.audience.stages.includes(profile.stage)) return { eligible: false, reason: 'stage', detail: profile.stage };
   for (const condition of campaign.audience.conditions) {
     if (!holds(condition, facts)) return { eligible: false, reason: 'condition', detail: `${condition.field} ${condition.op}` };

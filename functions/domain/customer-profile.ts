@@ -115,6 +115,10 @@ export function rememberEventKey(keys: readonly string[], key: string): string[]
   return next.length > MAX_RECENT_EVENT_KEYS ? next.slice(next.length - MAX_RECENT_EVENT_KEYS) : next;
 }
 
+/** Whether a marketing email on `topic` may reach the customer: consent given, topic chosen (or all), not opted out since. */
+export const isSubscribed = (consent: CustomerProfile['consent'], topic: string): boolean =>
+  consent.marketing && !consent.unsubscribedTopics.includes(topic) && (consent.topics.length === 0 || consent.topics.includes(topic));
+
 export function newProfile(customerId: string, now: string): CustomerProfile {
   return CustomerProfile.parse({
     customerId,

@@ -1,4 +1,4 @@
-import type { CustomerProfile } from '#domain/customer-profile.ts';
+import { type CustomerProfile, isSubscribed } from '#domain/customer-profile.ts';
 
 /**
  * The consent changes the unsubscribe endpoint makes. Pure: each returns the next profile,
@@ -6,9 +6,7 @@ import type { CustomerProfile } from '#domain/customer-profile.ts';
  */
 type Consent = CustomerProfile['consent'];
 
-/** Whether a marketing campaign on `topic` may reach the customer (the same test as campaign choice). */
-export const isSubscribed = (consent: Consent, topic: string): boolean =>
-  consent.marketing && !consent.unsubscribedTopics.includes(topic) && (consent.topics.length === 0 || consent.topics.includes(topic));
+export { isSubscribed };
 
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
