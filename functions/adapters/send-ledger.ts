@@ -77,49 +77,47 @@ export class SendLedger {
     }
   }
 
-  async markSent(sendId: string, messageId: string, now: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { sendId },
-        UpdateExpression: 'SET #status = :sent, messageId = :mid, sentAt = :now',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':mid': messageId, ':now': now },
-      }),
-    );
-  }
-
-  /** A claim whose SES result was lost: recorded once, never resent. Only a claim still 'claimed' moves. */
-  async markUnknown(sendId: string): Promise<boolean> {
+  /**
+   * One UpdateItem on an entry. With a condition, returns false when it did not hold
+   * (the entry is not in the state the caller expected) instead of throwing.
+   */
+  private async update(
+    sendId: string,
+    expression: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+    condition?: string,
+  ): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { sendId },
-          UpdateExpression: 'SET #status = :unknown',
-          ConditionExpression: '#status = :claimed',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':unknown': 'unknown', ':claimed': 'claimed' },
+          UpdateExpression: expression,
+          ...(condition ? { ConditionExpression: condition } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
+      if (condition && isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }
 
-  /** Records that the send was decided against at send time (e.g. the customer unsubscribed meanwhile). */
+  async markSent(sendId: string, messageId: string, now: string): Promise<void> {
+    await this.update(sendId, 'SET #status = :sent, messageId = :mid, sentAt = :now', { '#status': 'status' }, { ':sent': 'sent', ':mid': messageId, ':now': now });
+  }
+
+  /** A claim whose SES result was lost: recorded once, never resent. Only a claim still 'claimed' moves. */
+  markUnknown(sendId: string): Promise<boolean> {
+    return this.update(sendId, 'SET #status = :unknown', { '#status': 'status' }, { ':unknown': 'unknown', ':claimed': 'claimed' }, '#status = :claimed');
+  }
+
+  /** Records that the send was refused for good at send time (a permanent SES rejection, a render failure). */
   async markSkipped(sendId: string, reason: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { sendId },
-        UpdateExpression: 'SET #status = :skipped, skipReason = :reason',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':skipped': 'skipped', ':reason': reason },
-      }),
-    );
+    await this.update(sendId, 'SET #status = :skipped, skipReason = :reason', { '#status': 'status' }, { ':skipped': 'skipped', ':reason': reason });
   }
 
   /**
@@ -142,34 +140,13 @@ export class SendLedger {
     }
   }
 
+  /** Engagement on an entry; events for sends the ledger does not know are ignored. */
   async count(sendId: string, counter: EngagementCounter): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { sendId },
-        UpdateExpression: 'ADD #c :one',
-        ConditionExpression: 'attribute_exists(sendId)',
-        ExpressionAttributeNames: { '#c': counter },
-        ExpressionAttributeValues: { ':one': 1 },
-      }),
-    ).catch((error: unknown) => {
-      if (!isConditionalCheckFailed(error)) throw error;
-    });
+    await this.update(sendId, 'ADD #c :one', { '#c': counter }, { ':one': 1 }, 'attribute_exists(sendId)');
   }
 
   async flag(sendId: string, flag: EngagementFlag): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { sendId },
-        UpdateExpression: 'SET #f = :true',
-        ConditionExpression: 'attribute_exists(sendId)',
-        ExpressionAttributeNames: { '#f': flag },
-        ExpressionAttributeValues: { ':true': true },
-      }),
-    ).catch((error: unknown) => {
-      if (!isConditionalCheckFailed(error)) throw error;
-    });
+    await this.update(sendId, 'SET #f = :true', { '#f': flag }, { ':true': true }, 'attribute_exists(sendId)');
   }
 
   /** Every entry (reports and tests; a full scan). */

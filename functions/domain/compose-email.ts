@@ -58,6 +58,7 @@ export function composeEmail({ request, campaign, profile, config, renderer, uns
   const unsubscribeUrl = `${config.sending.unsubscribeBaseUrl}?token=${token}`;
   const preferencesUrl = `${config.sending.unsubscribeBaseUrl}?token=${token}&view=preferences`;
 
+  const shopLink = withUtm(config.shop.url, campaign.id);
   const context = {
     customer: {
       firstName: profile.firstName ?? '',
@@ -69,12 +70,12 @@ export function composeEmail({ request, campaign, profile, config, renderer, uns
       favouriteCategory: profile.favouriteCategory ?? '',
       loyaltyScore: Math.round(profile.loyaltyScore),
     },
-    shop: { ...config.shop, url: withUtm(config.shop.url, campaign.id) },
+    shop: { ...config.shop, url: shopLink },
     campaign: { id: campaign.id, name: campaign.name, content: campaign.content },
     cart: profile.lastCart
       ? { ...profile.lastCart, url: withUtm(`${config.shop.url.replace(/\/$/, '')}/cart/${encodeURIComponent(profile.lastCart.cartId)}`, campaign.id) }
       : undefined,
-    links: { unsubscribe: unsubscribeUrl, preferences: preferencesUrl, shop: withUtm(config.shop.url, campaign.id) },
+    links: { unsubscribe: unsubscribeUrl, preferences: preferencesUrl, shop: shopLink },
     year: now.slice(0, 4),
     preheader: '',
   };

@@ -121,7 +121,11 @@ export async function summariseRun(
   let emailsSent = 0;
   let opens = 0;
   let clicks = 0;
+  const sentIds = new Set<string>();
+  const ledgerStatus = new Map<string, string>();
   for await (const e of runtime.ledger.all()) {
+    ledgerStatus.set(e.sendId, e.status);
+    if (e.status === 'sent') sentIds.add(e.sendId);
     const c = entry(e.campaignId);
     if (e.status === 'sent') {
       c.sent++;
@@ -141,12 +145,6 @@ export async function summariseRun(
   const failedEvents: Record<string, number> = {};
   const failed = await runtime.failedEvents.list();
   for (const f of failed) failedEvents[f.stage] = (failedEvents[f.stage] ?? 0) + 1;
-  const sentIds = new Set<string>();
-  const ledgerStatus = new Map<string, string>();
-  for await (const e of runtime.ledger.all()) {
-    ledgerStatus.set(e.sendId, e.status);
-    if (e.status === 'sent') sentIds.add(e.sendId);
-  }
   const setAsideIds = new Set(failed.filter((f) => f.stage === 'send').map((f) => f.failureId.split('#')[1] ?? ''));
   const pending = runtime.sendQueue.pendingSendIds();
   const unaccountedIds: string[] = [];
