@@ -30,8 +30,9 @@ program
   .option('--data-dir <dir>', 'where the local tables and the outbox live', '.local')
   .option('--serve', 'keep the local SES inbox open afterwards')
   .option('--quiet', 'no progress and no table')
+  .option('--send-rate <n>', 'sends per second in real time (default: sending.maxSendRate); a long replay may go faster than SES would allow', (v) => Number.parseFloat(v))
   .option('--faults <spec>', 'inject faults, e.g. ses-throttle=0.2,ses-error=0.05,ddb-throttle=0.05,crash-before-send=0.02,crash-after-send=0.02,duplicate-events=0.1', parseFaults)
-  .action(async (o: { faults?: FaultPlan; orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean }) => {
+  .action(async (o: { sendRate?: number; faults?: FaultPlan; orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean }) => {
     const catalog = await buildCatalog(paths());
     const { runtime } = await runJob({
       catalog,
@@ -45,6 +46,7 @@ program
       serve: o.serve ?? false,
       quiet: o.quiet ?? false,
       ...(o.faults ? { faults: o.faults } : {}),
+      ...(o.sendRate ? { sendRate: o.sendRate } : {}),
     });
     if (runtime) {
       process.stdout.write(`\nLocal SES inbox: ${runtime.services.ses.endpoint}/\nUnsubscribe links in the emails point at ${runtime.unsubscribeServer?.url ?? '(not served)'}  (Ctrl-C to stop)\n`);

@@ -29,6 +29,7 @@ import { SES_DETAIL_TYPES } from '#domain/ses-events.ts';
 import { toSchedulerCron } from './cron-expression.ts';
 import { EVENT_ROUTES, type EventPattern, type FunctionName, QUEUE_ROUTES, scheduleRoutes } from './routes.ts';
 import { TABLES, type TableName } from './tables.ts';
+import { sendConcurrency } from '#domain/send-rate.ts';
 
 /** The repository root: function entry points, the lock file and tsconfig live here. */
 const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -137,7 +138,8 @@ const FUNCTION_SIZING: Record<Exclude<FunctionName, 'send'>, { memorySize: numbe
   engagement: { memorySize: 512, timeout: Duration.seconds(30) },
 };
 
-const FUNCTIONS_WITH_SEND_QUEUE: readonly FunctionName[] = ['ingest', 'segment'];
+// The send function puts back sends that must wait (event delays past SQS's 15 minutes, quiet hours).
+const FUNCTIONS_WITH_SEND_QUEUE: readonly FunctionName[] = ['ingest', 'segment', 'send'];
 const SERVICE_NAME = 'lifecycle-mailer';
 const CATALOG_PATH = '/var/task/catalog.json';
 
@@ -145,8 +147,7 @@ const CATALOG_PATH = '/var/task/catalog.json';
 export const SES_BOUNCE_RATE_ALARM = 0.04;
 export const SES_COMPLAINT_RATE_ALARM = 0.0008;
 
-/** Max concurrent send batches for a send rate: one batch of 10 takes about a second. */
-export const sendConcurrency = (maxSendRate: number) => Math.max(2, Math.ceil(maxSendRate / 10));
+export { sendConcurrency };
 
 /**
  * The Lifecycle Mailer on AWS: shop events and SES engagement events in through
@@ -274,7 +275,7 @@ export class LifecycleMailer extends Construct {
         new SqsEventSource(queue, {
           batchSize: route.batchSize,
           reportBatchItemFailures: true,
-          // Holds the SES send rate: each concurrent batch sends about ten messages a second.
+          // Holds the SES send rate: each instance paces itself to maxSendRate / this (see send-rate.ts).
           maxConcurrency: sendConcurrency(maxSendRate),
         }),
       );

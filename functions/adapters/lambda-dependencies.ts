@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Catalog } from '#domain/catalog.ts';
 import { systemClock } from '#domain/clock.ts';
+import { instanceSendRate } from '#domain/send-rate.ts';
 import { createDocumentClient, createSesClient, createSqsClient } from './aws-clients.ts';
 import { readCatalogFile } from './catalog-file.ts';
 import { DynamoCustomerStore } from './customer-store.ts';
@@ -8,6 +9,7 @@ import { FailedEventStore } from './failed-event-store.ts';
 import { lambdaEnvironment } from './lambda-environment.ts';
 import { ModelRunStore } from './model-run-store.ts';
 import { SesMailer } from './mailer.ts';
+import { PacedMailer } from './paced-mailer.ts';
 import { SendLedger } from './send-ledger.ts';
 import { SqsSendQueue } from './send-queue.ts';
 import { StageChangeLog } from './stage-change-log.ts';
@@ -36,7 +38,9 @@ function build() {
       if (!env.SEND_QUEUE_URL) throw new Error('SEND_QUEUE_URL is not set');
       return new SqsSendQueue(createSqsClient(), env.SEND_QUEUE_URL);
     },
-    mailer: () => new SesMailer(createSesClient()),
+    // No SDK retries for SendEmail (a retried timeout could mail twice); PacedMailer retries throttles
+    // and holds this instance to its share of the SES rate.
+    mailer: () => new PacedMailer(new SesMailer(createSesClient({ maxAttempts: 1 })), { ratePerSecond: instanceSendRate(catalog.config.sending.maxSendRate) }),
   };
 }
 

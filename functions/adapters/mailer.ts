@@ -11,11 +11,16 @@ export class RetryableSendError extends Error {
   constructor(
     message: string,
     readonly accepted: 'no' | 'unknown',
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; throttled?: boolean },
   ) {
     super(message, options);
+    this.throttled = options?.throttled ?? false;
   }
+  /** SES said the account is sending too fast: wait and try again. */
+  readonly throttled: boolean;
 }
+
+const THROTTLES = new Set(['TooManyRequestsException', 'LimitExceededException', 'ThrottlingException', 'Throttling']);
 /** SES refused the message for good: retrying cannot help. */
 export class RejectedSendError extends Error {
   override readonly name = 'RejectedSendError';
@@ -34,7 +39,11 @@ const PERMANENT = new Set([
   'AccountSuspendedException',
 ]);
 
-/** Sends through SES v2 `SendEmail` (simple content, so SES builds the MIME and applies tracking). */
+/**
+ * Sends through SES v2 `SendEmail` (simple content, so SES builds the MIME and applies tracking).
+ * The client must not retry on its own (`maxAttempts: 1`): the SDK also retries timeouts,
+ * after which SES may already have the message. Throttles are retried by PacedMailer instead.
+ */
 export class SesMailer implements Mailer {
   constructor(private readonly ses: SESv2Client) {}
 
@@ -65,7 +74,7 @@ export class SesMailer implements Mailer {
       if (PERMANENT.has(name)) throw new RejectedSendError(`${name}: ${message}`, { cause: error });
       // An HTTP status means SES answered: it did not take the message. No status: we cannot know.
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      throw new RetryableSendError(`${name}: ${message}`, status ? 'no' : 'unknown', { cause: error });
+      throw new RetryableSendError(`${name}: ${message}`, status ? 'no' : 'unknown', { cause: error, throttled: THROTTLES.has(name) || status === 429 });
     }
   }
 }

@@ -2,6 +2,7 @@ import type { Campaign, CampaignCondition } from './campaign.ts';
 import { type CustomerProfile, isSubscribed } from './customer-profile.ts';
 import type { CustomerFacts } from './customer-facts.ts';
 import { daysBetween } from './lifecycle-stage.ts';
+import type { FrequencyRules } from './mailer-config.ts';
 
 export const SKIP_REASONS = [
   'no-email',
@@ -19,9 +20,20 @@ export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export type Eligibility = { eligible: true } | { eligible: false; reason: SkipReason; detail?: string };
 
-export interface FrequencyRules {
-  /** No two marketing emails to one customer closer than this (hours). */
-  minHoursBetweenMarketing: number;
+export type { FrequencyRules };
+
+/** Capped sends to the customer within the last `days` before `now`, other than `exceptSendId` (the send being checked). */
+export const cappedSendsWithin = (profile: CustomerProfile, now: string, days: number, exceptSendId?: string) =>
+  profile.cappedSends.filter((s) => s.sendId !== exceptSendId && daysBetween(s.at, now) < days);
+
+/** Why the global caps stop one more capped send now (a rolling-window count, a minimum gap), if they do. */
+function frequencyCapped(profile: CustomerProfile, now: string, rules: FrequencyRules, exceptSendId?: string): string | undefined {
+  const recent = cappedSendsWithin(profile, now, rules.windowDays, exceptSendId);
+  if (recent.length >= rules.maxPerWindow) return `${recent.length} in ${rules.windowDays} days`;
+  const others = profile.cappedSends.filter((s) => s.sendId !== exceptSendId).map((s) => s.at);
+  const last = [...others, ...(profile.lastMarketingSentAt ? [profile.lastMarketingSentAt] : [])].sort().at(-1);
+  if (last && daysBetween(last, now) * 24 < rules.minHoursBetweenMarketing) return `within ${rules.minHoursBetweenMarketing} h`;
+  return undefined;
 }
 
 function holds(c: CampaignCondition, facts: CustomerFacts): boolean {
@@ -59,6 +71,8 @@ export function checkEligibility(
   facts: CustomerFacts,
   now: string,
   rules: FrequencyRules,
+  /** At send time: the send being checked, whose own cap slot must not count against it. */
+  sendId?: string,
 ): Eligibility {
   if (!profile.email) return { eligible: false, reason: 'no-email' };
   if (profile.suppression) return { eligible: false, reason: 'suppressed', detail: profile.suppression.reason };
@@ -80,8 +94,10 @@ export function checkEligibility(
     if (campaign.cooldown === 'once') return { eligible: false, reason: 'already-sent' };
     if (daysBetween(lastSent, now) < campaign.cooldown.days) return { eligible: false, reason: 'cooldown' };
   }
-  if (marketing && profile.lastMarketingSentAt && daysBetween(profile.lastMarketingSentAt, now) * 24 < rules.minHoursBetweenMarketing)
-    return { eligible: false, reason: 'frequency-cap' };
+  if (!rules.exempt.includes(campaign.id)) {
+    const capped = frequencyCapped(profile, now, rules, sendId);
+    if (capped) return { eligible: false, reason: 'frequency-cap', detail: capped };
+  }
   return { eligible: true };
 }
 

@@ -96,6 +96,12 @@ export const CustomerProfile = z.object({
   /** campaign id → when it was last sent to this customer. */
   campaignsSent: z.record(z.string(), IsoInstant).default({}),
   lastMarketingSentAt: IsoInstant.optional(),
+  /**
+   * Recent sends that count against the global frequency cap, oldest first. A slot is taken
+   * before SES is called (so concurrent sends cannot both pass the cap) and given back only
+   * when SES certainly did not take the message. Pruned to the cap's window.
+   */
+  cappedSends: z.array(z.object({ sendId: z.string(), at: IsoInstant })).default([]),
   /** Recent idempotency keys of applied events, newest last; bounded (see MAX_RECENT_EVENT_KEYS). */
   recentEventKeys: z.array(z.string()).default([]),
   version: z.number().int().nonnegative(),

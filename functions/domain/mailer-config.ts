@@ -1,6 +1,21 @@
 import { z } from 'zod';
 import { StageThresholds } from './lifecycle-stage.ts';
+import { QuietHours } from './quiet-hours.ts';
 import { isTimeZone } from './shop-events.ts';
+
+/** Per-customer caps across campaigns. A campaign listed in `exempt` is neither capped nor counted. */
+export const FrequencyRules = z
+  .object({
+    /** No two capped emails to one customer closer than this (hours). */
+    minHoursBetweenMarketing: z.number().min(0).max(24 * 90).default(48),
+    /** At most this many capped emails per customer in any rolling window of `windowDays`. */
+    maxPerWindow: z.number().int().positive().max(100).default(3),
+    windowDays: z.number().int().positive().max(90).default(7),
+    /** Campaign ids exempt from the caps (transactional-style mail such as an order follow-up or an opt-in confirmation). */
+    exempt: z.array(z.string()).default([]),
+  })
+  .strict();
+export type FrequencyRules = z.infer<typeof FrequencyRules>;
 
 /** `mailer.config.yaml`: the shop's identity and the pipeline's rules. */
 export const MailerConfig = z
@@ -27,10 +42,9 @@ export const MailerConfig = z
         unsubscribeLinkDays: z.number().int().positive().max(3650).default(60),
       })
       .strict(),
-    frequency: z
-      .object({ minHoursBetweenMarketing: z.number().min(0).max(24 * 90).default(48) })
-      .strict()
-      .default({ minHoursBetweenMarketing: 48 }),
+    frequency: FrequencyRules.default(FrequencyRules.parse({})),
+    /** Customers' local night: a send due inside it waits until it ends. Absent: no quiet hours. */
+    quietHours: QuietHours.optional(),
     stages: StageThresholds.default(StageThresholds.parse({})),
     segmentation: z
       .object({

@@ -8,6 +8,7 @@ import type { LifecycleStage } from '#domain/customer-profile.ts';
 import { describeZodIssues } from '#domain/invalid-input-error.ts';
 import { assignLifecycleStage, stageInputsOf } from '#domain/lifecycle-stage.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
+import { releaseTime } from '#domain/quiet-hours.ts';
 import { buildSendRequest } from '#domain/send-request.ts';
 import { ShopEvent } from '#domain/shop-events.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
@@ -84,7 +85,9 @@ export async function ingestShopEvent(raw: unknown, deps: IngestDeps): Promise<I
   if (!choice.chosen) return { outcome: 'applied', customerId, stage: profile.stage };
   const trigger = choice.chosen.trigger;
   const delayMs = trigger.type === 'event' ? trigger.delayMinutes * 60_000 : 0;
-  const notBefore = delayMs ? new Date(Date.parse(event.time) + delayMs).toISOString() : undefined;
+  const due = delayMs ? new Date(Date.parse(event.time) + delayMs).toISOString() : undefined;
+  // Not in the customer's night: the send waits until their quiet hours end.
+  const notBefore = releaseTime(choice.chosen.id, profile.timeZone, due ?? now, deps.config.quietHours) ?? due;
   const request = buildSendRequest(choice.chosen, customerId, now, 'event', notBefore);
   await deps.sendQueue.enqueue([request]);
   deps.logger.info('event-triggered send queued', { customerId, campaignId: choice.chosen.id, sendId: request.sendId });

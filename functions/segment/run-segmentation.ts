@@ -12,6 +12,7 @@ import { daysBetween } from '#domain/lifecycle-stage.ts';
 import type { CustomerValue } from '#domain/customer-profile.ts';
 import type { ModelRunStore } from '#adapters/model-run-store.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
+import { releaseTime } from '#domain/quiet-hours.ts';
 import { buildSendRequest, type SendRequest } from '#domain/send-request.ts';
 import { type DynamoCustomerStore, ProfileConflictError } from '#adapters/customer-store.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
@@ -136,7 +137,8 @@ export async function runSegmentation(input: SegmentRunInput, deps: SegmentDeps)
         const stats = report.campaigns[choice.chosen.id]!;
         stats.eligible++;
         stats.queued++;
-        requests.push(buildSendRequest(choice.chosen, profile.customerId, now, 'schedule'));
+        const notBefore = releaseTime(choice.chosen.id, profile.timeZone, now, deps.config.quietHours);
+        requests.push(buildSendRequest(choice.chosen, profile.customerId, now, 'schedule', notBefore));
       }
     }
     for (let i = 0; i < requests.length; i += 500) await deps.sendQueue.enqueue(requests.slice(i, i + 500));

@@ -1,9 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Campaign } from '#domain/campaign.ts';
-import { checkEligibility } from '#domain/campaign-choice.ts';
+import { checkEligibility, type Eligibility } from '#domain/campaign-choice.ts';
 import type { Clock } from '#domain/clock.ts';
 import { composeEmail } from '#domain/compose-email.ts';
 import { customerFacts } from '#domain/customer-facts.ts';
+import type { CustomerProfile } from '#domain/customer-profile.ts';
+import { isCapped, recordSend, releaseCapSlot, takeCapSlot } from '#domain/customer-sends.ts';
+import { releaseTime } from '#domain/quiet-hours.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
 import type { SendRequest } from '#domain/send-request.ts';
 import type { TemplateRenderer } from '#domain/template-renderer.ts';
@@ -11,12 +14,15 @@ import type { CustomerStore } from '#adapters/customer-store.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import { type Mailer, RejectedSendError, RetryableSendError } from '#adapters/mailer.ts';
 import { AlreadySentError, type SendLedger } from '#adapters/send-ledger.ts';
+import type { SendQueue } from '#adapters/send-queue.ts';
 
 export interface SendDeps {
   customers: CustomerStore;
   ledger: SendLedger;
   mailer: Mailer;
   failedEvents: FailedEventStore;
+  /** Where a send that must wait goes back to (the send queue itself). */
+  sendQueue: SendQueue;
   campaigns: ReadonlyMap<string, Campaign>;
   renderer: TemplateRenderer;
   config: MailerConfig;
@@ -27,6 +33,7 @@ export interface SendDeps {
 
 export type SendOutcome =
   | { outcome: 'sent'; messageId: string }
+  | { outcome: 'deferred'; until: string }
   | { outcome: 'duplicate' }
   | { outcome: 'unknown' }
   | { outcome: 'skipped'; reason: string }
@@ -37,12 +44,25 @@ export type SendOutcome =
  * write before SES is called; a claim is only given back when SES certainly did not take
  * the message (it answered with a throttle or an error), so a retry may try again. A claim
  * whose SES result is unknown (timeout, crash) is never resent: the retry sets it aside in
- * the failed-events store for a person to check. Eligibility
- * is checked again at send time: the customer may have unsubscribed or bought meanwhile.
+ * the failed-events store for a person to check, and it counts as sent.
+ *
+ * Who may be mailed is checked again at send time (consent, suppression, stage, caps may have
+ * changed since queueing), in the same conditional write that takes the customer's
+ * frequency-cap slot, so two sends racing for one customer cannot both pass the cap.
+ * A send that is early (SQS delays at most 15 minutes) or falls in the customer's quiet
+ * hours goes back to the queue until it may go.
  */
 export async function deliverSend(request: SendRequest, deps: SendDeps): Promise<SendOutcome> {
   const now = deps.clock.now();
   const log = { sendId: request.sendId, campaignId: request.campaignId, customerId: request.customerId };
+  if (request.notBefore && Date.parse(request.notBefore) > Date.parse(now)) return defer(request, request.notBefore, deps);
+  const campaign = deps.campaigns.get(request.campaignId);
+  if (campaign && deps.config.quietHours) {
+    const profile = await deps.customers.get(request.customerId);
+    const until = profile && releaseTime(campaign.id, profile.timeZone, now, deps.config.quietHours);
+    if (until) return defer(request, until, deps);
+  }
+
   try {
     await deps.ledger.claim(request, now);
   } catch (error) {
@@ -51,10 +71,10 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
       if (error.existing?.status === 'claimed' && (await deps.ledger.markUnknown(request.sendId))) {
         // Claimed but never marked sent: SES may or may not have taken it (a crash between the two).
         // Sending again could mail twice, so it is not resent: it is set aside once for a person to
-        // check, and counts as sent for cooldowns (the customer may well have it).
+        // check, and counts as sent for cooldowns and caps (the customer may well have it).
         const reason = `outcome unknown: claimed at ${error.existing.claimedAt} without a recorded SES result; not resent (at most once)`;
         await deps.failedEvents.record('send', request.sendId, reason, request, now);
-        await recordSentToCustomer(deps, request.customerId, deps.campaigns.get(request.campaignId), now);
+        if (campaign) await recordSentToCustomer(deps, request, campaign, now);
         return { outcome: 'unknown' };
       }
       return { outcome: 'duplicate' };
@@ -69,13 +89,18 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
     return { outcome: 'skipped', reason };
   };
 
-  const campaign = deps.campaigns.get(request.campaignId);
   if (!campaign || !campaign.enabled) return skip('campaign-disabled');
-  const profile = await deps.customers.get(request.customerId);
+  const rules = deps.config.frequency;
+  let verdict: Eligibility | undefined;
+  const profile = await deps.customers.modify(request.customerId, (p) => {
+    if (!p) return undefined;
+    verdict = checkEligibility(campaign, p, customerFacts(p, now), now, rules, request.sendId);
+    if (!verdict.eligible || !isCapped(campaign, rules)) return undefined;
+    const withSlot = takeCapSlot(p, request.sendId, now, rules);
+    return withSlot === p ? undefined : withSlot;
+  });
   if (!profile) return skip('customer-unknown');
-  // Who may be mailed is checked again now: consent, suppression, stage and caps may have changed since queueing.
-  const eligibility = checkEligibility(campaign, profile, customerFacts(profile, now), now, deps.config.frequency);
-  if (!eligibility.eligible) return skip(eligibility.reason);
+  if (!verdict?.eligible) return skip(verdict?.reason ?? 'customer-unknown');
 
   let messageId: string;
   try {
@@ -83,37 +108,41 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
     messageId = await deps.mailer.send(email);
   } catch (error) {
     if (error instanceof RetryableSendError) {
-      // Give the claim back only when SES certainly did not take the message; otherwise the
-      // retry finds the claim and sets the send aside as 'outcome unknown' (never mails twice).
-      if (error.accepted === 'no') await deps.ledger.release(request.sendId);
+      // Give the claim and the cap slot back only when SES certainly did not take the message;
+      // otherwise the retry finds the claim and sets the send aside as 'outcome unknown'.
+      if (error.accepted === 'no') {
+        await deps.ledger.release(request.sendId);
+        await releaseSlot(deps, request, now);
+      }
       throw error;
     }
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     await deps.ledger.markSkipped(request.sendId, error instanceof RejectedSendError ? 'rejected' : 'render-failed');
+    await releaseSlot(deps, request, now);
     await deps.failedEvents.record('send', request.sendId, reason, request, now);
     deps.logger.error('send failed permanently', { ...log, error: error instanceof Error ? error.name : 'unknown' });
     return { outcome: 'rejected', reason };
   }
 
   await deps.ledger.markSent(request.sendId, messageId, now);
-  await recordSentToCustomer(deps, request.customerId, campaign, now);
+  await recordSentToCustomer(deps, request, campaign, now);
   deps.logger.info('sent', { ...log, messageId });
   return { outcome: 'sent', messageId };
 }
 
+/** Back to the queue until `until` (the queue applies what delay it can; an early arrival comes back here). */
+async function defer(request: SendRequest, until: string, deps: SendDeps): Promise<SendOutcome> {
+  await deps.sendQueue.enqueue([{ ...request, notBefore: until }]);
+  deps.logger.debug('send deferred', { sendId: request.sendId, until });
+  return { outcome: 'deferred', until };
+}
+
+/** SES did not take the message: the customer's cap slot is free again. */
+async function releaseSlot(deps: SendDeps, request: SendRequest, now: string): Promise<void> {
+  await deps.customers.modify(request.customerId, (p) => (p ? releaseCapSlot(p, request.sendId, now) : undefined));
+}
+
 /** Notes on the profile that the campaign went out (cooldowns, frequency cap, sunset). */
-async function recordSentToCustomer(deps: SendDeps, customerId: string, campaign: Campaign | undefined, now: string): Promise<void> {
-  if (!campaign) return;
-  await deps.customers.modify(customerId, (p) =>
-    p
-      ? {
-          ...p,
-          campaignsSent: { ...p.campaignsSent, [campaign.id]: now },
-          ...(campaign.kind === 'marketing' ? { lastMarketingSentAt: now } : {}),
-          ...(campaign.suppressAfterSend && !p.suppression ? { suppression: { reason: 'sunset' as const, at: now, detail: campaign.id } } : {}),
-          version: p.version + 1,
-          updatedAt: now,
-        }
-      : undefined,
-  );
+async function recordSentToCustomer(deps: SendDeps, request: SendRequest, campaign: Campaign, now: string): Promise<void> {
+  await deps.customers.modify(request.customerId, (p: CustomerProfile | undefined) => (p ? recordSend(p, campaign, request.sendId, now, deps.config.frequency) : undefined));
 }

@@ -44,6 +44,7 @@ export const handler = (event: SQSEvent) => {
     instance = createSendHandler({
       ...d,
       mailer: d.mailer(),
+      sendQueue: d.sendQueue(),
       campaigns: campaignsById(d.catalog),
       renderer: new TemplateRenderer(d.catalog.templates),
       config: d.catalog.config,

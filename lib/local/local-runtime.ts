@@ -13,6 +13,7 @@ import { DynamoCustomerStore } from '#adapters/customer-store.ts';
 import { FailedEventStore } from '#adapters/failed-event-store.ts';
 import { ModelRunStore } from '#adapters/model-run-store.ts';
 import { SesMailer } from '#adapters/mailer.ts';
+import { PacedMailer } from '#adapters/paced-mailer.ts';
 import { SendLedger } from '#adapters/send-ledger.ts';
 import { StageChangeLog } from '#adapters/stage-change-log.ts';
 import { createEngagementHandler } from '../../functions/engagement/handler.ts';
@@ -50,6 +51,8 @@ export interface LocalRuntimeOptions {
   /** Run the unsubscribe function on a real local HTTP port, and point the emails' links at it. */
   serveUnsubscribe?: boolean;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Sends per second (real time); the configured SES max send rate by default. */
+  sendRate?: number;
   /** Faults to inject (through SDK middleware, the bus and the queue). */
   faults?: FaultPlan;
 }
@@ -100,6 +103,9 @@ export class LocalRuntime {
     readonly emulator: SesEventEmulator,
     readonly faults: FaultInjector,
     readonly unsubscribeServer: UnsubscribeServer | undefined,
+    readonly mailer: PacedMailer,
+    readonly sendRate: number,
+    readonly sendStartTimes: number[],
     readonly handlers: {
       segment: ReturnType<typeof createSegmentHandler>;
       send: ReturnType<typeof createSendHandler>;
@@ -114,7 +120,18 @@ export class LocalRuntime {
     // More attempts than the SDK default when faults are injected, as a throttled production table would be configured.
     const clientOptions = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, ...(options.faults ? { maxAttempts: 6 } : {}) };
     const db = createDocumentClient({ ...clientOptions, endpoint: dynamodb.endpoint });
-    const sesClient = createSesClient({ ...clientOptions, endpoint: ses.endpoint });
+    // SendEmail is never retried by the SDK (a retried timeout could mail twice): PacedMailer retries throttles.
+    const sesClient = createSesClient({ ...clientOptions, maxAttempts: 1, endpoint: ses.endpoint });
+    // What SES sees: the start of every SendEmail call, throttled ones included,
+    // to check the rate held (not the pacer's own word for it). Added before the fault injection, so it sees every attempt.
+    const sendStartTimes: number[] = [];
+    sesClient.middlewareStack.add(
+      (next, context) => (args) => {
+        if (context.commandName === 'SendEmailCommand') sendStartTimes.push(performance.now());
+        return next(args);
+      },
+      { step: 'initialize', name: 'sendStartTimes', priority: 'high' },
+    );
     const clock = new SimulatedClock(options.start);
     const emulator = new SesEventEmulator(clock, options.seed ?? 'lifecycle-mailer');
     emulator.attach(sesClient);
@@ -144,6 +161,9 @@ export class LocalRuntime {
       await failedEvents.record('send', request.sendId ?? 'unknown', `dead-lettered after ${receiveCount} receives: ${runtime!.lastSendError.get(request.sendId) ?? 'unknown error'}`, body, clock.now());
     }, 4, redeliver);
     const common = { customers, failedEvents, clock, logger, config };
+    // One process holds the whole SES rate here (in AWS each instance holds its share); the rate is real time.
+    const sendRate = options.sendRate ?? config.sending.maxSendRate;
+    const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate });
     const ingest = createIngestHandler({ ...common, stageChanges, sendQueue, campaigns: options.catalog.campaigns });
     const modelRuns = new ModelRunStore(db, tables['model-runs']);
     const segment = createSegmentHandler({ ...common, stageChanges, modelRuns, sendQueue, campaigns: options.catalog.campaigns });
@@ -152,7 +172,8 @@ export class LocalRuntime {
       {
         ...common,
         ledger,
-        mailer: new SesMailer(sesClient),
+        mailer,
+        sendQueue,
         campaigns: campaignsById(options.catalog),
         renderer: new TemplateRenderer(options.catalog.templates),
         unsubscribeSecret: secret,
@@ -186,7 +207,7 @@ export class LocalRuntime {
       2,
       redeliver,
     );
-    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, bus, sendQueue, emulator, faults, unsubscribeServer, { segment, send });
+    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, { segment, send });
     return runtime;
   }
 

@@ -29,6 +29,8 @@ export class LocalSendQueue implements SendQueue {
     private readonly concurrency = 4,
     /** At-least-once delivery: says when to hand a message out twice (fault injection). */
     private readonly redeliver: () => boolean = () => false,
+    /** SQS delays a message at most 15 minutes; a longer wait arrives early and is put back by the consumer. */
+    private readonly maxDelaySeconds = 900,
   ) {}
 
   /** Every send id ever queued (for the end-of-run accounting). */
@@ -52,7 +54,7 @@ export class LocalSendQueue implements SendQueue {
         this.messages.push({
         messageId: `local-${++this.sequence}`,
         body: JSON.stringify(r),
-        visibleAt: r.notBefore ? Math.max(now, Date.parse(r.notBefore)) : now,
+        visibleAt: r.notBefore ? Math.max(now, Math.min(Date.parse(r.notBefore), now + this.maxDelaySeconds * 1000)) : now,
         receiveCount: 0,
         sentAt: now,
       });

@@ -26,6 +26,8 @@ export interface RunJobOptions {
   quiet?: boolean;
   unsubscribeBaseUrl?: string;
   faults?: FaultPlan;
+  /** Sends per second (real time) instead of the configured SES max send rate. */
+  sendRate?: number;
   /** Run the unsubscribe function on a local port and point the links at it (default: with serve). */
   serveUnsubscribe?: boolean;
 }
@@ -84,6 +86,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     seed: options.seed ?? 'lifecycle-mailer',
     ...(options.unsubscribeBaseUrl ? { unsubscribeBaseUrl: options.unsubscribeBaseUrl } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.sendRate ? { sendRate: options.sendRate } : {}),
     serveUnsubscribe: options.serveUnsubscribe ?? options.serve ?? false,
   });
   try {

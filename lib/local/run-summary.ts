@@ -60,6 +60,17 @@ export interface RunSummary {
     unaccountedIds: string[];
     mailedTwice: number;
   };
+  /** Pacing and timing: the SES rate held, throttles backed off, sends held for quiet hours. */
+  sending: {
+    maxSendRate: number;
+    /** Most SendEmail calls started in any one second of real time (SES's own measure). */
+    peakSendsPerSecond: number;
+    throttledRetries: number;
+    backoffSeconds: number;
+    /** Sends that waited (quiet hours, delays past SQS's 15 minutes), and how often they went back to the queue. */
+    deferredSends: number;
+    deferrals: number;
+  };
   faults?: { injected: Record<string, number>; absorbed: { duplicateSendsRefused: number; outcomeUnknownSetAside: number; retriedSends: number } };
   outboxFiles: number;
   durationSeconds: number;
@@ -194,6 +205,14 @@ export async function summariseRun(
       unaccountedIds: unaccountedIds.slice(0, 20),
       mailedTwice: runtime.emulator.mailedTwice.length,
     },
+    sending: {
+      maxSendRate: runtime.sendRate,
+      peakSendsPerSecond: peakPerSecond(runtime.sendStartTimes),
+      throttledRetries: runtime.mailer.stats.throttled,
+      backoffSeconds: Math.round(runtime.mailer.stats.backoffMs / 100) / 10,
+      deferredSends: [...runtime.outcomesBySendId.values()].filter((o) => o.includes('deferred')).length,
+      deferrals: runtime.sendOutcomes.get('deferred') ?? 0,
+    },
     ...(runtime.faults.any
       ? {
           faults: {
@@ -209,6 +228,17 @@ export async function summariseRun(
     outboxFiles: meta.outboxFiles,
     durationSeconds: Math.round((Date.now() - meta.startedAt) / 100) / 10,
   };
+}
+
+/** The most of `times` (ms) in any one-second window. */
+export function peakPerSecond(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let peak = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= 1000 - 1e-6) j++; // half-open windows; the epsilon absorbs float rounding
+    peak = Math.max(peak, i - j + 1);
+  }
+  return peak;
 }
 
 /** The summary as aligned text tables for the terminal. */
@@ -245,6 +275,7 @@ export function formatSummary(s: RunSummary): string {
     `suppressed: ${JSON.stringify(s.suppressed)}   failed events: ${JSON.stringify(s.failedEvents)}   dead letters: ${JSON.stringify(s.deadLetters)}`,
     `stage changes recorded: ${s.stageChanges}   .eml files in outbox: ${s.outboxFiles}`,
     `sends queued ${s.guarantees.sendsQueued}: sent ${s.guarantees.sent}, skipped at send ${s.guarantees.skippedAtSend}, set aside with reason ${s.guarantees.setAside}, still queued ${s.guarantees.stillQueued}, unaccounted ${s.guarantees.unaccounted}; mailed twice: ${s.guarantees.mailedTwice}`,
+    `SES rate: peak ${s.sending.peakSendsPerSecond}/s of ${s.sending.maxSendRate}/s allowed; throttled ${s.sending.throttledRetries} (backed off ${s.sending.backoffSeconds}s); held for quiet hours or delays: ${s.sending.deferredSends} sends`,
     ...(s.faults ? [`faults injected ${JSON.stringify(s.faults.injected)}; absorbed ${JSON.stringify(s.faults.absorbed)}`] : []),
   ];
   return lines.join('\n');

@@ -212,10 +212,10 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('ingest and segment get the send queue URL; only send gets the unsubscribe secret, as a dynamic reference', () => {
+  it('ingest, segment and send (which puts back sends that must wait) get the send queue URL; only send gets the unsubscribe secret, as a dynamic reference', () => {
     const env = (name: FunctionName) => template.toJSON().Resources[logicalId(stack.mailer.functions[name])].Properties.Environment.Variables as Record<string, unknown>;
-    for (const name of ['ingest', 'segment'] as const) expect(env(name).SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
-    for (const name of ['send', 'engagement'] as const) expect(env(name).SEND_QUEUE_URL).toBeUndefined();
+    for (const name of ['ingest', 'segment', 'send'] as const) expect(env(name).SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
+    expect(env('engagement').SEND_QUEUE_URL).toBeUndefined();
     expect(JSON.stringify(env('send').UNSUBSCRIBE_SECRET)).toContain('{{resolve:secretsmanager:');
     for (const name of ['ingest', 'segment', 'engagement'] as const) expect(env(name).UNSUBSCRIBE_SECRET).toBeUndefined();
   });
@@ -279,11 +279,11 @@ describe('IAM: least privilege through grants', () => {
     expect(access).toEqual(expected[name]);
   });
 
-  it('only ingest and segment may send to the send queue', () => {
+  it('only ingest, segment and send (deferrals) may send to the send queue', () => {
     const queueId = logicalId(stack.mailer.sendQueue);
     for (const [name, fn] of Object.entries(stack.mailer.functions)) {
       const sends = statementsOf(fn.role!).some((s) => actions(s).includes('sqs:SendMessage') && resources(s).some((r) => JSON.stringify(r).includes(`"${queueId}"`)));
-      expect(sends, name).toBe(name === 'ingest' || name === 'segment');
+      expect(sends, name).toBe(name === 'ingest' || name === 'segment' || name === 'send');
     }
   });
 

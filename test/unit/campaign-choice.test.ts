@@ -3,10 +3,11 @@ import { Campaign } from '#domain/campaign.ts';
 import { checkEligibility, chooseCampaign } from '#domain/campaign-choice.ts';
 import { customerFacts } from '#domain/customer-facts.ts';
 import { type CustomerProfile, newProfile } from '#domain/customer-profile.ts';
+import { FrequencyRules } from '#domain/mailer-config.ts';
 import { buildSendRequest, chooseVariant, sendPeriod } from '#domain/send-request.ts';
 
 const now = '2026-10-10T09:00:00.000Z';
-const rules = { minHoursBetweenMarketing: 48 };
+const rules = FrequencyRules.parse({ minHoursBetweenMarketing: 48 });
 const campaign = (over: Record<string, unknown>) =>
   Campaign.parse({
     id: 'win-back',

@@ -24,6 +24,15 @@ describe('SesMailer error mapping (what the queue retries and what it does not)'
     await expect(mailer.send(email)).rejects.toMatchObject({ accepted: 'unknown' });
   });
 
+  it.each([
+    ['TooManyRequestsException', 429, true],
+    ['LimitExceededException', 400, true],
+    ['InternalFailure', 500, false],
+  ] as const)('marks %s (HTTP %i) throttled: %s, so the paced mailer backs off only from throttles', async (name, status, throttled) => {
+    ses.on(SendEmailCommand).rejects(Object.assign(failure(name), { $metadata: { httpStatusCode: status } }));
+    await expect(new SesMailer(new SESv2Client({ region: 'us-east-1' })).send(email)).rejects.toMatchObject({ throttled, accepted: 'no' });
+  });
+
   it.each(['MessageRejected', 'BadRequestException', 'MailFromDomainNotVerifiedException'])('does not retry %s', async (name) => {
     ses.on(SendEmailCommand).rejects(failure(name));
     await expect(new SesMailer(new SESv2Client({ region: 'us-east-1' })).send(email)).rejects.toBeInstanceOf(RejectedSendError);
