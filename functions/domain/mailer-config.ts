@@ -31,6 +31,15 @@ export const MailerConfig = z
       .object({ minHoursBetweenMarketing: z.number().min(0).max(24 * 90).default(48) })
       .strict()
       .default({ minHoursBetweenMarketing: 48 }),
+    consent: z
+      .object({
+        /** New sign-ups must confirm by a link mailed to them before any marketing email (campaigns/confirm-subscription.yaml). */
+        doubleOptIn: z.boolean().default(false),
+        /** Days a confirmation link stays valid. */
+        confirmLinkDays: z.number().int().positive().max(90).default(7),
+      })
+      .strict()
+      .default({ doubleOptIn: false, confirmLinkDays: 7 }),
     stages: StageThresholds.default(StageThresholds.parse({})),
     segmentation: z
       .object({
