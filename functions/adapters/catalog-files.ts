@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Catalog } from '#domain/catalog.ts';
-import { loadCampaigns, loadMailerConfig } from './campaign-files.ts';
+import { ConfigFileError, loadCampaigns, loadMailerConfig } from './campaign-files.ts';
 import { compileTemplateFolder, templateNames } from './template-files.ts';
 
 /** Where a project keeps what marketers edit. */
@@ -21,6 +21,12 @@ export async function buildCatalog(paths: ProjectPaths): Promise<Catalog> {
   const config = loadMailerConfig(paths.config);
   const campaigns = loadCampaigns(paths.campaigns, templateNames(paths.templates));
   const templates = await compileTemplateFolder(paths.templates);
+  const known = new Set(campaigns.map((c) => c.id));
+  const unknown = [
+    ...config.frequency.exempt.filter((id) => !known.has(id)).map((id) => `frequency.exempt: no campaign "${id}"`),
+    ...(config.quietHours?.exempt ?? []).filter((id) => !known.has(id)).map((id) => `quietHours.exempt: no campaign "${id}"`),
+  ];
+  if (unknown.length) throw new ConfigFileError(unknown.map((message) => ({ file: paths.config, message: `${message} in ${paths.campaigns}` })));
   return { config, campaigns, templates };
 }
 

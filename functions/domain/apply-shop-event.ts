@@ -1,4 +1,5 @@
 import { type CustomerProfile, newProfile, rememberEventKey } from './customer-profile.ts';
+import { type ConsentPolicy, consentOnRegistration, SINGLE_OPT_IN } from './double-opt-in.ts';
 import { eventKey, type ShopEvent } from './shop-events.ts';
 
 export type ProfileUpdate =
@@ -11,9 +12,9 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 /**
  * Folds one shop event into a customer profile. Pure and idempotent: an event whose key
  * the profile has already seen changes nothing. Out-of-order orders still give the right
- * first/last order dates.
+ * first/last order dates. `consent` says whether a sign-up's consent needs confirming (double opt-in).
  */
-export function applyShopEvent(current: CustomerProfile | undefined, event: ShopEvent, now: string): ProfileUpdate {
+export function applyShopEvent(current: CustomerProfile | undefined, event: ShopEvent, now: string, consent: ConsentPolicy = SINGLE_OPT_IN): ProfileUpdate {
   const key = eventKey(event);
   const base = current ?? newProfile(event.detail.customerId, now);
   if (base.recentEventKeys.includes(key)) return { outcome: 'duplicate', profile: base };
@@ -36,7 +37,7 @@ export function applyShopEvent(current: CustomerProfile | undefined, event: Shop
         timeZone: d.timeZone,
         channel: d.channel,
         registeredAt: d.registeredAt,
-        consent: { marketing: d.marketingConsent, topics: d.topics, unsubscribedTopics: [], updatedAt: d.registeredAt },
+        consent: consentOnRegistration(base.consent, d, consent),
       });
       break;
     }

@@ -1,4 +1,5 @@
 import type { Campaign } from './campaign.ts';
+import { signConfirmToken } from './confirm-token.ts';
 import type { CustomerProfile } from './customer-profile.ts';
 import type { MailerConfig } from './mailer-config.ts';
 import type { SendRequest } from './send-request.ts';
@@ -34,6 +35,8 @@ const withUtm = (url: string, campaignId: string) => {
   return u.toString();
 };
 
+const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
 /** Display name for a From header: quoted, with quotes and line breaks removed. */
 const mailbox = (name: string, address: string) => `"${name.replace(/["\\\r\n]/g, '')}" <${address}>`;
 
@@ -53,10 +56,14 @@ export function composeEmail({ request, campaign, profile, config, renderer, uns
   const variant = campaign.variants.find((v) => v.id === request.variant);
   const template = variant?.template ?? campaign.template;
 
-  const expiresAt = Math.floor(Date.parse(now) / 1000) + config.sending.unsubscribeLinkDays * 86_400;
+  const expiresAt = epochSeconds(now) + config.sending.unsubscribeLinkDays * 86_400;
   const token = signUnsubscribeToken({ customerId: profile.customerId, topic: campaign.audience.topic, expiresAt }, unsubscribeSecret);
   const unsubscribeUrl = `${config.sending.unsubscribeBaseUrl}?token=${token}`;
   const preferencesUrl = `${config.sending.unsubscribeBaseUrl}?token=${token}&view=preferences`;
+  // Double opt-in: the link that confirms a pending sign-up (its own token kind, never an unsubscribe token).
+  const confirmUrl = profile.consent.pending
+    ? `${config.sending.unsubscribeBaseUrl}?confirm=${signConfirmToken({ customerId: profile.customerId, expiresAt: epochSeconds(now) + config.consent.confirmLinkDays * 86_400 }, unsubscribeSecret)}`
+    : undefined;
 
   const shopLink = withUtm(config.shop.url, campaign.id);
   const context = {
@@ -75,7 +82,7 @@ export function composeEmail({ request, campaign, profile, config, renderer, uns
     cart: profile.lastCart
       ? { ...profile.lastCart, url: withUtm(`${config.shop.url.replace(/\/$/, '')}/cart/${encodeURIComponent(profile.lastCart.cartId)}`, campaign.id) }
       : undefined,
-    links: { unsubscribe: unsubscribeUrl, preferences: preferencesUrl, shop: shopLink },
+    links: { unsubscribe: unsubscribeUrl, preferences: preferencesUrl, shop: shopLink, ...(confirmUrl ? { confirm: confirmUrl } : {}) },
     year: now.slice(0, 4),
     preheader: '',
   };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CustomerProfile } from './customer-profile.ts';
 import { daysBetween } from './lifecycle-stage.ts';
+import { isConsentPending } from './double-opt-in.ts';
 import { decayedScore } from './engagement.ts';
 
 /**
@@ -36,6 +37,8 @@ export const CustomerFacts = z.object({
   /** Rank of predicted CLV in the customer base, 0–100 (100 = most valuable). */
   clvPercentile: z.number().nullable(),
   churnRisk: z.number().nullable(),
+  /** Double opt-in: signed up with consent, not confirmed yet. */
+  consentPending: z.boolean(),
 });
 export type CustomerFacts = z.infer<typeof CustomerFacts>;
 export const CUSTOMER_FACT_NAMES = Object.keys(CustomerFacts.shape) as [keyof CustomerFacts, ...(keyof CustomerFacts)[]];
@@ -70,5 +73,6 @@ export function customerFacts(p: CustomerProfile, now: string): CustomerFacts {
     predictedClv: p.value?.predictedClv ?? null,
     clvPercentile: p.value?.clvPercentile ?? null,
     churnRisk: p.value?.churnRisk ?? null,
+    consentPending: isConsentPending(p.consent),
   };
 }

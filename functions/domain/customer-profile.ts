@@ -53,6 +53,22 @@ export const CartSnapshot = z.object({
   items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number(), price: z.number() })),
 });
 
+export const PendingConfirmation = z.object({
+  /** When the sign-up asked for marketing email (the registration time). */
+  requestedAt: IsoInstant,
+  /** The topics asked for; empty means every topic. */
+  topics: z.array(z.string()),
+});
+export type PendingConfirmation = z.infer<typeof PendingConfirmation>;
+
+export const ConsentConfirmation = z.object({
+  /** A signed link mailed to the address was followed by an explicit POST. */
+  method: z.literal('double-opt-in'),
+  requestedAt: IsoInstant,
+  confirmedAt: IsoInstant,
+});
+export type ConsentConfirmation = z.infer<typeof ConsentConfirmation>;
+
 /** A customer as stored in the customers table. Every read is validated against this. */
 export const CustomerProfile = z.object({
   customerId: z.string(),
@@ -69,6 +85,10 @@ export const CustomerProfile = z.object({
     /** Topics the customer later opted out of (preference page, one-click unsubscribe). */
     unsubscribedTopics: z.array(z.string()).default([]),
     updatedAt: IsoInstant,
+    /** Double opt-in: a sign-up with consent that waits for the customer to confirm by the mailed link. */
+    pending: PendingConfirmation.optional(),
+    /** Proof of the last confirmation; kept as a record when consent changes later. */
+    confirmed: ConsentConfirmation.optional(),
   }),
   registeredAt: IsoInstant.optional(),
   firstOrderAt: IsoInstant.optional(),
@@ -109,6 +129,7 @@ export const CustomerProfile = z.object({
   updatedAt: IsoInstant,
 });
 export type CustomerProfile = z.infer<typeof CustomerProfile>;
+export type Consent = CustomerProfile['consent'];
 
 /**
  * Redeliveries arrive within hours of the original, so remembering the most recent keys

@@ -45,6 +45,15 @@ export const MailerConfig = z
     frequency: FrequencyRules.default(FrequencyRules.parse({})),
     /** Customers' local night: a send due inside it waits until it ends. Absent: no quiet hours. */
     quietHours: QuietHours.optional(),
+    consent: z
+      .object({
+        /** New sign-ups must confirm by a link mailed to them before any marketing email (campaigns/confirm-subscription.yaml). */
+        doubleOptIn: z.boolean().default(false),
+        /** Days a confirmation link stays valid. */
+        confirmLinkDays: z.number().int().positive().max(90).default(7),
+      })
+      .strict()
+      .default({ doubleOptIn: false, confirmLinkDays: 7 }),
     stages: StageThresholds.default(StageThresholds.parse({})),
     segmentation: z
       .object({

@@ -39,6 +39,24 @@ export interface PreferenceTexts {
   badRequestBody: string;
   errorTitle: string;
   errorBody: string;
+  /** Preference page of a sign-up that waits for confirmation (double opt-in). */
+  pendingNote: string;
+  /** The double opt-in confirmation page and its outcomes. */
+  confirmTitle: string;
+  confirmIntro: string;
+  confirmTopicsLead: string;
+  /** What a sign-up with no topic list asked for. */
+  allTopics: string;
+  confirmButton: string;
+  confirmIgnore: string;
+  confirmedTitle: string;
+  confirmedBody: string;
+  alreadySubscribedTitle: string;
+  alreadySubscribedBody: string;
+  manageLater: string;
+  invalidConfirmLinkBody: string;
+  notPendingTitle: string;
+  notPendingBody: string;
 }
 
 export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
@@ -72,6 +90,21 @@ export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
     badRequestBody: 'Please open the link from your email again. Nothing has been changed.',
     errorTitle: 'Something went wrong',
     errorBody: 'We could not update your preferences just now. Please try again in a few minutes.',
+    pendingNote: 'Your subscription has not been confirmed yet. Tick the topics you want and save to confirm it.',
+    confirmTitle: 'Confirm your subscription',
+    confirmIntro: 'You signed up for our emails. Please confirm that this is your address and that you want to receive them.',
+    confirmTopicsLead: 'You asked for:',
+    allTopics: 'All our emails',
+    confirmButton: 'Confirm my subscription',
+    confirmIgnore: 'If you did not sign up, close this page: you will not receive any marketing emails from us.',
+    confirmedTitle: 'Your subscription is confirmed',
+    confirmedBody: 'Thank you! You will now receive our emails.',
+    alreadySubscribedTitle: 'You are already subscribed',
+    alreadySubscribedBody: 'Your subscription was already confirmed. Nothing has been changed.',
+    manageLater: 'You can change your preferences or unsubscribe at any time with the link at the bottom of every email.',
+    invalidConfirmLinkBody: 'Please use the link in the most recent confirmation email from us. Nothing has been changed.',
+    notPendingTitle: 'There is nothing to confirm',
+    notPendingBody: 'This sign-up is no longer waiting for confirmation. Nothing has been changed.',
   },
   de: {
     preferencesTitle: 'E-Mail-Einstellungen',
@@ -103,6 +136,21 @@ export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
     badRequestBody: 'Bitte öffnen Sie den Link aus Ihrer E-Mail erneut. Es wurde nichts geändert.',
     errorTitle: 'Etwas ist schiefgelaufen',
     errorBody: 'Ihre Einstellungen konnten gerade nicht gespeichert werden. Bitte versuchen Sie es in einigen Minuten erneut.',
+    pendingNote: 'Ihr Abonnement ist noch nicht bestätigt. Wählen Sie die gewünschten Themen aus und speichern Sie, um es zu bestätigen.',
+    confirmTitle: 'Abonnement bestätigen',
+    confirmIntro: 'Sie haben sich für unsere E-Mails angemeldet. Bitte bestätigen Sie, dass dies Ihre Adresse ist und Sie unsere E-Mails erhalten möchten.',
+    confirmTopicsLead: 'Sie haben angefragt:',
+    allTopics: 'Alle unsere E-Mails',
+    confirmButton: 'Mein Abonnement bestätigen',
+    confirmIgnore: 'Wenn Sie sich nicht angemeldet haben, schließen Sie diese Seite: Sie erhalten dann keine Marketing-E-Mails von uns.',
+    confirmedTitle: 'Ihr Abonnement ist bestätigt',
+    confirmedBody: 'Vielen Dank! Ab jetzt erhalten Sie unsere E-Mails.',
+    alreadySubscribedTitle: 'Sie sind bereits angemeldet',
+    alreadySubscribedBody: 'Ihr Abonnement war bereits bestätigt. Es wurde nichts geändert.',
+    manageLater: 'Über den Link am Ende jeder E-Mail können Sie Ihre Einstellungen jederzeit ändern oder sich abmelden.',
+    invalidConfirmLinkBody: 'Bitte verwenden Sie den Link aus der neuesten Bestätigungs-E-Mail von uns. Es wurde nichts geändert.',
+    notPendingTitle: 'Es gibt nichts zu bestätigen',
+    notPendingBody: 'Diese Anmeldung wartet nicht mehr auf eine Bestätigung. Es wurde nichts geändert.',
   },
   fr: {
     preferencesTitle: 'Préférences e-mail',
@@ -134,6 +182,21 @@ export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
     badRequestBody: 'Veuillez ouvrir à nouveau le lien de votre e-mail. Rien n’a été modifié.',
     errorTitle: 'Une erreur s’est produite',
     errorBody: 'Nous n’avons pas pu mettre à jour vos préférences. Veuillez réessayer dans quelques minutes.',
+    pendingNote: 'Votre abonnement n’est pas encore confirmé. Cochez les thèmes souhaités et enregistrez pour le confirmer.',
+    confirmTitle: 'Confirmez votre abonnement',
+    confirmIntro: 'Vous vous êtes inscrit(e) à nos e-mails. Veuillez confirmer qu’il s’agit bien de votre adresse et que vous souhaitez les recevoir.',
+    confirmTopicsLead: 'Vous avez demandé :',
+    allTopics: 'Tous nos e-mails',
+    confirmButton: 'Confirmer mon abonnement',
+    confirmIgnore: 'Si vous ne vous êtes pas inscrit(e), fermez cette page : vous ne recevrez aucun e-mail marketing de notre part.',
+    confirmedTitle: 'Votre abonnement est confirmé',
+    confirmedBody: 'Merci ! Vous recevrez désormais nos e-mails.',
+    alreadySubscribedTitle: 'Vous êtes déjà abonné(e)',
+    alreadySubscribedBody: 'Votre abonnement était déjà confirmé. Rien n’a été modifié.',
+    manageLater: 'Vous pouvez modifier vos préférences ou vous désabonner à tout moment grâce au lien en bas de chaque e-mail.',
+    invalidConfirmLinkBody: 'Veuillez utiliser le lien de notre e-mail de confirmation le plus récent. Rien n’a été modifié.',
+    notPendingTitle: 'Il n’y a rien à confirmer',
+    notPendingBody: 'Cette inscription n’attend plus de confirmation. Rien n’a été modifié.',
   },
   es: {
     preferencesTitle: 'Preferencias de correo',
@@ -165,6 +228,21 @@ export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
     badRequestBody: 'Vuelve a abrir el enlace de tu correo. No se ha cambiado nada.',
     errorTitle: 'Algo ha salido mal',
     errorBody: 'No pudimos actualizar tus preferencias. Inténtalo de nuevo en unos minutos.',
+    pendingNote: 'Tu suscripción aún no está confirmada. Marca los temas que quieras y guarda para confirmarla.',
+    confirmTitle: 'Confirma tu suscripción',
+    confirmIntro: 'Te has suscrito a nuestros correos. Confirma que esta es tu dirección y que quieres recibirlos.',
+    confirmTopicsLead: 'Has pedido:',
+    allTopics: 'Todos nuestros correos',
+    confirmButton: 'Confirmar mi suscripción',
+    confirmIgnore: 'Si no te has suscrito, cierra esta página: no recibirás correos de marketing de nuestra parte.',
+    confirmedTitle: 'Tu suscripción está confirmada',
+    confirmedBody: '¡Gracias! A partir de ahora recibirás nuestros correos.',
+    alreadySubscribedTitle: 'Ya estás suscrito',
+    alreadySubscribedBody: 'Tu suscripción ya estaba confirmada. No se ha cambiado nada.',
+    manageLater: 'Puedes cambiar tus preferencias o darte de baja en cualquier momento con el enlace al final de cada correo.',
+    invalidConfirmLinkBody: 'Usa el enlace de nuestro correo de confirmación más reciente. No se ha cambiado nada.',
+    notPendingTitle: 'No hay nada que confirmar',
+    notPendingBody: 'Esta suscripción ya no está pendiente de confirmación. No se ha cambiado nada.',
   },
   ja: {
     preferencesTitle: 'メール配信設定',
@@ -196,6 +274,21 @@ export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
     badRequestBody: 'メールのリンクをもう一度開いてください。設定は変更されていません。',
     errorTitle: 'エラーが発生しました',
     errorBody: '現在、設定を更新できません。数分後にもう一度お試しください。',
+    pendingNote: 'ご登録はまだ確認されていません。受け取りたい種類を選択して保存すると、登録が確認されます。',
+    confirmTitle: 'ご登録の確認',
+    confirmIntro: 'メール配信にご登録いただきました。このメールアドレスがご本人のものであり、配信を希望されることをご確認ください。',
+    confirmTopicsLead: 'ご希望の内容:',
+    allTopics: 'すべてのメール',
+    confirmButton: '登録を確認する',
+    confirmIgnore: 'お心当たりがない場合は、このページを閉じてください。マーケティングメールはお送りしません。',
+    confirmedTitle: 'ご登録が確認されました',
+    confirmedBody: 'ありがとうございます。今後、メールをお届けします。',
+    alreadySubscribedTitle: 'すでに登録済みです',
+    alreadySubscribedBody: 'ご登録はすでに確認済みです。設定は変更されていません。',
+    manageLater: '配信設定の変更や配信停止は、各メールの末尾のリンクからいつでも行えます。',
+    invalidConfirmLinkBody: '最近お送りした確認メールのリンクをご利用ください。設定は変更されていません。',
+    notPendingTitle: '確認が必要な登録はありません',
+    notPendingBody: 'このご登録は確認待ちではありません。設定は変更されていません。',
   },
   zh: {
     preferencesTitle: '邮件偏好设置',
@@ -227,6 +320,21 @@ export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
     badRequestBody: '请重新打开邮件中的链接。未做任何更改。',
     errorTitle: '出现错误',
     errorBody: '暂时无法更新您的设置，请几分钟后重试。',
+    pendingNote: '您的订阅尚未确认。勾选您想要的主题并保存即可确认。',
+    confirmTitle: '确认您的订阅',
+    confirmIntro: '您已订阅我们的邮件。请确认这是您的邮箱地址，并且您希望接收我们的邮件。',
+    confirmTopicsLead: '您订阅的内容：',
+    allTopics: '我们的所有邮件',
+    confirmButton: '确认订阅',
+    confirmIgnore: '如果您没有订阅，请关闭此页面：您不会收到我们的任何营销邮件。',
+    confirmedTitle: '您的订阅已确认',
+    confirmedBody: '谢谢！今后您将收到我们的邮件。',
+    alreadySubscribedTitle: '您已订阅',
+    alreadySubscribedBody: '您的订阅此前已确认。未做任何更改。',
+    manageLater: '您可以随时通过每封邮件底部的链接更改偏好设置或退订。',
+    invalidConfirmLinkBody: '请使用我们最近发送的确认邮件中的链接。未做任何更改。',
+    notPendingTitle: '没有需要确认的订阅',
+    notPendingBody: '此订阅已不再等待确认。未做任何更改。',
   },
 };
 

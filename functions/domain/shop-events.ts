@@ -37,6 +37,7 @@ export const CustomerRegistered = z.object({
   topics: z.array(Text(40)).max(20).default([]),
   registeredAt: IsoInstant,
 });
+export type CustomerRegistered = z.infer<typeof CustomerRegistered>;
 
 export const OrderPlaced = z.object({
   customerId: CustomerId,

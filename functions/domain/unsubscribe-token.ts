@@ -1,5 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { InvalidTokenError, openPayload, signPayload } from './signed-token.ts';
+
+export { InvalidTokenError };
 
 /** What an unsubscribe link carries: who and which topic, never an email address. */
 export const UnsubscribeClaim = z.object({
@@ -10,34 +12,14 @@ export const UnsubscribeClaim = z.object({
 });
 export type UnsubscribeClaim = z.infer<typeof UnsubscribeClaim>;
 
-export class InvalidTokenError extends Error {
-  override readonly name = 'InvalidTokenError';
-  constructor(readonly reason: 'malformed' | 'bad-signature' | 'expired') {
-    super(`unsubscribe token ${reason}`);
-  }
-}
-
-const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');
-const sign = (payload: string, secret: string) => createHmac('sha256', secret).update(payload).digest();
-
+// Unsubscribe tokens are signed with the secret itself (the original format: links already
+// mailed stay valid); other kinds of token sign with a key derived from it (signed-token.ts).
 export function signUnsubscribeToken(claim: UnsubscribeClaim, secret: string): string {
-  const payload = b64(JSON.stringify([claim.customerId, claim.topic, claim.expiresAt]));
-  return `${payload}.${b64(sign(payload, secret))}`;
+  return signPayload([claim.customerId, claim.topic, claim.expiresAt], secret);
 }
 
 export function verifyUnsubscribeToken(token: string, secret: string, nowEpochSeconds: number): UnsubscribeClaim {
-  const [payload, signature, extra] = token.split('.');
-  if (!payload || !signature || extra !== undefined) throw new InvalidTokenError('malformed');
-  const expected = sign(payload, secret);
-  const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidTokenError('bad-signature');
-  let parts: unknown;
-  try {
-    parts = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
-    throw new InvalidTokenError('malformed');
-  }
-  const tuple = z.tuple([z.string(), z.string(), z.number()]).safeParse(parts);
+  const tuple = z.tuple([z.string(), z.string(), z.number()]).safeParse(openPayload(token, secret, 'unsubscribe'));
   if (!tuple.success) throw new InvalidTokenError('malformed');
   const [customerId, topic, expiresAt] = tuple.data;
   if (expiresAt < nowEpochSeconds) throw new InvalidTokenError('expired');

@@ -55,7 +55,7 @@ export async function ingestShopEvent(raw: unknown, deps: IngestDeps): Promise<I
   let previousStage: LifecycleStage | undefined;
 
   const profile = await deps.customers.modify(customerId, (current) => {
-    const update = applyShopEvent(current, event, now);
+    const update = applyShopEvent(current, event, now, deps.config.consent);
     duplicate = update.outcome === 'duplicate';
     if (duplicate) return undefined;
     const next = update.profile;

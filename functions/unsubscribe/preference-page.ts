@@ -23,6 +23,8 @@ export type PageView =
       token: string;
       /** Offer a one-button unsubscribe from this topic first (the List-Unsubscribe link opened in a browser). */
       focusTopic?: string;
+      /** A sign-up waiting for confirmation (double opt-in): saving with a topic ticked confirms it. */
+      pending?: boolean;
     }
   | {
       kind: 'confirmation';
@@ -33,7 +35,24 @@ export type PageView =
       subscribed: string[];
       token: string;
     }
-  | { kind: 'problem'; language: PreferenceLanguage; problem: 'invalid-link' | 'not-found' | 'bad-request' | 'error' };
+  | {
+      /** Double opt-in: what the confirmation link shows (a GET); the button POSTs the confirmation. */
+      kind: 'confirm';
+      language: PreferenceLanguage;
+      firstName?: string;
+      /** The topics asked for at sign-up; empty means every topic. */
+      topics: string[];
+      /** The confirmation token (never an unsubscribe token). */
+      token: string;
+    }
+  | {
+      kind: 'confirmed';
+      language: PreferenceLanguage;
+      outcome: 'confirmed' | 'already-subscribed';
+      /** Topics the customer now receives. */
+      subscribed: string[];
+    }
+  | { kind: 'problem'; language: PreferenceLanguage; problem: 'invalid-link' | 'invalid-confirm-link' | 'not-pending' | 'not-found' | 'bad-request' | 'error' };
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
@@ -89,6 +108,7 @@ ${content}
 
 const tokenField = (token: string) => `<input type="hidden" name="token" value="${escapeHtml(token)}">`;
 const paragraph = (text: string, attributes = '') => `<p${attributes}>${escapeHtml(text)}</p>`;
+const topicList = (t: PreferenceTexts, topics: readonly string[]) => `<ul>${topics.map((topic) => `<li>${escapeHtml(topicText(t, topic).label)}</li>`).join('')}</ul>`;
 
 function preferencesPage(view: Extract<PageView, { kind: 'preferences' }>, t: PreferenceTexts): string {
   const parts: string[] = [];
@@ -100,7 +120,8 @@ ${tokenField(view.token)}
 </form>`);
   }
   parts.push(paragraph(t.intro));
-  if (view.allOff) parts.push(paragraph(t.allOffNote, ' class="note"'));
+  if (view.pending) parts.push(paragraph(t.pendingNote, ' class="note"'));
+  else if (view.allOff) parts.push(paragraph(t.allOffNote, ' class="note"'));
   const boxes = view.topics.map(({ topic, subscribed }, i) => {
     const { label, description } = topicText(t, topic);
     const id = `topic-${i}`;
@@ -134,15 +155,37 @@ function confirmationPage(view: Extract<PageView, { kind: 'confirmation' }>, t: 
         ? [t.topicUnsubscribedTitle, t.topicUnsubscribedBody(topicLabel)]
         : [t.allUnsubscribedTitle, t.allUnsubscribedBody];
   const summary = view.subscribed.length
-    ? `${paragraph(t.subscribedTo)}\n<ul>${view.subscribed.map((topic) => `<li>${escapeHtml(topicText(t, topic).label)}</li>`).join('')}</ul>`
+    ? `${paragraph(t.subscribedTo)}\n${topicList(t, view.subscribed)}`
     : paragraph(t.subscribedToNothing);
   const href = `?token=${encodeURIComponent(view.token)}&view=preferences`;
   return document(view.language, title, `<div role="status">${paragraph(body)}</div>\n${summary}\n<p><a href="${escapeHtml(href)}">${escapeHtml(t.changePreferences)}</a></p>`);
 }
 
+function confirmPage(view: Extract<PageView, { kind: 'confirm' }>, t: PreferenceTexts): string {
+  const parts: string[] = [];
+  if (view.firstName) parts.push(paragraph(t.greeting(view.firstName)));
+  parts.push(paragraph(t.confirmIntro));
+  parts.push(paragraph(t.confirmTopicsLead));
+  parts.push(view.topics.length ? topicList(t, view.topics) : `<ul><li>${escapeHtml(t.allTopics)}</li></ul>`);
+  parts.push(`<form method="post">
+<input type="hidden" name="confirm" value="${escapeHtml(view.token)}">
+<div class="actions"><button type="submit" name="action" value="confirm" class="primary">${escapeHtml(t.confirmButton)}</button></div>
+</form>`);
+  parts.push(paragraph(t.confirmIgnore, ' class="note"'));
+  return document(view.language, t.confirmTitle, parts.join('\n'));
+}
+
+function confirmedPage(view: Extract<PageView, { kind: 'confirmed' }>, t: PreferenceTexts): string {
+  const [title, body] = view.outcome === 'confirmed' ? [t.confirmedTitle, t.confirmedBody] : [t.alreadySubscribedTitle, t.alreadySubscribedBody];
+  const summary = view.subscribed.length ? `${paragraph(t.subscribedTo)}\n${topicList(t, view.subscribed)}` : paragraph(t.subscribedToNothing);
+  return document(view.language, title, `<div role="status">${paragraph(body)}</div>\n${summary}\n${paragraph(t.manageLater)}`);
+}
+
 function problemPage(view: Extract<PageView, { kind: 'problem' }>, t: PreferenceTexts): string {
   const texts: Record<typeof view.problem, [string, string]> = {
     'invalid-link': [t.invalidLinkTitle, t.invalidLinkBody],
+    'invalid-confirm-link': [t.invalidLinkTitle, t.invalidConfirmLinkBody],
+    'not-pending': [t.notPendingTitle, t.notPendingBody],
     'not-found': [t.notFoundTitle, t.notFoundBody],
     'bad-request': [t.badRequestTitle, t.badRequestBody],
     error: [t.errorTitle, t.errorBody],
@@ -158,6 +201,10 @@ export function renderPage(view: PageView): string {
       return preferencesPage(view, t);
     case 'confirmation':
       return confirmationPage(view, t);
+    case 'confirm':
+      return confirmPage(view, t);
+    case 'confirmed':
+      return confirmedPage(view, t);
     case 'problem':
       return problemPage(view, t);
   }

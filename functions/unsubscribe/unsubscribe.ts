@@ -1,7 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Catalog } from '#domain/catalog.ts';
 import type { Clock } from '#domain/clock.ts';
+import { type ConfirmClaim, verifyConfirmToken } from '#domain/confirm-token.ts';
 import type { CustomerProfile } from '#domain/customer-profile.ts';
+import { confirmConsent, confirmSubscription, type Confirmation } from '#domain/double-opt-in.ts';
 import { languageFromAcceptLanguage, preferenceLanguage, type PreferenceLanguage } from '#domain/preference-texts.ts';
 import { InvalidTokenError, type UnsubscribeClaim, verifyUnsubscribeToken } from '#domain/unsubscribe-token.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
@@ -27,7 +29,7 @@ export interface UnsubscribeDeps {
   customers: Pick<CustomerStore, 'get' | 'modify'>;
   clock: Clock;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
-  /** HMAC key of the unsubscribe tokens (the one the send function signs with). */
+  /** The secret the send function signs the links with (unsubscribe tokens, and confirmation tokens under a derived key). */
   secret: string;
   /** Topics offered on the preference page, in display order. */
   topics: string[];
@@ -88,6 +90,7 @@ function change(intent: Intent, claim: UnsubscribeClaim, offered: string[], now:
  * links); changes need a POST: RFC 8058 one-click from the mail client, or the preference
  * form. Every request must carry a valid signed token first; nothing is created for an
  * unknown customer. Logs name the customer id and the outcome, never the token or address.
+ * With `?confirm=` instead of `?token=` it serves the double opt-in confirmation.
  */
 export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps: UnsubscribeDeps): Promise<UnsubscribeResponse> {
   const fallbackLanguage = languageFromAcceptLanguage(request.acceptLanguage);
@@ -98,7 +101,12 @@ export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps
   if (!form) return respond(400, { kind: 'problem', language: fallbackLanguage, problem: 'bad-request' });
 
   const now = deps.clock.now();
+  const confirmToken = request.query.confirm ?? form.get('confirm')?.[0];
   const token = request.query.token ?? form.get('token')?.[0];
+  if (confirmToken !== undefined) {
+    if (token !== undefined) return respond(400, { kind: 'problem', language: fallbackLanguage, problem: 'bad-request' });
+    return handleConfirmRequest(method, confirmToken, form, now, fallbackLanguage, deps);
+  }
   let claim: UnsubscribeClaim;
   try {
     if (!token) throw new InvalidTokenError('malformed');
@@ -122,6 +130,7 @@ export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps
         firstName: profile.firstName,
         topics: offered.map((topic) => ({ topic, subscribed: isSubscribed(profile.consent, topic) })),
         allOff: !profile.consent.marketing,
+        pending: profile.consent.pending !== undefined,
         token,
         // The List-Unsubscribe link opened in a browser: offer its topic first, if still subscribed.
         focusTopic: request.query.view !== 'preferences' && isSubscribed(profile.consent, claim.topic) ? claim.topic : undefined,
@@ -155,7 +164,74 @@ export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps
   }
 }
 
-function notFound(deps: UnsubscribeDeps, customerId: string, language: PreferenceLanguage): UnsubscribeResponse {
-  deps.logger.warn('unsubscribe refused', { customerId, outcome: 'unknown-customer' });
+function notFound(deps: UnsubscribeDeps, customerId: string, language: PreferenceLanguage, message = 'unsubscribe refused'): UnsubscribeResponse {
+  deps.logger.warn(message, { customerId, outcome: 'unknown-customer' });
   return respond(404, { kind: 'problem', language, problem: 'not-found' });
+}
+
+/**
+ * Double opt-in confirmation (`?confirm=<token>`). A GET shows the confirm button and
+ * changes nothing; the POST of that button (`action=confirm`) confirms, idempotently.
+ * Only a confirmation token is accepted here: an unsubscribe token is signed with another
+ * key and fails as a forgery would.
+ */
+async function handleConfirmRequest(
+  method: string,
+  token: string,
+  form: Map<string, string[]>,
+  now: string,
+  fallbackLanguage: PreferenceLanguage,
+  deps: UnsubscribeDeps,
+): Promise<UnsubscribeResponse> {
+  let claim: ConfirmClaim;
+  try {
+    claim = verifyConfirmToken(token, deps.secret, Math.floor(Date.parse(now) / 1000));
+  } catch (error) {
+    if (!(error instanceof InvalidTokenError)) throw error;
+    deps.logger.warn('confirmation refused', { outcome: 'invalid-token', reason: error.reason });
+    return respond(error.reason === 'expired' ? 410 : 400, { kind: 'problem', language: fallbackLanguage, problem: 'invalid-confirm-link' });
+  }
+
+  const { customerId } = claim;
+  const subscribedTopics = (profile: CustomerProfile) => {
+    const offered = [...new Set([...deps.topics, ...profile.consent.topics])];
+    return offered.filter((topic) => isSubscribed(profile.consent, topic));
+  };
+  const answer = (profile: CustomerProfile, outcome: Confirmation['outcome']): UnsubscribeResponse => {
+    const language = preferenceLanguage(profile.locale);
+    if (outcome === 'not-pending') return respond(409, { kind: 'problem', language, problem: 'not-pending' });
+    return respond(200, { kind: 'confirmed', language, outcome, subscribed: subscribedTopics(profile) });
+  };
+  try {
+    if (method === 'GET') {
+      const profile = await deps.customers.get(customerId);
+      if (!profile) return notFound(deps, customerId, fallbackLanguage, 'confirmation refused');
+      const { pending } = profile.consent;
+      if (!pending) {
+        const outcome = confirmConsent(profile.consent, now).outcome;
+        deps.logger.info('confirmation page shown', { customerId, outcome });
+        return answer(profile, outcome);
+      }
+      deps.logger.info('confirmation page shown', { customerId, outcome: 'viewed' });
+      return respond(200, { kind: 'confirm', language: preferenceLanguage(profile.locale), firstName: profile.firstName, topics: pending.topics, token });
+    }
+
+    if (form.get('action')?.[0] !== 'confirm') {
+      deps.logger.warn('confirmation refused', { customerId, outcome: 'bad-request' });
+      return respond(400, { kind: 'problem', language: fallbackLanguage, problem: 'bad-request' });
+    }
+    const result: { outcome?: Confirmation['outcome'] } = {};
+    const profile = await deps.customers.modify(customerId, (current) => {
+      if (!current) return undefined;
+      const confirmation = confirmSubscription(current, now);
+      result.outcome = confirmation.outcome;
+      return confirmation.profile;
+    });
+    if (!profile || !result.outcome) return notFound(deps, customerId, fallbackLanguage, 'confirmation refused');
+    deps.logger.info('confirmation handled', { customerId, outcome: result.outcome });
+    return answer(profile, result.outcome);
+  } catch (error) {
+    deps.logger.error('confirmation failed', { customerId, outcome: 'error', error: error instanceof Error ? error.name : 'unknown' });
+    return respond(500, { kind: 'problem', language: fallbackLanguage, problem: 'error' });
+  }
 }

@@ -8,8 +8,12 @@ import { TemplateRenderer } from '#domain/template-renderer.ts';
 export function previewCampaign(catalog: Catalog, campaignId: string, now = new Date().toISOString()): OutgoingEmail {
   const campaign = catalog.campaigns.find((c) => c.id === campaignId);
   if (!campaign) throw new Error(`no campaign '${campaignId}' (have: ${catalog.campaigns.map((c) => c.id).join(', ')})`);
+  const blank = newProfile('preview-customer', now);
+  // A campaign for sign-ups awaiting confirmation (double opt-in) is previewed with a pending sign-up, so its link shows.
+  const pending = campaign.audience.conditions.some((c) => c.field === 'consentPending' && c.value === true);
   const profile = {
-    ...newProfile('preview-customer', now),
+    ...blank,
+    ...(pending ? { consent: { ...blank.consent, pending: { requestedAt: now, topics: [] } } } : {}),
     email: 'preview@example.com',
     firstName: 'Zoë',
     lastName: 'Müller',

@@ -55,6 +55,8 @@ export interface LocalRuntimeOptions {
   sendRate?: number;
   /** Faults to inject (through SDK middleware, the bus and the queue). */
   faults?: FaultPlan;
+  /** The key the links are signed with; by default a random one, kept under dataDir when there is one. */
+  unsubscribeSecret?: string;
 }
 
 function unsubscribeSecret(dataDir?: string): string {
@@ -147,7 +149,7 @@ export class LocalRuntime {
     const ledger = new SendLedger(db, tables['send-ledger']);
     const failedEvents = new FailedEventStore(db, tables['failed-events']);
     const stageChanges = new StageChangeLog(db, tables['stage-changes']);
-    const secret = unsubscribeSecret(options.dataDir); // one secret: links signed by send verify in unsubscribe
+    const secret = options.unsubscribeSecret ?? unsubscribeSecret(options.dataDir); // one secret: links signed by send verify in unsubscribe
     const unsubscribeServer = options.serveUnsubscribe
       ? await startUnsubscribeServer({ handler: createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog) }) })
       : undefined;

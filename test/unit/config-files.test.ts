@@ -48,3 +48,18 @@ describe('loadCampaigns', () => {
     expect(message).toMatch(/tpl\.yaml: template: no templates\/nope\.mjml/);
   });
 });
+
+describe('buildCatalog cross-checks the config against the campaigns', () => {
+  it('refuses an exempt list naming a campaign that does not exist, naming the setting', async () => {
+    const { cpSync, readFileSync } = await import('node:fs');
+    const { buildCatalog, projectPaths } = await import('#adapters/catalog-files.ts');
+    const repoRoot = new URL('../..', import.meta.url).pathname;
+    const root = mkdtempSync(join(tmpdir(), 'project-'));
+    for (const dir of ['campaigns', 'templates']) cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
+    const config = readFileSync(join(repoRoot, 'mailer.config.yaml'), 'utf8');
+    writeFileSync(join(root, 'mailer.config.yaml'), config.replace(/^quietHours:(.*)\n((?:  .*\n)*)/m, (block) => block.replace(/exempt: \[[^\]]*\]/, 'exempt: [order-folow-up]')));
+    await expect(buildCatalog(projectPaths(root))).rejects.toThrow(/quietHours\.exempt: no campaign "order-folow-up"/);
+    writeFileSync(join(root, 'mailer.config.yaml'), config);
+    expect((await buildCatalog(projectPaths(root))).config.quietHours?.exempt).toEqual(['confirm-subscription']);
+  });
+});

@@ -1,0 +1,42 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/**
+ * The shared form of the links' tokens: `base64url(JSON payload).base64url(HMAC-SHA256)`.
+ * Each kind of token signs with its own key, so a token of one kind never verifies as another.
+ */
+export type TokenPurpose = 'unsubscribe' | 'confirm';
+
+export class InvalidTokenError extends Error {
+  override readonly name = 'InvalidTokenError';
+  constructor(
+    readonly reason: 'malformed' | 'bad-signature' | 'expired',
+    readonly purpose: TokenPurpose = 'unsubscribe',
+  ) {
+    super(`${purpose} token ${reason}`);
+  }
+}
+
+const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+const mac = (payload: string, key: string | Buffer) => createHmac('sha256', key).update(payload).digest();
+
+/** A key for one purpose, derived from the shared secret (HMAC as a KDF): the same secret signs every kind of link, and no kind can stand in for another. */
+export const purposeKey = (secret: string, purpose: string): Buffer => mac(`lifecycle-mailer/${purpose}-token/v1`, secret);
+
+export function signPayload(parts: readonly unknown[], key: string | Buffer): string {
+  const payload = b64(JSON.stringify(parts));
+  return `${payload}.${b64(mac(payload, key))}`;
+}
+
+/** The signed payload, parsed as JSON but not yet validated; throws InvalidTokenError when the token is malformed or its signature is wrong. */
+export function openPayload(token: string, key: string | Buffer, purpose: TokenPurpose): unknown {
+  const [payload, signature, extra] = token.split('.');
+  if (!payload || !signature || extra !== undefined) throw new InvalidTokenError('malformed', purpose);
+  const expected = mac(payload, key);
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new InvalidTokenError('bad-signature', purpose);
+  try {
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidTokenError('malformed', purpose);
+  }
+}
