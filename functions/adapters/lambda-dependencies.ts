@@ -4,9 +4,11 @@ import { systemClock } from '#domain/clock.ts';
 import { createDocumentClient, createSesClient, createSqsClient } from './aws-clients.ts';
 import { readCatalogFile } from './catalog-file.ts';
 import { DynamoCustomerStore } from './customer-store.ts';
+import { DeliverabilityStore } from './deliverability-store.ts';
 import { FailedEventStore } from './failed-event-store.ts';
 import { lambdaEnvironment } from './lambda-environment.ts';
 import { ModelRunStore } from './model-run-store.ts';
+import { PauseGate } from './pause-gate.ts';
 import { SesMailer } from './mailer.ts';
 import { SendLedger } from './send-ledger.ts';
 import { SqsSendQueue } from './send-queue.ts';
@@ -22,6 +24,7 @@ function build() {
   const env = lambdaEnvironment();
   const db = createDocumentClient();
   const catalog: Catalog = readCatalogFile(env.CATALOG_PATH);
+  const deliverability = new DeliverabilityStore(db, env.DELIVERABILITY_TABLE);
   return {
     env,
     catalog,
@@ -32,6 +35,9 @@ function build() {
     failedEvents: new FailedEventStore(db, env.FAILED_EVENTS_TABLE),
     stageChanges: new StageChangeLog(db, env.STAGE_CHANGES_TABLE),
     modelRuns: new ModelRunStore(db, env.MODEL_RUNS_TABLE),
+    deliverability,
+    // One per process: its pause cache then serves every batch the warm function handles.
+    guardrail: new PauseGate(deliverability, systemClock, catalog.config.guardrail),
     sendQueue: () => {
       if (!env.SEND_QUEUE_URL) throw new Error('SEND_QUEUE_URL is not set');
       return new SqsSendQueue(createSqsClient(), env.SEND_QUEUE_URL);

@@ -10,6 +10,7 @@ import type { TemplateRenderer } from '#domain/template-renderer.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import { type Mailer, RejectedSendError, RetryableSendError } from '#adapters/mailer.ts';
+import type { PauseGate } from '#adapters/pause-gate.ts';
 import { AlreadySentError, type SendLedger } from '#adapters/send-ledger.ts';
 
 export interface SendDeps {
@@ -23,6 +24,8 @@ export interface SendDeps {
   unsubscribeSecret: string;
   clock: Clock;
   logger: Logger;
+  /** Deliverability guardrail: paused campaigns, and the day's send counts. */
+  guardrail: PauseGate;
 }
 
 export type SendOutcome =
@@ -71,6 +74,13 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
 
   const campaign = deps.campaigns.get(request.campaignId);
   if (!campaign || !campaign.enabled) return skip('campaign-disabled');
+  // Bounces or complaints paused this campaign (or all marketing): nothing goes out until a person resumes it.
+  // A failed read gives the claim back first, so the retry may send rather than set the send aside as unknown.
+  const paused = await deps.guardrail.pauseFor(campaign).catch(async (error: unknown) => {
+    await deps.ledger.release(request.sendId);
+    throw error;
+  });
+  if (paused) return skip('paused');
   const profile = await deps.customers.get(request.customerId);
   if (!profile) return skip('customer-unknown');
   // Who may be mailed is checked again now: consent, suppression, stage and caps may have changed since queueing.
@@ -96,6 +106,9 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
   }
 
   await deps.ledger.markSent(request.sendId, messageId, now);
+  // The denominator of the day's bounce and complaint rates. A lost count only makes the rates
+  // look worse (more cautious), so it is logged rather than retried (a retry would not count it).
+  await deps.guardrail.countSend(campaign.id, now).catch((error: unknown) => deps.logger.warn('send not counted for the guardrail', { ...log, error: error instanceof Error ? error.name : 'unknown' }));
   await recordSentToCustomer(deps, request.customerId, campaign, now);
   deps.logger.info('sent', { ...log, messageId });
   return { outcome: 'sent', messageId };
