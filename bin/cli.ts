@@ -9,6 +9,7 @@ import { InvalidInputError } from '#domain/invalid-input-error.ts';
 import { runJob } from '#lib/local/run-job.ts';
 import { previewCampaign } from '#lib/local/campaign-preview.ts';
 import { registerModelsCommand } from '#lib/customer-value-report.ts';
+import { PauseCommandError, registerPauseCommands } from '#lib/pause-commands.ts';
 import { type FaultPlan, parseFaults } from '#lib/local/fault-injection.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -87,11 +88,12 @@ program
   });
 
 registerModelsCommand(program);
+registerPauseCommands(program, paths);
 
 try {
   await program.parseAsync();
 } catch (error) {
-  if (error instanceof ConfigFileError || error instanceof TemplateCompileError || error instanceof InvalidInputError) {
+  if (error instanceof ConfigFileError || error instanceof TemplateCompileError || error instanceof InvalidInputError || error instanceof PauseCommandError) {
     process.stderr.write(`error: ${error.message}\n`);
     process.exit(2);
   }

@@ -26,6 +26,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { Catalog } from '#domain/catalog.ts';
 import { SES_DETAIL_TYPES } from '#domain/ses-events.ts';
+import { DELIVERABILITY_KEYS } from '#adapters/deliverability-store.ts';
 import { toSchedulerCron } from './cron-expression.ts';
 import { EVENT_ROUTES, type EventPattern, type FunctionName, QUEUE_ROUTES, scheduleRoutes } from './routes.ts';
 import { TABLES, type TableName } from './tables.ts';
@@ -123,12 +124,24 @@ export interface LifecycleMailerProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/**
+ * Item-level access: GetItem/BatchGetItem (`read`) and UpdateItem (`update`) only on items
+ * whose partition key starts with one of the prefixes (IAM `dynamodb:LeadingKeys`).
+ */
+export interface KeyScopedAccess {
+  readonly read?: readonly string[];
+  readonly update?: readonly string[];
+}
+export type TableAccess = 'readWrite' | 'write' | KeyScopedAccess;
+
 /** What each function may do with each table (least privilege, grant* only). */
-const TABLE_ACCESS: Record<FunctionName, Partial<Record<TableName, 'readWrite' | 'write'>>> = {
+const TABLE_ACCESS: Record<FunctionName, Partial<Record<TableName, TableAccess>>> = {
   ingest: { customers: 'readWrite', 'stage-changes': 'write', 'failed-events': 'write' },
-  segment: { customers: 'readWrite', 'stage-changes': 'write', 'model-runs': 'readWrite' },
-  send: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write' },
-  engagement: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write' },
+  // Segment reads pauses (paused campaigns are not queued); send also adds to the day's counters.
+  // Neither may write a pause record: only the engagement function pauses, only a person resumes.
+  segment: { customers: 'readWrite', 'stage-changes': 'write', 'model-runs': 'readWrite', deliverability: { read: [DELIVERABILITY_KEYS.pause] } },
+  send: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: { read: [DELIVERABILITY_KEYS.pause], update: [DELIVERABILITY_KEYS.day] } },
+  engagement: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: 'readWrite' },
 };
 
 /** Per-function sizing. The send timeout follows the queue's visibility timeout instead. */
@@ -208,8 +221,8 @@ export class LifecycleMailer extends Construct {
         billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
         pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         encryption: dynamodb.TableEncryption.AWS_MANAGED,
-        // Derived data (model fits) can be rebuilt; customer data is kept unless told otherwise.
-        removalPolicy: def.holdsCustomerData ? removalPolicy : RemovalPolicy.DESTROY,
+        // Derived data (model fits) can be rebuilt; customer data and pause records are kept unless told otherwise.
+        removalPolicy: def.holdsCustomerData || def.retainOnDelete ? removalPolicy : RemovalPolicy.DESTROY,
       });
     }
     this.tables = tables;
@@ -259,9 +272,10 @@ export class LifecycleMailer extends Construct {
         // Invoked asynchronously (EventBridge, Scheduler): failures after Lambda's own retries land here.
         asyncFailureQueue: isSend ? undefined : this.deadLetterQueue(`${pascal(name)}AsyncFailures`, `${name} invocations that failed after retries`),
       });
-      for (const [table, access] of Object.entries(TABLE_ACCESS[name]) as [TableName, 'readWrite' | 'write'][]) {
+      for (const [table, access] of Object.entries(TABLE_ACCESS[name]) as [TableName, TableAccess][]) {
         if (access === 'readWrite') tables[table].grantReadWriteData(fn);
-        else tables[table].grantWriteData(fn);
+        else if (access === 'write') tables[table].grantWriteData(fn);
+        else grantKeyScoped(fn, tables[table], access);
       }
       if (FUNCTIONS_WITH_SEND_QUEUE.includes(name)) send.queue.grantSendMessages(fn);
       functions[name] = fn;
@@ -653,6 +667,21 @@ function sesReputation(metricName: 'Reputation.BounceRate' | 'Reputation.Complai
 /** A visibility timeout of at least six times the function timeout, as AWS recommends for SQS consumers. */
 function sendTimeoutSeconds(visibilityTimeoutSeconds: number): number {
   return Math.min(visibilityTimeoutSeconds, Math.max(10, Math.floor(visibilityTimeoutSeconds / 6)));
+}
+
+/** Item-level grants: no Scan or Query (LeadingKeys cannot limit them), and only the named key prefixes. */
+function grantKeyScoped(fn: iam.IGrantable, table: dynamodb.Table, access: KeyScopedAccess) {
+  const grant = (actions: string[], prefixes: readonly string[] | undefined) => {
+    if (!prefixes?.length) return;
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions,
+      resourceArns: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) } },
+    });
+  };
+  grant(['dynamodb:GetItem', 'dynamodb:BatchGetItem'], access.read);
+  grant(['dynamodb:UpdateItem'], access.update);
 }
 
 /** lambda grantInvoke covers the function's versions and aliases (`<arn>:*`). */

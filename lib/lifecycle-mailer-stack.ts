@@ -19,6 +19,7 @@ export class LifecycleMailerStack extends Stack {
     new CfnOutput(this, 'SenderIdentity', { value: this.mailer.senderIdentity });
     new CfnOutput(this, 'CustomersTableName', { value: this.mailer.tables.customers.tableName });
     new CfnOutput(this, 'SendLedgerTableName', { value: this.mailer.tables['send-ledger'].tableName });
+    new CfnOutput(this, 'DeliverabilityTableName', { value: this.mailer.tables.deliverability.tableName, description: 'Guardrail pauses: lifecycle-mailer pauses / resume --table <this>.' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.mailer.alarmTopic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.mailer.dashboard.dashboardName });
     for (const [name, fn] of Object.entries(this.mailer.functions)) {

@@ -11,11 +11,13 @@ export interface TableDefinition {
   timeToLiveAttribute?: string;
   /** Customer data: retained when the stack is deleted. */
   holdsCustomerData: boolean;
+  /** Retained like customer data although it holds none: records a person must act on. */
+  retainOnDelete?: boolean;
   /** Environment variable through which the functions learn the physical name. */
   envVar: string;
 }
 
-export type TableName = 'customers' | 'send-ledger' | 'failed-events' | 'stage-changes' | 'model-runs';
+export type TableName = 'customers' | 'send-ledger' | 'failed-events' | 'stage-changes' | 'model-runs' | 'deliverability';
 
 export const TABLES: readonly TableDefinition[] = [
   { name: 'customers', partitionKey: 'customerId', holdsCustomerData: true, envVar: 'CUSTOMERS_TABLE' },
@@ -23,6 +25,10 @@ export const TABLES: readonly TableDefinition[] = [
   { name: 'failed-events', partitionKey: 'failureId', timeToLiveAttribute: 'expiresAt', holdsCustomerData: true, envVar: 'FAILED_EVENTS_TABLE' },
   { name: 'stage-changes', partitionKey: 'customerId', sortKey: 'changedAt', timeToLiveAttribute: 'expiresAt', holdsCustomerData: true, envVar: 'STAGE_CHANGES_TABLE' },
   { name: 'model-runs', partitionKey: 'model', sortKey: 'fittedAt', holdsCustomerData: false, envVar: 'MODEL_RUNS_TABLE' },
+  // Per-day send, bounce and complaint counts (they expire) and the guardrail's pause records:
+  // counts and SES message ids, no customer data. Retained all the same, because losing an
+  // active pause with the table would resume sending without anyone deciding to.
+  { name: 'deliverability', partitionKey: 'id', timeToLiveAttribute: 'expiresAt', holdsCustomerData: false, retainOnDelete: true, envVar: 'DELIVERABILITY_TABLE' },
 ];
 
 export type TableNames = Record<TableName, string>;

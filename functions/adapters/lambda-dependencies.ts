@@ -5,9 +5,11 @@ import { instanceSendRate } from '#domain/send-rate.ts';
 import { createDocumentClient, createSesClient, createSqsClient } from './aws-clients.ts';
 import { readCatalogFile } from './catalog-file.ts';
 import { DynamoCustomerStore } from './customer-store.ts';
+import { DeliverabilityStore } from './deliverability-store.ts';
 import { FailedEventStore } from './failed-event-store.ts';
 import { lambdaEnvironment } from './lambda-environment.ts';
 import { ModelRunStore } from './model-run-store.ts';
+import { PauseGate } from './pause-gate.ts';
 import { SesMailer } from './mailer.ts';
 import { PacedMailer } from './paced-mailer.ts';
 import { SendLedger } from './send-ledger.ts';
@@ -24,6 +26,7 @@ function build() {
   const env = lambdaEnvironment();
   const db = createDocumentClient();
   const catalog: Catalog = readCatalogFile(env.CATALOG_PATH);
+  const deliverability = new DeliverabilityStore(db, env.DELIVERABILITY_TABLE);
   return {
     env,
     catalog,
@@ -34,6 +37,9 @@ function build() {
     failedEvents: new FailedEventStore(db, env.FAILED_EVENTS_TABLE),
     stageChanges: new StageChangeLog(db, env.STAGE_CHANGES_TABLE),
     modelRuns: new ModelRunStore(db, env.MODEL_RUNS_TABLE),
+    deliverability,
+    // One per process: its pause cache then serves every batch the warm function handles.
+    guardrail: new PauseGate(deliverability, systemClock, catalog.config.guardrail),
     sendQueue: () => {
       if (!env.SEND_QUEUE_URL) throw new Error('SEND_QUEUE_URL is not set');
       return new SqsSendQueue(createSqsClient(), env.SEND_QUEUE_URL);

@@ -15,6 +15,8 @@ export const SKIP_REASONS = [
   'already-sent',
   'frequency-cap',
   'lower-priority',
+  /** The deliverability guardrail paused the campaign (or all marketing). */
+  'paused',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 

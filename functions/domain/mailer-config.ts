@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_GUARDRAIL, GuardrailConfig } from './deliverability-guardrail.ts';
 import { StageThresholds } from './lifecycle-stage.ts';
 import { QuietHours } from './quiet-hours.ts';
 import { isTimeZone } from './shop-events.ts';
@@ -62,6 +63,8 @@ export const MailerConfig = z
       })
       .strict()
       .default({ cron: '0 5 * * *', timeZone: 'UTC' }),
+    /** Pause a campaign, then all marketing, when bounce or complaint rates near SES's review thresholds. */
+    guardrail: GuardrailConfig.default(DEFAULT_GUARDRAIL),
   })
   .strict();
 export type MailerConfig = z.infer<typeof MailerConfig>;

@@ -8,4 +8,10 @@ export const createEngagementHandler =
     recordEngagement(event, deps);
 
 let instance: ReturnType<typeof createEngagementHandler> | undefined;
-export const handler = (event: unknown) => (instance ??= createEngagementHandler(lambdaDependencies()))(event);
+export const handler = (event: unknown) => {
+  if (!instance) {
+    const d = lambdaDependencies();
+    instance = createEngagementHandler({ ...d, config: d.catalog.config });
+  }
+  return instance(event);
+};

@@ -4,15 +4,20 @@ import { type CustomerProfile, rememberEventKey, type Suppression } from '#domai
 import { recordInteraction, type Interaction } from '#domain/engagement.ts';
 import { describeZodIssues } from '#domain/invalid-input-error.ts';
 import { loyaltyScore } from '#domain/loyalty-score.ts';
+import type { MailerConfig } from '#domain/mailer-config.ts';
 import { SEND_TAGS, SesEvent, type SesEventDetail, tagValue } from '#domain/ses-events.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
+import type { DeliverabilityStore } from '#adapters/deliverability-store.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import type { SendLedger } from '#adapters/send-ledger.ts';
+import { judgeDeliverability } from './judge-deliverability.ts';
 
 export interface EngagementDeps {
   customers: CustomerStore;
   ledger: SendLedger;
   failedEvents: FailedEventStore;
+  deliverability: DeliverabilityStore;
+  config: Pick<MailerConfig, 'guardrail'>;
   clock: Clock;
   logger: Logger;
 }
@@ -110,6 +115,9 @@ export async function recordEngagement(raw: unknown, deps: EngagementDeps): Prom
     return { outcome: 'rejected', reason };
   }
 
+  // The guardrail counts every bounce and complaint, whatever the profile makes of it
+  // (an address suppressed already still counts in SES's rates).
+  if (detail.eventType === 'Bounce' || detail.eventType === 'Complaint') await judgeDeliverability(detail, deps, now);
   if (detail.eventType === 'Delivery' && sendId) await deps.ledger.flag(sendId, 'delivered');
   const change = profileChange(detail);
   if (!change) return { outcome: 'ignored', eventType: detail.eventType };

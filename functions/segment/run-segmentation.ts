@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import pLimit from 'p-limit';
 import { z } from 'zod';
 import type { Campaign } from '#domain/campaign.ts';
-import { chooseCampaign, type SkipReason } from '#domain/campaign-choice.ts';
+import { checkEligibility, chooseCampaign, type SkipReason } from '#domain/campaign-choice.ts';
 import type { Clock } from '#domain/clock.ts';
 import { customerFacts } from '#domain/customer-facts.ts';
 import { type CustomerProfile, LIFECYCLE_STAGES, type LifecycleStage } from '#domain/customer-profile.ts';
@@ -15,6 +15,7 @@ import type { MailerConfig } from '#domain/mailer-config.ts';
 import { releaseTime } from '#domain/quiet-hours.ts';
 import { buildSendRequest, type SendRequest } from '#domain/send-request.ts';
 import { type DynamoCustomerStore, ProfileConflictError } from '#adapters/customer-store.ts';
+import type { PauseGate } from '#adapters/pause-gate.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
 import type { StageChange, StageChangeLog } from '#adapters/stage-change-log.ts';
 
@@ -38,6 +39,8 @@ export interface SegmentDeps {
   config: MailerConfig;
   clock: Clock;
   logger: Logger;
+  /** Deliverability guardrail: paused campaigns are not queued. */
+  guardrail: Pick<PauseGate, 'pauseFor'>;
   /** Parallel scan segments (DynamoDB reads them concurrently). */
   scanSegments?: number;
   writeConcurrency?: number;
@@ -124,10 +127,21 @@ export async function runSegmentation(input: SegmentRunInput, deps: SegmentDeps)
 
   const due = deps.campaigns.filter((c) => c.enabled && c.trigger.type === 'schedule' && input.campaignIds.includes(c.id));
   for (const c of due) report.campaigns[c.id] = { eligible: 0, queued: 0, skipped: {} };
+  // A paused campaign is left out of the choice (a lower-priority one may go instead); the
+  // customers it would have reached are counted as skipped 'paused'.
+  const paused: Campaign[] = [];
+  for (const c of due) if (await deps.guardrail.pauseFor(c)) paused.push(c);
+  const sendable = due.filter((c) => !paused.includes(c));
   if (due.length) {
     const requests: SendRequest[] = [];
     for (const profile of current) {
-      const choice = chooseCampaign(due, profile, customerFacts(profile, now), now, deps.config.frequency);
+      const facts = customerFacts(profile, now);
+      for (const c of paused) {
+        if (!checkEligibility(c, profile, facts, now, deps.config.frequency).eligible) continue;
+        const stats = report.campaigns[c.id]!;
+        stats.skipped.paused = (stats.skipped.paused ?? 0) + 1;
+      }
+      const choice = chooseCampaign(sendable, profile, facts, now, deps.config.frequency);
       for (const s of choice.skipped) {
         const stats = report.campaigns[s.campaignId]!;
         stats.skipped[s.reason] = (stats.skipped[s.reason] ?? 0) + 1;

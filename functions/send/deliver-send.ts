@@ -13,6 +13,7 @@ import type { TemplateRenderer } from '#domain/template-renderer.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import { type Mailer, RejectedSendError, RetryableSendError } from '#adapters/mailer.ts';
+import type { PauseGate } from '#adapters/pause-gate.ts';
 import { AlreadySentError, type SendLedger } from '#adapters/send-ledger.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
 
@@ -29,6 +30,8 @@ export interface SendDeps {
   unsubscribeSecret: string;
   clock: Clock;
   logger: Logger;
+  /** Deliverability guardrail: paused campaigns, and the day's send counts. */
+  guardrail: PauseGate;
 }
 
 export type SendOutcome =
@@ -90,15 +93,29 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
   };
 
   if (!campaign || !campaign.enabled) return skip('campaign-disabled');
+  // Until SES is called nothing can have gone out: a failure here gives the claim back first,
+  // so the retry sends rather than setting the send aside as 'outcome unknown'.
+  const beforeSes = async <T>(step: () => Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (error) {
+      await deps.ledger.release(request.sendId);
+      throw error;
+    }
+  };
+  // Bounces or complaints paused this campaign (or all marketing): nothing goes out until a person resumes it.
+  if (await beforeSes(() => deps.guardrail.pauseFor(campaign))) return skip('paused');
   const rules = deps.config.frequency;
   let verdict: Eligibility | undefined;
-  const profile = await deps.customers.modify(request.customerId, (p) => {
-    if (!p) return undefined;
-    verdict = checkEligibility(campaign, p, customerFacts(p, now), now, rules, request.sendId);
-    if (!verdict.eligible || !isCapped(campaign, rules)) return undefined;
-    const withSlot = takeCapSlot(p, request.sendId, now, rules);
-    return withSlot === p ? undefined : withSlot;
-  });
+  const profile = await beforeSes(() =>
+    deps.customers.modify(request.customerId, (p) => {
+      if (!p) return undefined;
+      verdict = checkEligibility(campaign, p, customerFacts(p, now), now, rules, request.sendId);
+      if (!verdict.eligible || !isCapped(campaign, rules)) return undefined;
+      const withSlot = takeCapSlot(p, request.sendId, now, rules);
+      return withSlot === p ? undefined : withSlot;
+    }),
+  );
   if (!profile) return skip('customer-unknown');
   if (!verdict?.eligible) return skip(verdict?.reason ?? 'customer-unknown');
 
@@ -125,6 +142,9 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
   }
 
   await deps.ledger.markSent(request.sendId, messageId, now);
+  // The denominator of the day's bounce and complaint rates. A lost count only makes the rates
+  // look worse (more cautious), so it is logged rather than retried (a retry would not count it).
+  await deps.guardrail.countSend(campaign.id, now).catch((error: unknown) => deps.logger.warn('send not counted for the guardrail', { ...log, error: error instanceof Error ? error.name : 'unknown' }));
   await recordSentToCustomer(deps, request, campaign, now);
   deps.logger.info('sent', { ...log, messageId });
   return { outcome: 'sent', messageId };

@@ -65,7 +65,7 @@ export async function startChildService(name: string, packageBin: string, args: 
     stop: () =>
       new Promise<void>((resolve) => {
         running.delete(child);
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(); // already gone (stopped twice)
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

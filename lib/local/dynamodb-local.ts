@@ -5,6 +5,8 @@ import { type ChildService, startChildService } from './child-service.ts';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 export const LOCAL_REGION = 'us-east-1';
+/** Local tables are named `${LOCAL_TABLE_PREFIX}-${name}` (lib/tables.ts). */
+export const LOCAL_TABLE_PREFIX = 'lifecycle';
 
 /** dynalite, the DynamoDB API on LevelDB, persisted in `dataDir` (or in memory when none). */
 export async function startDynalite(dataDir?: string): Promise<ChildService> {

@@ -10,10 +10,12 @@ import type { SendRequest } from '#domain/send-request.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients.ts';
 import { DynamoCustomerStore } from '#adapters/customer-store.ts';
+import { DeliverabilityStore } from '#adapters/deliverability-store.ts';
 import { FailedEventStore } from '#adapters/failed-event-store.ts';
 import { ModelRunStore } from '#adapters/model-run-store.ts';
 import { SesMailer } from '#adapters/mailer.ts';
 import { PacedMailer } from '#adapters/paced-mailer.ts';
+import { PauseGate } from '#adapters/pause-gate.ts';
 import { SendLedger } from '#adapters/send-ledger.ts';
 import { StageChangeLog } from '#adapters/stage-change-log.ts';
 import { createEngagementHandler } from '../../functions/engagement/handler.ts';
@@ -25,7 +27,7 @@ import { createSegmentHandler } from '../../functions/segment/handler.ts';
 import { EVENT_ROUTES, QUEUE_ROUTES, scheduleRoutes } from '../routes.ts';
 import { localTableNames, type TableNames } from '../tables.ts';
 import type { ChildService } from './child-service.ts';
-import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite } from './dynamodb-local.ts';
+import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, localDynamoClient, startDynalite } from './dynamodb-local.ts';
 import { FaultInjector, FaultPlan } from './fault-injection.ts';
 import { LocalEventBus } from './local-event-bus.ts';
 import { LocalSendQueue } from './local-send-queue.ts';
@@ -100,6 +102,7 @@ export class LocalRuntime {
     readonly ledger: SendLedger,
     readonly failedEvents: FailedEventStore,
     readonly modelRuns: ModelRunStore,
+    readonly deliverability: DeliverabilityStore,
     readonly bus: LocalEventBus,
     readonly sendQueue: LocalSendQueue,
     readonly emulator: SesEventEmulator,
@@ -116,7 +119,7 @@ export class LocalRuntime {
 
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
     const [dynamodb, ses] = await Promise.all([startDynalite(options.dataDir ? join(options.dataDir, 'dynamodb') : undefined), startSesLocal()]);
-    const tables = localTableNames('lifecycle');
+    const tables = localTableNames(LOCAL_TABLE_PREFIX);
     await createTables(localDynamoClient(dynamodb.endpoint), tables);
 
     // More attempts than the SDK default when faults are injected, as a throttled production table would be configured.
@@ -149,6 +152,7 @@ export class LocalRuntime {
     const ledger = new SendLedger(db, tables['send-ledger']);
     const failedEvents = new FailedEventStore(db, tables['failed-events']);
     const stageChanges = new StageChangeLog(db, tables['stage-changes']);
+    const deliverability = new DeliverabilityStore(db, tables.deliverability);
     const secret = options.unsubscribeSecret ?? unsubscribeSecret(options.dataDir); // one secret: links signed by send verify in unsubscribe
     const unsubscribeServer = options.serveUnsubscribe
       ? await startUnsubscribeServer({ handler: createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog) }) })
@@ -168,8 +172,9 @@ export class LocalRuntime {
     const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate });
     const ingest = createIngestHandler({ ...common, stageChanges, sendQueue, campaigns: options.catalog.campaigns });
     const modelRuns = new ModelRunStore(db, tables['model-runs']);
-    const segment = createSegmentHandler({ ...common, stageChanges, modelRuns, sendQueue, campaigns: options.catalog.campaigns });
-    const engagement = createEngagementHandler({ ...common, ledger });
+    // Segment and send each hold their own gate (and pause cache), as their Lambda functions would.
+    const segment = createSegmentHandler({ ...common, stageChanges, modelRuns, sendQueue, campaigns: options.catalog.campaigns, guardrail: new PauseGate(deliverability, clock, config.guardrail) });
+    const engagement = createEngagementHandler({ ...common, ledger, deliverability });
     const send = createSendHandler(
       {
         ...common,
@@ -179,6 +184,7 @@ export class LocalRuntime {
         campaigns: campaignsById(options.catalog),
         renderer: new TemplateRenderer(options.catalog.templates),
         unsubscribeSecret: secret,
+        guardrail: new PauseGate(deliverability, clock, config.guardrail),
       },
       {
         onOutcome: (request: SendRequest, outcome: SendOutcome) => {
@@ -209,7 +215,7 @@ export class LocalRuntime {
       2,
       redeliver,
     );
-    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, { segment, send });
+    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, { segment, send });
     return runtime;
   }
 

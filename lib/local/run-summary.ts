@@ -1,5 +1,6 @@
 import { LIFECYCLE_STAGES, type LifecycleStage } from '#domain/customer-profile.ts';
 import type { SkipReason } from '#domain/campaign-choice.ts';
+import { describeScope } from '#domain/deliverability-guardrail.ts';
 import type { LocalRuntime } from './local-runtime.ts';
 import type { SegmentationReport } from '../../functions/segment/run-segmentation.ts';
 
@@ -48,6 +49,14 @@ export interface RunSummary {
   segmentationRuns: number;
   failedEvents: Record<string, number>;
   deadLetters: { events: number; sends: number };
+  /** The deliverability guardrail: every pause (active or resumed) with why, and what it held back. */
+  guardrail: {
+    pauses: { scope: string; status: 'active' | 'resumed'; day: string; reason: string; pausedAt: string }[];
+    /** Queued sends skipped at send time because their campaign (or all marketing) was paused. */
+    sendsSkippedPaused: number;
+    /** Customers a scheduled run did not queue because the campaign was paused (summed over runs). */
+    notQueuedPaused: number;
+  };
   /** The exactly-once accounting: every queued send is sent, skipped at send time, or set aside with a reason. */
   guarantees: {
     sendsQueued: number;
@@ -164,6 +173,15 @@ export async function summariseRun(
   }
   const unaccounted = unaccountedIds.length;
   const injected = runtime.faults.injected;
+  const pauseRecords = await runtime.deliverability.listPauses();
+  const guardrail: RunSummary['guardrail'] = {
+    pauses: pauseRecords
+      .flatMap((r) => [...r.history.map((h) => ({ ...h, scope: r.scope, status: 'resumed' as const })), { ...r }])
+      .map((p) => ({ scope: p.scope, status: p.status, day: p.day, reason: p.reason, pausedAt: p.pausedAt }))
+      .sort((a, b) => a.pausedAt.localeCompare(b.pausedAt)),
+    sendsSkippedPaused: [...runtime.sendSkips].filter(([key]) => key.endsWith('|paused')).reduce((s, [, n]) => s + n, 0),
+    notQueuedPaused: runtime.reports.reduce((s, r) => s + Object.values(r.campaigns).reduce((t, c) => t + (c.skipped.paused ?? 0), 0), 0),
+  };
 
   return {
     source: meta.source,
@@ -195,6 +213,7 @@ export async function summariseRun(
     segmentationRuns: runtime.reports.length,
     failedEvents,
     deadLetters: runtime.deadLetters,
+    guardrail,
     guarantees: {
       sendsQueued: runtime.sendQueue.enqueuedSendIds.size,
       sent: sentIds.size,
@@ -274,6 +293,10 @@ export function formatSummary(s: RunSummary): string {
     '',
     `suppressed: ${JSON.stringify(s.suppressed)}   failed events: ${JSON.stringify(s.failedEvents)}   dead letters: ${JSON.stringify(s.deadLetters)}`,
     `stage changes recorded: ${s.stageChanges}   .eml files in outbox: ${s.outboxFiles}`,
+    s.guardrail.pauses.length
+      ? `deliverability guardrail: ${s.guardrail.pauses.length} pause(s); sends skipped as paused ${s.guardrail.sendsSkippedPaused}, not queued as paused ${s.guardrail.notQueuedPaused} (resume: lifecycle-mailer resume)`
+      : `deliverability guardrail: no pauses`,
+    ...s.guardrail.pauses.map((p) => `  ${p.status === 'active' ? 'PAUSED ' : 'resumed'} ${describeScope(p.scope).padEnd(26)} day ${p.day}  ${p.reason}`),
     `sends queued ${s.guarantees.sendsQueued}: sent ${s.guarantees.sent}, skipped at send ${s.guarantees.skippedAtSend}, set aside with reason ${s.guarantees.setAside}, still queued ${s.guarantees.stillQueued}, unaccounted ${s.guarantees.unaccounted}; mailed twice: ${s.guarantees.mailedTwice}`,
     `SES rate: peak ${s.sending.peakSendsPerSecond}/s of ${s.sending.maxSendRate}/s allowed; throttled ${s.sending.throttledRetries} (backed off ${s.sending.backoffSeconds}s); held for quiet hours or delays: ${s.sending.deferredSends} sends`,
     ...(s.faults ? [`faults injected ${JSON.stringify(s.faults.injected)}; absorbed ${JSON.stringify(s.faults.absorbed)}`] : []),

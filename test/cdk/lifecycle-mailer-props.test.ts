@@ -39,8 +39,8 @@ describe('defaults', () => {
   let template: Template;
   beforeAll(() => ({ mailer, template } = synth()));
 
-  it('retain customer-data tables, take names and rates from the catalog, derive the sender domain', () => {
-    for (const def of TABLES.filter((t) => t.holdsCustomerData)) {
+  it('retain customer-data tables (and the pause records), take names and rates from the catalog, derive the sender domain', () => {
+    for (const def of TABLES.filter((t) => t.holdsCustomerData || t.retainOnDelete)) {
       expect(template.toJSON().Resources[logicalId(mailer.tables[def.name])].DeletionPolicy, def.name).toBe('Retain');
     }
     expect(mailer.senderIdentity).toBe('shop.example.com');

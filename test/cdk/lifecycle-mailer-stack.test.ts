@@ -53,7 +53,7 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('DynamoDB tables (from TABLES)', () => {
-  it.each(TABLES.map((t) => [t.name, t] as const))('%s: on-demand, PITR, encrypted, keys and TTL as declared, retained if it holds customer data', (_name, def) => {
+  it.each(TABLES.map((t) => [t.name, t] as const))('%s: on-demand, PITR, encrypted, keys and TTL as declared, retained if it holds customer data or records to act on', (_name, def) => {
     template.hasResource('AWS::DynamoDB::Table', {
       Properties: Match.objectLike({
         KeySchema: [
@@ -65,7 +65,7 @@ describe('DynamoDB tables (from TABLES)', () => {
         SSESpecification: { SSEEnabled: true },
         TimeToLiveSpecification: def.timeToLiveAttribute ? { AttributeName: def.timeToLiveAttribute, Enabled: true } : Match.absent(),
       }),
-      ...(def.holdsCustomerData ? { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' } : {}),
+      ...(def.holdsCustomerData || def.retainOnDelete ? { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' } : {}),
     });
   });
 
@@ -259,24 +259,53 @@ describe.runIf(existsSync(join(root, 'functions/unsubscribe/handler.ts')))('unsu
 });
 
 describe('IAM: least privilege through grants', () => {
-  const expected: Record<FunctionName, Partial<Record<TableName, 'readWrite' | 'write'>>> = {
+  /** Item-level access: the partition-key prefixes a function may read (GetItem, BatchGetItem) or update. */
+  type Access = 'readWrite' | 'write' | { read?: string[]; update?: string[] };
+  const expected: Record<FunctionName, Partial<Record<TableName, Access>>> = {
     ingest: { customers: 'readWrite', 'stage-changes': 'write', 'failed-events': 'write' },
-    segment: { customers: 'readWrite', 'stage-changes': 'write', 'model-runs': 'readWrite' },
-    send: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write' },
-    engagement: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write' },
+    segment: { customers: 'readWrite', 'stage-changes': 'write', 'model-runs': 'readWrite', deliverability: { read: ['pause#*'] } },
+    send: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: { read: ['pause#*'], update: ['day#*'] } },
+    engagement: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: 'readWrite' },
   };
+  type Conditioned = Statement & { Condition?: Record<string, Record<string, string[]>> };
+  const leadingKeys = (s: Conditioned) => s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
 
   it.each(Object.keys(expected) as FunctionName[])('%s reaches exactly its tables, reading only where it must', (name) => {
-    const statements = statementsOf(stack.mailer.functions[name].role!);
-    const access: Partial<Record<TableName, 'readWrite' | 'write'>> = {};
+    const statements = statementsOf(stack.mailer.functions[name].role!) as Conditioned[];
+    const access: Partial<Record<TableName, Access>> = {};
     for (const t of TABLES) {
       const id = logicalId(stack.mailer.tables[t.name]);
       const onTable = statements.filter((s) => resources(s).some((r) => JSON.stringify(r).includes(`"${id}"`)));
       if (!onTable.length) continue;
+      if (onTable.some(leadingKeys)) {
+        const scoped: { read?: string[]; update?: string[] } = {};
+        for (const s of onTable) {
+          const keys = leadingKeys(s);
+          expect(keys, `${name} → ${t.name}: every statement is key-scoped`).toBeDefined();
+          const acts = [...actions(s)].sort();
+          if (acts.join() === 'dynamodb:BatchGetItem,dynamodb:GetItem') scoped.read = keys!;
+          else if (acts.join() === 'dynamodb:UpdateItem') scoped.update = keys!;
+          else throw new Error(`${name} → ${t.name}: unexpected key-scoped actions ${acts.join()}`);
+        }
+        access[t.name] = scoped;
+        continue;
+      }
       const acts = onTable.flatMap(actions);
       access[t.name] = acts.includes('dynamodb:GetItem') || acts.includes('dynamodb:Query') ? 'readWrite' : 'write';
     }
     expect(access).toEqual(expected[name]);
+  });
+
+  it('only the engagement function may write a pause record; send and segment can neither scan nor put on the deliverability table', () => {
+    const id = logicalId(stack.mailer.tables.deliverability);
+    const writers = Object.entries(stack.mailer.functions)
+      .filter(([, fn]) =>
+        statementsOf(fn.role!).some((s) => resources(s).some((r) => JSON.stringify(r).includes(`"${id}"`)) && actions(s).some((a) => ['dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:DeleteItem'].includes(a))),
+      )
+      .map(([name]) => name);
+    expect(writers).toEqual(['engagement']);
+    const unsubscribe = statementsOf(stack.mailer.unsubscribeFunction!.role!);
+    expect(unsubscribe.some((s) => resources(s).some((r) => JSON.stringify(r).includes(`"${id}"`)))).toBe(false);
   });
 
   it('only ingest, segment and send (deferrals) may send to the send queue', () => {

@@ -8,6 +8,8 @@ import type { CustomerProfile } from '#domain/customer-profile.ts';
 import type { LocalRuntime } from '#lib/local/local-runtime.ts';
 import { runJob } from '#lib/local/run-job.ts';
 import type { RunSummary } from '#lib/local/run-summary.ts';
+import { PAUSE_CACHE_MS } from '#adapters/pause-gate.ts';
+import { ALL_MARKETING, campaignOfScope } from '#domain/deliverability-guardrail.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 
@@ -115,6 +117,20 @@ describe('lifecycle-mailer run on the demo shop', () => {
     const marketing = new Set(runtime.catalog.campaigns.filter((c) => c.kind === 'marketing').map((c) => c.id));
     for (const p of profiles.filter((x) => !x.consent.marketing)) {
       expect(Object.keys(p.campaignsSent).filter((id) => marketing.has(id))).toEqual([]);
+    }
+  });
+
+  it('reports every guardrail pause with its reason, and sends nothing held by one (after the 30 s pause cache)', async () => {
+    const records = await runtime.deliverability.listPauses();
+    // (This 400-customer run has no day with enough sends and a complaint to pause; npm start's 2,000 do.)
+    expect(summary.guardrail.pauses.filter((p) => p.status === 'active').map((p) => p.scope).sort()).toEqual(records.filter((r) => r.status === 'active').map((r) => r.scope).sort());
+    for (const p of summary.guardrail.pauses) expect(p.reason).toMatch(/rate \d+\.\d\d% \(\d+ of \d+ sends on \d{4}-\d\d-\d\d\) ≥ \d+\.\d\d%/);
+    expect(summary.guardrail.sendsSkippedPaused).toBe(Object.values(summary.campaigns).reduce((s, c) => s + (c.skipped['at-send:paused'] ?? 0), 0));
+    const marketing = new Set(runtime.catalog.campaigns.filter((c) => c.kind === 'marketing').map((c) => c.id));
+    for (const r of records.filter((x) => x.status === 'active')) {
+      const heldFrom = new Date(Date.parse(r.pausedAt) + PAUSE_CACHE_MS).toISOString();
+      const held = (campaignId: string) => (r.scope === ALL_MARKETING ? marketing.has(campaignId) : campaignOfScope(r.scope) === campaignId);
+      for await (const e of runtime.ledger.all()) if (e.status === 'sent' && held(e.campaignId)) expect(e.sentAt! < heldFrom, `${e.sendId} sent ${e.sentAt}, paused ${r.pausedAt}`).toBe(true);
     }
   });
 
