@@ -34,6 +34,24 @@ export interface SendDeps {
   guardrail: PauseGate;
 }
 
+/**
+ * How long a claim may belong to an attempt still running: the send function's timeout
+ * (30 s: a sixth of the send queue's 180 s visibility timeout, see lib/lifecycle-mailer-construct.ts).
+ * A claim older than this without a result belongs to an attempt that died.
+ */
+export const CLAIM_LEASE_SECONDS = 30;
+
+/** Another attempt holds the claim and may be sending now: the message is retried later. */
+export class SendInFlightError extends Error {
+  override readonly name = 'SendInFlightError';
+  constructor(
+    readonly sendId: string,
+    readonly claimedAt: string,
+  ) {
+    super(`send ${sendId} was claimed at ${claimedAt} by an attempt that may still be running; retried after the visibility timeout`);
+  }
+}
+
 export type SendOutcome =
   | { outcome: 'sent'; messageId: string }
   | { outcome: 'deferred'; until: string }
@@ -71,6 +89,11 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
   } catch (error) {
     if (error instanceof AlreadySentError) {
       deps.logger.info('send already in ledger', { ...log, status: error.existing?.status });
+      if (error.existing?.status === 'claimed' && Date.parse(now) - Date.parse(error.existing.claimedAt) < CLAIM_LEASE_SECONDS * 1000) {
+        // Claimed moments ago: another copy of this message (SQS delivers at least once) may be sending it
+        // right now. Try again after the queue's visibility timeout, when that attempt is over either way.
+        throw new SendInFlightError(request.sendId, error.existing.claimedAt);
+      }
       if (error.existing?.status === 'claimed' && (await deps.ledger.markUnknown(request.sendId))) {
         // Claimed but never marked sent: SES may or may not have taken it (a crash between the two).
         // Sending again could mail twice, so it is not resent: it is set aside once for a person to

@@ -16,8 +16,9 @@ interface QueuedMessage {
 export type SqsConsumer = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
 /**
- * The in-process SQS send queue: delays (notBefore), batches as the event source mapping
- * does, partial batch failures retried until maxReceiveCount, then the dead-letter callback.
+ * The in-process SQS send queue: delays (notBefore, at most 15 minutes), batches as the event
+ * source mapping does, partial batch failures visible again after the visibility timeout (on the
+ * simulated clock) until maxReceiveCount, then the dead-letter callback.
  */
 export class LocalSendQueue implements SendQueue {
   private messages: QueuedMessage[] = [];
@@ -94,7 +95,7 @@ export class LocalSendQueue implements SendQueue {
             for (const m of batch) {
               if (!failedIds.has(m.messageId)) continue;
               if (m.receiveCount >= this.route.maxReceiveCount) await this.onDeadLetter(m.body, m.receiveCount);
-              else this.messages.push(m);
+              else this.messages.push({ ...m, visibleAt: now + this.route.visibilityTimeoutSeconds * 1000 }); // as SQS: back after the visibility timeout
             }
           }),
         ),

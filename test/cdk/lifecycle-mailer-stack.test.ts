@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
 import { Catalog } from '#domain/catalog.ts';
 import { toSchedulerCron } from '#lib/cron-expression.ts';
+import { CLAIM_LEASE_SECONDS } from '../../functions/send/deliver-send.ts';
 import { SES_BOUNCE_RATE_ALARM, SES_COMPLAINT_RATE_ALARM, sendConcurrency } from '#lib/lifecycle-mailer-construct.ts';
 import { LifecycleMailerStack } from '#lib/lifecycle-mailer-stack.ts';
 import { EVENT_ROUTES, type FunctionName, QUEUE_ROUTES, scheduleRoutes } from '#lib/routes.ts';
@@ -197,6 +198,8 @@ describe('SQS send queue (from QUEUE_ROUTES)', () => {
   it('the send function times out well inside the visibility timeout', () => {
     const timeout = template.toJSON().Resources[logicalId(stack.mailer.functions.send)].Properties.Timeout as number;
     expect(timeout * 6).toBeLessThanOrEqual(route.visibilityTimeoutSeconds);
+    // A claim older than the function's timeout cannot belong to a running attempt (deliver-send's lease).
+    expect(timeout).toBeLessThanOrEqual(CLAIM_LEASE_SECONDS);
   });
 });
 

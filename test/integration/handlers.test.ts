@@ -71,12 +71,31 @@ describe('send outcome unknown', () => {
     await put('Customer Registered', { customerId: 'h8', email: 'h8@example.com', marketingConsent: true, registeredAt: start });
     const welcome = runtime.catalog.campaigns.find((c) => c.id === 'welcome')!;
     const request = buildSendRequest(welcome, 'h8', runtime.clock.now(), 'event');
-    await runtime.ledger.claim(request, runtime.clock.now()); // as if a crash followed the claim
+    // As if an attempt five minutes ago crashed after its claim (a fresh claim may still be in flight).
+    await runtime.ledger.claim(request, new Date(Date.parse(runtime.clock.now()) - 5 * 60_000).toISOString());
     await runtime.sendQueue.enqueue([request]);
     await runtime.drainSendQueue();
     expect(await storeCount()).toBe(0);
     const failed = await runtime.failedEvents.list();
     expect(failed.some((f) => f.stage === 'send' && f.reason.startsWith('outcome unknown') && f.payload.includes(request.sendId))).toBe(true);
+  });
+});
+
+describe('a duplicate delivered while the first copy is still sending', () => {
+  it('waits out the visibility timeout instead of setting a send aside that was in fact sent', async () => {
+    await put('Customer Registered', { customerId: 'h9', email: 'h9@example.com', marketingConsent: true, registeredAt: start });
+    const welcome = runtime.catalog.campaigns.find((c) => c.id === 'welcome')!;
+    const request = buildSendRequest(welcome, 'h9', runtime.clock.now(), 'event');
+    const before = (await runtime.failedEvents.list()).length;
+    // SQS at-least-once: two copies of one message in one batch, processed concurrently.
+    await runtime.sendQueue.enqueue([request, request]);
+    await runtime.drainSendQueue();
+    runtime.clock.set(Date.parse(runtime.clock.now()) + 181_000); // the loser comes back after the visibility timeout
+    await runtime.drainSendQueue();
+    expect(await storeCount()).toBe(1);
+    expect((await runtime.ledger.get(request.sendId))?.status).toBe('sent');
+    expect((await runtime.failedEvents.list()).length).toBe(before); // nothing set aside as 'outcome unknown'
+    expect(runtime.sendQueue.depth).toBe(0);
   });
 });
 
