@@ -13,6 +13,8 @@ export const SendRequest = z.object({
   queuedAt: z.iso.datetime({ offset: true }),
   /** Earliest moment the send may go out (event delays, quiet hours). */
   notBefore: z.iso.datetime({ offset: true }).optional(),
+  /** The customer's time zone when queued, so the send-time quiet-hours check needs no read. */
+  timeZone: z.string().optional(),
 });
 export type SendRequest = z.infer<typeof SendRequest>;
 
@@ -47,7 +49,7 @@ export function chooseVariant(campaign: Campaign, customerId: string): string {
   return campaign.variants[campaign.variants.length - 1]!.id;
 }
 
-export function buildSendRequest(campaign: Campaign, customerId: string, now: string, trigger: SendRequest['trigger'], notBefore?: string): SendRequest {
+export function buildSendRequest(campaign: Campaign, customerId: string, now: string, trigger: SendRequest['trigger'], notBefore?: string, timeZone?: string): SendRequest {
   const period = sendPeriod(campaign, now);
   return {
     sendId: sendIdOf(campaign.id, period, customerId),
@@ -58,5 +60,6 @@ export function buildSendRequest(campaign: Campaign, customerId: string, now: st
     trigger,
     queuedAt: now,
     ...(notBefore ? { notBefore } : {}),
+    ...(timeZone ? { timeZone } : {}),
   };
 }

@@ -88,7 +88,7 @@ export async function ingestShopEvent(raw: unknown, deps: IngestDeps): Promise<I
   const due = delayMs ? new Date(Date.parse(event.time) + delayMs).toISOString() : undefined;
   // Not in the customer's night: the send waits until their quiet hours end.
   const notBefore = releaseTime(choice.chosen.id, profile.timeZone, due ?? now, deps.config.quietHours) ?? due;
-  const request = buildSendRequest(choice.chosen, customerId, now, 'event', notBefore);
+  const request = buildSendRequest(choice.chosen, customerId, now, 'event', notBefore, profile.timeZone);
   await deps.sendQueue.enqueue([request]);
   deps.logger.info('event-triggered send queued', { customerId, campaignId: choice.chosen.id, sendId: request.sendId });
   return { outcome: 'applied', customerId, stage: profile.stage, queued: choice.chosen.id };

@@ -152,7 +152,7 @@ export async function runSegmentation(input: SegmentRunInput, deps: SegmentDeps)
         stats.eligible++;
         stats.queued++;
         const notBefore = releaseTime(choice.chosen.id, profile.timeZone, now, deps.config.quietHours);
-        requests.push(buildSendRequest(choice.chosen, profile.customerId, now, 'schedule', notBefore));
+        requests.push(buildSendRequest(choice.chosen, profile.customerId, now, 'schedule', notBefore, profile.timeZone));
       }
     }
     for (let i = 0; i < requests.length; i += 500) await deps.sendQueue.enqueue(requests.slice(i, i + 500));

@@ -79,8 +79,9 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
   if (request.notBefore && Date.parse(request.notBefore) > Date.parse(now)) return defer(request, request.notBefore, deps);
   const campaign = deps.campaigns.get(request.campaignId);
   if (campaign && deps.config.quietHours) {
-    const profile = await deps.customers.get(request.customerId);
-    const until = profile && releaseTime(campaign.id, profile.timeZone, now, deps.config.quietHours);
+    // The time zone travels with the request; only a request queued without one costs a read.
+    const timeZone = request.timeZone ?? (await deps.customers.get(request.customerId))?.timeZone;
+    const until = timeZone && releaseTime(campaign.id, timeZone, now, deps.config.quietHours);
     if (until) return defer(request, until, deps);
   }
 
