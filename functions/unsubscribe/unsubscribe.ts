@@ -107,15 +107,9 @@ export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps
     if (token !== undefined) return respond(400, { kind: 'problem', language: fallbackLanguage, problem: 'bad-request' });
     return handleConfirmRequest(method, confirmToken, form, now, fallbackLanguage, deps);
   }
-  let claim: UnsubscribeClaim;
-  try {
-    if (!token) throw new InvalidTokenError('malformed');
-    claim = verifyUnsubscribeToken(token, deps.secret, Math.floor(Date.parse(now) / 1000));
-  } catch (error) {
-    if (!(error instanceof InvalidTokenError)) throw error;
-    deps.logger.warn('unsubscribe refused', { outcome: 'invalid-token', reason: error.reason });
-    return respond(error.reason === 'expired' ? 410 : 400, { kind: 'problem', language: fallbackLanguage, problem: 'invalid-link' });
-  }
+  const link = token ?? ''; // no token at all is a malformed one
+  const claim = verifiedOrRefusal(() => verifyUnsubscribeToken(link, deps.secret, Math.floor(Date.parse(now) / 1000)), 'unsubscribe refused', 'invalid-link', fallbackLanguage, deps);
+  if ('status' in claim) return claim;
 
   const { customerId } = claim;
   const offered = deps.topics.includes(claim.topic) ? deps.topics : [...deps.topics, claim.topic];
@@ -131,7 +125,7 @@ export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps
         topics: offered.map((topic) => ({ topic, subscribed: isSubscribed(profile.consent, topic) })),
         allOff: !profile.consent.marketing,
         pending: profile.consent.pending !== undefined,
-        token,
+        token: link,
         // The List-Unsubscribe link opened in a browser: offer its topic first, if still subscribed.
         focusTopic: request.query.view !== 'preferences' && isSubscribed(profile.consent, claim.topic) ? claim.topic : undefined,
       });
@@ -156,11 +150,28 @@ export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps
       outcome: intent.action === 'save' ? 'saved' : intent.action === 'all' ? 'all-unsubscribed' : 'topic-unsubscribed',
       topic: claim.topic,
       subscribed: offered.filter((topic) => isSubscribed(profile.consent, topic)),
-      token,
+      token: link,
     });
   } catch (error) {
     deps.logger.error('unsubscribe failed', { customerId, outcome: 'error', error: error instanceof Error ? error.name : 'unknown' });
     return respond(500, { kind: 'problem', language: fallbackLanguage, problem: 'error' });
+  }
+}
+
+/** A link's verified claim, or the page refusing it: 410 for an expired link, 400 for any other bad one (logged without the token). */
+function verifiedOrRefusal<C extends UnsubscribeClaim | ConfirmClaim>(
+  verify: () => C,
+  refused: string,
+  problem: 'invalid-link' | 'invalid-confirm-link',
+  language: PreferenceLanguage,
+  deps: UnsubscribeDeps,
+): C | UnsubscribeResponse {
+  try {
+    return verify();
+  } catch (error) {
+    if (!(error instanceof InvalidTokenError)) throw error;
+    deps.logger.warn(refused, { outcome: 'invalid-token', reason: error.reason });
+    return respond(error.reason === 'expired' ? 410 : 400, { kind: 'problem', language, problem });
   }
 }
 
@@ -183,14 +194,8 @@ async function handleConfirmRequest(
   fallbackLanguage: PreferenceLanguage,
   deps: UnsubscribeDeps,
 ): Promise<UnsubscribeResponse> {
-  let claim: ConfirmClaim;
-  try {
-    claim = verifyConfirmToken(token, deps.secret, Math.floor(Date.parse(now) / 1000));
-  } catch (error) {
-    if (!(error instanceof InvalidTokenError)) throw error;
-    deps.logger.warn('confirmation refused', { outcome: 'invalid-token', reason: error.reason });
-    return respond(error.reason === 'expired' ? 410 : 400, { kind: 'problem', language: fallbackLanguage, problem: 'invalid-confirm-link' });
-  }
+  const claim = verifiedOrRefusal(() => verifyConfirmToken(token, deps.secret, Math.floor(Date.parse(now) / 1000)), 'confirmation refused', 'invalid-confirm-link', fallbackLanguage, deps);
+  if ('status' in claim) return claim;
 
   const { customerId } = claim;
   const subscribedTopics = (profile: CustomerProfile) => {
