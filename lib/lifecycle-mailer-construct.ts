@@ -378,9 +378,12 @@ export class LifecycleMailer extends Construct {
       const fn = this.createFunction('unsubscribe', {
         memorySize: 256,
         timeout: Duration.seconds(10),
-        environment: { ...tableEnvironment, UNSUBSCRIBE_SECRET: this.unsubscribeSecret.secretValue.unsafeUnwrap() },
+        environment: { ...tableEnvironment, SEND_QUEUE_URL: send.queue.queueUrl, UNSUBSCRIBE_SECRET: this.unsubscribeSecret.secretValue.unsafeUnwrap() },
       });
       tables.customers.grantReadWriteData(fn);
+      // A double opt-in confirmation queues the welcome, or sets it aside when the queue fails.
+      send.queue.grantSendMessages(fn);
+      tables['failed-events'].grantWriteData(fn);
       this.unsubscribeFunction = fn;
       // Public on purpose: mail clients POST here (RFC 8058) without credentials. Every
       // request must carry an HMAC-signed token, which the handler verifies before any write.

@@ -1,16 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { applyShopEvent } from '#domain/apply-shop-event.ts';
 import type { Campaign } from '#domain/campaign.ts';
-import { chooseCampaign } from '#domain/campaign-choice.ts';
 import type { Clock } from '#domain/clock.ts';
-import { customerFacts } from '#domain/customer-facts.ts';
 import type { LifecycleStage } from '#domain/customer-profile.ts';
 import { describeZodIssues } from '#domain/invalid-input-error.ts';
 import { assignLifecycleStage, stageInputsOf } from '#domain/lifecycle-stage.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
-import { releaseTime } from '#domain/quiet-hours.ts';
-import { buildSendRequest } from '#domain/send-request.ts';
 import { ShopEvent } from '#domain/shop-events.ts';
+import { triggeredSend } from '#domain/triggered-send.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
@@ -75,21 +72,9 @@ export async function ingestShopEvent(raw: unknown, deps: IngestDeps): Promise<I
     await deps.stageChanges.record([{ customerId, from: previousStage, to: profile.stage, changedAt: now }]);
   }
 
-  const ageHours = (Date.parse(now) - Date.parse(event.time)) / 3_600_000;
-  const triggered = deps.campaigns.filter(
-    (c) => c.enabled && c.trigger.type === 'event' && c.trigger.event === event['detail-type'] && ageHours <= c.trigger.maxEventAgeHours,
-  );
-  if (triggered.length === 0) return { outcome: 'applied', customerId, stage: profile.stage };
-
-  const choice = chooseCampaign(triggered, profile, customerFacts(profile, now), now, deps.config.frequency);
-  if (!choice.chosen) return { outcome: 'applied', customerId, stage: profile.stage };
-  const trigger = choice.chosen.trigger;
-  const delayMs = trigger.type === 'event' ? trigger.delayMinutes * 60_000 : 0;
-  const due = delayMs ? new Date(Date.parse(event.time) + delayMs).toISOString() : undefined;
-  // Not in the customer's night: the send waits until their quiet hours end.
-  const notBefore = releaseTime(choice.chosen.id, profile.timeZone, due ?? now, deps.config.quietHours) ?? due;
-  const request = buildSendRequest(choice.chosen, customerId, now, 'event', notBefore, profile.timeZone);
+  const request = triggeredSend(deps.campaigns, { type: event['detail-type'], time: event.time }, profile, now, deps.config);
+  if (!request) return { outcome: 'applied', customerId, stage: profile.stage };
   await deps.sendQueue.enqueue([request]);
-  deps.logger.info('event-triggered send queued', { customerId, campaignId: choice.chosen.id, sendId: request.sendId });
-  return { outcome: 'applied', customerId, stage: profile.stage, queued: choice.chosen.id };
+  deps.logger.info('event-triggered send queued', { customerId, campaignId: request.campaignId, sendId: request.sendId });
+  return { outcome: 'applied', customerId, stage: profile.stage, queued: request.campaignId };
 }

@@ -31,7 +31,12 @@ export const handler = (event: UnsubscribeEvent) => {
   if (!instance) {
     const d = lambdaDependencies();
     if (!d.env.UNSUBSCRIBE_SECRET) throw new Error('UNSUBSCRIBE_SECRET is not set');
-    instance = createUnsubscribeHandler({ ...d, secret: d.env.UNSUBSCRIBE_SECRET, topics: catalogTopics(d.catalog) });
+    instance = createUnsubscribeHandler({
+      ...d,
+      secret: d.env.UNSUBSCRIBE_SECRET,
+      topics: catalogTopics(d.catalog),
+      onConfirmed: { campaigns: d.catalog.campaigns, config: d.catalog.config, sendQueue: d.sendQueue(), failedEvents: d.failedEvents },
+    });
   }
   return instance(event);
 };

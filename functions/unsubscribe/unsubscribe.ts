@@ -1,12 +1,17 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Campaign } from '#domain/campaign.ts';
 import type { Catalog } from '#domain/catalog.ts';
 import type { Clock } from '#domain/clock.ts';
 import { type ConfirmClaim, verifyConfirmToken } from '#domain/confirm-token.ts';
 import type { CustomerProfile } from '#domain/customer-profile.ts';
 import { confirmConsent, confirmSubscription, type Confirmation } from '#domain/double-opt-in.ts';
+import type { MailerConfig } from '#domain/mailer-config.ts';
 import { languageFromAcceptLanguage, preferenceLanguage, type PreferenceLanguage } from '#domain/preference-texts.ts';
+import { triggeredSend } from '#domain/triggered-send.ts';
 import { InvalidTokenError, type UnsubscribeClaim, verifyUnsubscribeToken } from '#domain/unsubscribe-token.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
+import type { FailedEventStore } from '#adapters/failed-event-store.ts';
+import type { SendQueue } from '#adapters/send-queue.ts';
 import { isSubscribed, savePreferences, unsubscribeAll, unsubscribeTopic } from './consent-changes.ts';
 import { PAGE_HEADERS, type PageView, renderPage } from './preference-page.ts';
 
@@ -33,6 +38,18 @@ export interface UnsubscribeDeps {
   secret: string;
   /** Topics offered on the preference page, in display order. */
   topics: string[];
+  /**
+   * Queues what a confirmed sign-up should get (the welcome): under double opt-in the
+   * campaigns triggered by `Customer Registered` wait for the confirmation.
+   */
+  onConfirmed: ConfirmedSignUpSends;
+}
+
+export interface ConfirmedSignUpSends {
+  campaigns: readonly Campaign[];
+  config: Pick<MailerConfig, 'frequency' | 'quietHours'>;
+  sendQueue: SendQueue;
+  failedEvents: Pick<FailedEventStore, 'record'>;
 }
 
 /** The topics a preference page offers: every campaign's `audience.topic`, once each, in catalog order. */
@@ -234,9 +251,30 @@ async function handleConfirmRequest(
     });
     if (!profile || !result.outcome) return notFound(deps, customerId, fallbackLanguage, 'confirmation refused');
     deps.logger.info('confirmation handled', { customerId, outcome: result.outcome });
+    // Only the one request that turned pending into consent queues the welcome: a repeat says 'already-subscribed'.
+    if (result.outcome === 'confirmed') await queueConfirmedSignUpSends(profile, now, deps);
     return answer(profile, result.outcome);
   } catch (error) {
     deps.logger.error('confirmation failed', { customerId, outcome: 'error', error: error instanceof Error ? error.name : 'unknown' });
     return respond(500, { kind: 'problem', language: fallbackLanguage, problem: 'error' });
+  }
+}
+
+/**
+ * Queues the registration-triggered campaign a newly confirmed customer is now eligible
+ * for, timed from the confirmation. Consent is already stored, so a queue failure must
+ * not undo it or fail the page: the send is set aside with its reason instead.
+ */
+async function queueConfirmedSignUpSends(profile: CustomerProfile, now: string, deps: UnsubscribeDeps): Promise<void> {
+  const { campaigns, config, sendQueue, failedEvents } = deps.onConfirmed;
+  const request = triggeredSend(campaigns, { type: 'Customer Registered', time: now }, profile, now, config);
+  if (!request) return;
+  try {
+    await sendQueue.enqueue([request]);
+    deps.logger.info('confirmed sign-up send queued', { customerId: profile.customerId, campaignId: request.campaignId, sendId: request.sendId });
+  } catch (error) {
+    const reason = `could not queue ${request.campaignId} after confirmation: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+    deps.logger.error('confirmed sign-up send not queued', { customerId: profile.customerId, campaignId: request.campaignId, error: error instanceof Error ? error.name : 'unknown' });
+    await failedEvents.record('confirm', request.sendId, reason, request, now).catch(() => undefined);
   }
 }

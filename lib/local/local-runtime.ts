@@ -154,18 +154,18 @@ export class LocalRuntime {
     const stageChanges = new StageChangeLog(db, tables['stage-changes']);
     const deliverability = new DeliverabilityStore(db, tables.deliverability);
     const secret = options.unsubscribeSecret ?? unsubscribeSecret(options.dataDir); // one secret: links signed by send verify in unsubscribe
-    const unsubscribeServer = options.serveUnsubscribe
-      ? await startUnsubscribeServer({ handler: createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog) }) })
-      : undefined;
-    const baseUrl = unsubscribeServer?.url ?? options.unsubscribeBaseUrl;
-    const config = baseUrl ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: baseUrl } } : options.catalog.config;
-
     let runtime: LocalRuntime | undefined;
     const sendQueue = new LocalSendQueue(QUEUE_ROUTES[0]!, clock, async (body, receiveCount) => {
       runtime!.deadLetters.sends++;
       const request = JSON.parse(body) as SendRequest;
       await failedEvents.record('send', request.sendId ?? 'unknown', `dead-lettered after ${receiveCount} receives: ${runtime!.lastSendError.get(request.sendId) ?? 'unknown error'}`, body, clock.now());
     }, 4, redeliver);
+    const onConfirmed = { campaigns: options.catalog.campaigns, config: options.catalog.config, sendQueue, failedEvents };
+    const unsubscribeServer = options.serveUnsubscribe
+      ? await startUnsubscribeServer({ handler: createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog), onConfirmed }) })
+      : undefined;
+    const baseUrl = unsubscribeServer?.url ?? options.unsubscribeBaseUrl;
+    const config = baseUrl ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: baseUrl } } : options.catalog.config;
     const common = { customers, failedEvents, clock, logger, config };
     // One process holds the whole SES rate here (in AWS each instance holds its share); the rate is real time.
     const sendRate = options.sendRate ?? config.sending.maxSendRate;

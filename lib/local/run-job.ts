@@ -34,16 +34,42 @@ export interface RunJobOptions {
 
 const DAY = 86_400_000;
 
+/**
+ * A bar on a terminal; otherwise (CI, a replay run in the background, a log file) one line
+ * per tenth of each phase, so a long run still shows where it is and how fast it goes.
+ */
 function progressBar(quiet: boolean): ReplayProgress {
-  if (quiet || !process.stderr.isTTY) {
-    let name = '';
-    return { phase: (n, total) => (name = n, quiet || process.stderr.write(`${n} (${total})…\n`)), tick: () => undefined, done: () => quiet || process.stderr.write(`${name}: done\n`) };
-  }
+  if (quiet) return { phase: () => undefined, tick: () => undefined, done: () => undefined };
+  if (!process.stderr.isTTY) return progressLines((line) => process.stderr.write(line + '\n'));
   const bar = new SingleBar({ format: '{phase} [{bar}] {value}/{total} {eta_formatted}', hideCursor: true, stream: process.stderr }, Presets.shades_classic);
   return {
     phase: (phase, total) => bar.start(total, 0, { phase: phase.padEnd(18) }),
     tick: (n = 1) => bar.increment(n),
     done: () => bar.stop(),
+  };
+}
+
+export function progressLines(write: (line: string) => void, now: () => number = Date.now): ReplayProgress {
+  let name = '';
+  let total = 0;
+  let value = 0;
+  let step = 0;
+  let startedAt = 0;
+  const elapsed = () => `${Math.round((now() - startedAt) / 1000)} s`;
+  return {
+    phase: (phase, phaseTotal) => {
+      [name, total, value, step, startedAt] = [phase, phaseTotal, 0, 0, now()];
+      write(`${name} (${total})…`);
+    },
+    tick: (n = 1) => {
+      value += n;
+      const reached = total > 0 ? Math.floor((value / total) * 10) : 0;
+      if (reached > step && value < total) {
+        step = reached;
+        write(`${name}: ${value}/${total}, ${elapsed()}`);
+      }
+    },
+    done: () => write(`${name}: done, ${elapsed()}`),
   };
 }
 

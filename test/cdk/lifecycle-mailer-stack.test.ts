@@ -254,10 +254,18 @@ describe.runIf(existsSync(join(root, 'functions/unsubscribe/handler.ts')))('unsu
     expect(JSON.stringify(env.UNSUBSCRIBE_SECRET)).toContain('{{resolve:secretsmanager:');
   });
 
-  it('may read and write the customers table and nothing else', () => {
+  it('may read and write customers, set a send aside, and queue the welcome a confirmation earns; nothing else', () => {
     const statements = statementsOf(stack.mailer.unsubscribeFunction!.role!).filter((s) => actions(s).some((a) => !a.startsWith('logs:')));
-    const targets = new Set(statements.flatMap(resources).map((r) => JSON.stringify(r)));
-    expect([...targets]).toEqual([JSON.stringify(arnOf(stack.mailer.tables.customers))]);
+    const on = (resource: IConstruct) => statements.filter((s) => resources(s).some((r) => JSON.stringify(r).includes(`"${logicalId(resource)}"`)));
+    const actionsOn = (resource: IConstruct) => [...new Set(on(resource).flatMap(actions))].sort();
+    expect(actionsOn(stack.mailer.tables.customers)).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
+    expect(actionsOn(stack.mailer.tables['failed-events']).filter((a) => /Get|Query|Scan/.test(a))).toEqual([]);
+    expect(actionsOn(stack.mailer.sendQueue)).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+    const reached = new Set(statements.flatMap(resources).map((r) => JSON.stringify(r)));
+    const allowed = [stack.mailer.tables.customers, stack.mailer.tables['failed-events'], stack.mailer.sendQueue].map(logicalId);
+    for (const r of reached) expect(allowed.some((id) => r.includes(`"${id}"`)), r).toBe(true);
+    const env = template.toJSON().Resources[logicalId(stack.mailer.unsubscribeFunction!)].Properties.Environment.Variables as Record<string, unknown>;
+    expect(env.SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
   });
 });
 
@@ -311,7 +319,7 @@ describe('IAM: least privilege through grants', () => {
     expect(unsubscribe.some((s) => resources(s).some((r) => JSON.stringify(r).includes(`"${id}"`)))).toBe(false);
   });
 
-  it('only ingest, segment and send (deferrals) may send to the send queue', () => {
+  it('only ingest, segment, send (deferrals) and unsubscribe (confirmed sign-ups) may send to the send queue', () => {
     const queueId = logicalId(stack.mailer.sendQueue);
     for (const [name, fn] of Object.entries(stack.mailer.functions)) {
       const sends = statementsOf(fn.role!).some((s) => actions(s).includes('sqs:SendMessage') && resources(s).some((r) => JSON.stringify(r).includes(`"${queueId}"`)));

@@ -121,16 +121,18 @@ describe('double opt-in against dynalite and the local SES', () => {
     expect(await runtime.customers.get('d1')).toEqual(confirmed);
   });
 
-  it('after confirming, the welcome email is eligible and goes out, with no confirm link', async () => {
+  it('confirming queued the welcome: it goes out once, with no confirm link', async () => {
     const profile = (await runtime.customers.get('d1'))!;
     const now = runtime.clock.now();
-    expect(checkEligibility(campaign('welcome'), profile, customerFacts(profile, now), now, runtime.catalog.config.frequency)).toEqual({ eligible: true });
     expect(checkEligibility(campaign('confirm-subscription'), profile, customerFacts(profile, now), now, runtime.catalog.config.frequency)).toMatchObject({ eligible: false });
-    await runtime.sendQueue.enqueue([buildSendRequest(campaign('welcome'), 'd1', now, 'event')]);
+    // Nothing enqueued by the test: the confirming POST queued it (and the repeated POST did not).
     const mails = await newMail();
     expect(mails.map((m) => header(m, 'x-campaign-id'))).toEqual(['welcome']);
+    expect(header(mails[0]!, 'x-send-id')).toBe('welcome_once_d1');
     expect(mails[0]!.text).not.toContain('confirm=');
     expect((await runtime.customers.get('d1'))?.campaignsSent.welcome).toBe(now);
+    expect((await runtime.ledger.get('welcome_once_d1'))?.status).toBe('sent');
+    expect(runtime.sendOutcomes.get('duplicate') ?? 0).toBe(0);
   });
 
   it('refuses tampered confirm tokens, unsubscribe tokens, unknown customers and a POST without the button; nothing changes', async () => {

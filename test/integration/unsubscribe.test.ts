@@ -33,6 +33,7 @@ beforeAll(async () => {
     logger: new Logger({ serviceName: 'lifecycle-mailer', logLevel: 'SILENT' }),
     secret,
     topics: catalogTopics(runtime.catalog),
+    onConfirmed: { campaigns: runtime.catalog.campaigns, config: runtime.catalog.config, sendQueue: runtime.sendQueue, failedEvents: runtime.failedEvents },
   });
   server = await startUnsubscribeServer({ port: 0, handler });
   await register({ customerId: 'u1', email: 'u1@example.com', topics: ['newsletter', 'offers'] });

@@ -13,7 +13,7 @@ import { type Consent, type CustomerProfile, newProfile } from '#domain/customer
 import { confirmConsent, confirmSubscription, consentOnRegistration } from '#domain/double-opt-in.ts';
 import { MailerConfig } from '#domain/mailer-config.ts';
 import { PREFERENCE_LANGUAGES, PREFERENCE_TEXTS } from '#domain/preference-texts.ts';
-import { buildSendRequest } from '#domain/send-request.ts';
+import { buildSendRequest, type SendRequest } from '#domain/send-request.ts';
 import { ShopEvent } from '#domain/shop-events.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
 import { signUnsubscribeToken, verifyUnsubscribeToken } from '#domain/unsubscribe-token.ts';
@@ -238,9 +238,20 @@ describe('confirmation at the unsubscribe endpoint', () => {
     if (profile) customers.items.set(profile.customerId, profile);
     const logs: unknown[] = [];
     const log = (...args: unknown[]) => void logs.push(args);
-    const deps: UnsubscribeDeps = { customers, clock: { now: () => NOW }, logger: { info: log, warn: log, error: log } as UnsubscribeDeps['logger'], secret: SECRET, topics: ['newsletter', 'offers'] };
+    const queued: SendRequest[] = [];
+    const setAside: unknown[][] = [];
+    const sendQueue = { enqueue: async (requests: readonly SendRequest[]) => void queued.push(...requests) };
+    const failedEvents = { record: async (...args: unknown[]) => void setAside.push(args) };
+    const deps: UnsubscribeDeps = {
+      customers,
+      clock: { now: () => NOW },
+      logger: { info: log, warn: log, error: log } as UnsubscribeDeps['logger'],
+      secret: SECRET,
+      topics: ['newsletter', 'offers'],
+      onConfirmed: { campaigns, config, sendQueue, failedEvents },
+    };
     const token = (over: Partial<{ customerId: string; expiresAt: number }> = {}) => signConfirmToken({ customerId: 'c1', expiresAt: NOW_S + 86_400, ...over }, SECRET);
-    return { customers, deps, logs, token };
+    return { customers, deps, logs, token, queued, setAside, sendQueue };
   }
   const post = (token: string, body = 'action=confirm') => ({ method: 'POST', query: { confirm: token }, body, contentType: 'application/x-www-form-urlencoded' });
 
@@ -273,8 +284,39 @@ describe('confirmation at the unsubscribe endpoint', () => {
     expect(logs).toContainEqual(['confirmation handled', { customerId: 'c1', outcome: 'already-subscribed' }]);
   });
 
+  it('the confirming POST queues the welcome, timed from the confirmation; a repeat queues nothing', async () => {
+    const { deps, token, queued, setAside } = setup();
+    await handleUnsubscribeRequest(post(token()), deps);
+    await handleUnsubscribeRequest(post(token()), deps);
+    await handleUnsubscribeRequest({ method: 'GET', query: { confirm: token() } }, deps);
+    expect(queued).toEqual([buildSendRequest(campaigns.find((c) => c.id === 'welcome')!, 'c1', NOW, 'event', undefined, 'UTC')]);
+    expect(setAside).toEqual([]);
+  });
+
+  it('a confirmation in the customer\'s night queues the welcome for the end of their quiet hours', async () => {
+    // 09:30Z is 02:30 in Chicago (CDT): quiet until 08:00 CDT, 13:00Z.
+    const { deps, token, queued } = setup({ ...signUp(), timeZone: 'America/Chicago' });
+    await handleUnsubscribeRequest(post(token()), deps);
+    expect(queued.map((r) => [r.campaignId, r.notBefore, r.timeZone])).toEqual([['welcome', '2026-10-02T13:00:00.000Z', 'America/Chicago']]);
+  });
+
+  it('when the welcome cannot be queued, the confirmation stands and the send is set aside with its reason', async () => {
+    const { customers, deps, token, setAside, sendQueue, logs } = setup();
+    sendQueue.enqueue = async () => {
+      throw Object.assign(new Error('queue unavailable'), { name: 'QueueDoesNotExist' });
+    };
+    const response = await handleUnsubscribeRequest(post(token()), deps);
+    expect(response.status).toBe(200);
+    expect(customers.items.get('c1')!.consent.marketing).toBe(true);
+    expect(setAside).toHaveLength(1);
+    const [stage, id, reason] = setAside[0]!;
+    expect([stage, id]).toEqual(['confirm', `welcome_once_c1`]);
+    expect(reason).toBe('could not queue welcome after confirmation: QueueDoesNotExist: queue unavailable');
+    expect(logs).toContainEqual(['confirmed sign-up send not queued', { customerId: 'c1', campaignId: 'welcome', error: 'QueueDoesNotExist' }]);
+  });
+
   it('refuses bad, expired, unknown-customer and wrong-kind tokens, and a POST without the button, changing nothing', async () => {
-    const { customers, deps, token } = setup();
+    const { customers, deps, token, queued } = setup();
     const [, signature] = token().split('.');
     const forged = `${Buffer.from(JSON.stringify(['c1', 'confirm', NOW_S + 999_999])).toString('base64url')}.${signature}`;
     const unsubscribe = signUnsubscribeToken({ customerId: 'c1', topic: 'newsletter', expiresAt: NOW_S + 86_400 }, SECRET);
@@ -295,6 +337,7 @@ describe('confirmation at the unsubscribe endpoint', () => {
     expect((await handleUnsubscribeRequest({ method: 'POST', query: { token: token() }, body: 'List-Unsubscribe=One-Click', contentType: 'application/x-www-form-urlencoded' }, deps)).status).toBe(400);
     expect(customers.writes).toBe(0);
     expect(customers.items.has('ghost')).toBe(false);
+    expect(queued).toEqual([]);
   });
 
   it('answers 409 when the request was declined in the meantime', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type CustomerProfile, newProfile } from '#domain/customer-profile.ts';
+import { FrequencyRules } from '#domain/mailer-config.ts';
 import { languageFromAcceptLanguage, PREFERENCE_LANGUAGES, preferenceLanguage } from '#domain/preference-texts.ts';
 import { signUnsubscribeToken } from '#domain/unsubscribe-token.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
@@ -12,6 +13,13 @@ const NOW = '2026-10-01T08:00:00.000Z';
 const NOW_S = Date.parse(NOW) / 1000;
 const SECRET = 'unit-test-secret-unit-test-secret-0123';
 const TOPICS = ['newsletter', 'offers'];
+/** These requests never confirm a sign-up, so nothing may be queued. */
+const NO_CONFIRMATION_SENDS: UnsubscribeDeps['onConfirmed'] = {
+  campaigns: [],
+  config: { frequency: FrequencyRules.parse({}) },
+  sendQueue: { enqueue: async () => expect.unreachable('an unsubscribe request queued a send') },
+  failedEvents: { record: async () => expect.unreachable('an unsubscribe request set a send aside') },
+};
 
 /** Just enough of a CustomerStore for the use case: a map, and a count of writes. */
 class MemoryCustomers implements Pick<CustomerStore, 'get' | 'modify'> {
@@ -39,7 +47,7 @@ function setup(p: CustomerProfile | null = profile()) {
   if (p) customers.items.set(p.customerId, p);
   const logs: unknown[] = [];
   const log = (...args: unknown[]) => void logs.push(args);
-  const deps: UnsubscribeDeps = { customers, clock: { now: () => NOW }, logger: { info: log, warn: log, error: log } as UnsubscribeDeps['logger'], secret: SECRET, topics: TOPICS };
+  const deps: UnsubscribeDeps = { customers, clock: { now: () => NOW }, logger: { info: log, warn: log, error: log } as UnsubscribeDeps['logger'], secret: SECRET, topics: TOPICS, onConfirmed: NO_CONFIRMATION_SENDS };
   const token = (claim: Partial<{ customerId: string; topic: string; expiresAt: number }> = {}, secret = SECRET) =>
     signUnsubscribeToken({ customerId: 'c1', topic: 'newsletter', expiresAt: NOW_S + 86_400, ...claim }, secret);
   return { customers, deps, logs, token };
