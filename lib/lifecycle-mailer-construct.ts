@@ -25,6 +25,7 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { Catalog } from '#domain/catalog.ts';
+import { PAUSE_LOG_MESSAGE } from '#domain/deliverability-guardrail.ts';
 import { SES_DETAIL_TYPES } from '#domain/ses-events.ts';
 import { DELIVERABILITY_KEYS } from '#adapters/deliverability-store.ts';
 import { toSchedulerCron } from './cron-expression.ts';
@@ -157,6 +158,8 @@ const SERVICE_NAME = 'lifecycle-mailer';
 const CATALOG_PATH = '/var/task/catalog.json';
 
 /** SES bounce and complaint rates that raise an alarm, below the 5% and 0.1% at which SES reviews an account. */
+/** Where the stack's own metrics (from log metric filters) live. */
+export const METRIC_NAMESPACE = 'LifecycleMailer';
 export const SES_BOUNCE_RATE_ALARM = 0.04;
 export const SES_COMPLAINT_RATE_ALARM = 0.0008;
 
@@ -521,6 +524,21 @@ export class LifecycleMailer extends Construct {
       threshold: 3600,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
+    });
+    // The guardrail stops sending on its own; someone must look and decide to resume.
+    const pauses = new logs.MetricFilter(this, 'GuardrailPauseMetricFilter', {
+      logGroup: this.functions.engagement.logGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', PAUSE_LOG_MESSAGE),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: 'GuardrailPauses',
+      metricValue: '1',
+    });
+    alarm('GuardrailPauseAlarm', {
+      alarmDescription: `The deliverability guardrail paused a campaign or all marketing (bounce or complaint rate near SES review). See why with \`lifecycle-mailer pauses --table ${this.tables.deliverability.tableName}\`; resume only after fixing the cause, with \`lifecycle-mailer resume\`.`,
+      metric: pauses.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
     });
     alarm('SesBounceRateAlarm', {
       alarmDescription: `SES bounce rate above ${SES_BOUNCE_RATE_ALARM * 100}% (SES reviews the account at 5%). Check list hygiene and recent imports.`,

@@ -67,6 +67,9 @@ export function sendingDay(instant: string): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+/** The log line a new pause writes; the stack's pause alarm counts these lines, so both use this constant. */
+export const PAUSE_LOG_MESSAGE = 'deliverability guardrail paused sending';
+
 /** What a pause covers: one campaign, or every marketing campaign. */
 export const ALL_MARKETING = 'all-marketing';
 export const PauseScope = z.union([z.literal(ALL_MARKETING), z.string().regex(/^campaign#[a-z0-9]+(-[a-z0-9]+)*$/, "'campaign#<id>' or 'all-marketing'")]);

@@ -6,6 +6,7 @@ import {
   decidePauses,
   type GuardrailConfig,
   isJudged,
+  PAUSE_LOG_MESSAGE,
   type PauseRecord,
   type PauseScope,
   pausedRecord,
@@ -56,7 +57,7 @@ export async function judgeDeliverability(
       const record = pausedRecord(existing.get(scope), scope, day, verdict, now);
       if (await deps.deliverability.putPause(record)) {
         started.push(record);
-        deps.logger.warn('deliverability guardrail paused sending', { scope, day, reason: record.reason });
+        deps.logger.warn(PAUSE_LOG_MESSAGE, { scope, day, reason: record.reason });
       } else {
         conflict = true; // someone else wrote this scope: decide again on what is stored now
       }

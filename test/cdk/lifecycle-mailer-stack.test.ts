@@ -10,7 +10,8 @@ import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
 import { Catalog } from '#domain/catalog.ts';
 import { toSchedulerCron } from '#lib/cron-expression.ts';
 import { CLAIM_LEASE_SECONDS } from '../../functions/send/deliver-send.ts';
-import { SES_BOUNCE_RATE_ALARM, SES_COMPLAINT_RATE_ALARM, sendConcurrency } from '#lib/lifecycle-mailer-construct.ts';
+import { METRIC_NAMESPACE, SES_BOUNCE_RATE_ALARM, SES_COMPLAINT_RATE_ALARM, sendConcurrency } from '#lib/lifecycle-mailer-construct.ts';
+import { PAUSE_LOG_MESSAGE } from '#domain/deliverability-guardrail.ts';
 import { LifecycleMailerStack } from '#lib/lifecycle-mailer-stack.ts';
 import { EVENT_ROUTES, type FunctionName, QUEUE_ROUTES, scheduleRoutes } from '#lib/routes.ts';
 import { TABLES, type TableName } from '#lib/tables.ts';
@@ -419,6 +420,23 @@ describe('CloudWatch alarms and notifications', () => {
         AlarmActions: [topic()],
       });
     }
+  });
+
+  it('a guardrail pause alarms: a metric filter on the engagement log counts the pause log line', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: ref(stack.mailer.functions.engagement.logGroup),
+      FilterPattern: `{ $.message = "${PAUSE_LOG_MESSAGE}" }`,
+      MetricTransformations: [{ MetricNamespace: METRIC_NAMESPACE, MetricName: 'GuardrailPauses', MetricValue: '1' }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRIC_NAMESPACE,
+      MetricName: 'GuardrailPauses',
+      Statistic: 'Sum',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [topic()],
+      AlarmDescription: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('lifecycle-mailer pauses --table ')])]) }),
+    });
   });
 
   it('the alarm topic is KMS-encrypted and TLS-only, with no subscription unless alarmEmail is set', () => {

@@ -3,9 +3,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeliverabilityStore } from '#adapters/deliverability-store.ts';
-import { DEFAULT_GUARDRAIL as DEFAULTS, judgeDay, type PauseRecord, pausedRecord } from '#domain/deliverability-guardrail.ts';
+import { DEFAULT_GUARDRAIL as DEFAULTS, judgeDay, PAUSE_LOG_MESSAGE, type PauseRecord, pausedRecord } from '#domain/deliverability-guardrail.ts';
 
 // Single events are judged here (the minEvents floor is tested with the decisions).
 const DEFAULT_GUARDRAIL = { ...DEFAULTS, minEvents: 1 };
@@ -73,5 +73,28 @@ describe('judgeDeliverability when another evaluation wins the race', () => {
     expect(ddb.commandCalls(BatchGetCommand)).toHaveLength(2);
     const pauseWrites = ddb.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.id).startsWith('pause#'));
     expect(pauseWrites).toHaveLength(2); // one attempt per scope, none after the re-read
+  });
+});
+
+describe('the log line the pause alarm counts', () => {
+  beforeEach(() => ddb.reset());
+  afterEach(() => vi.restoreAllMocks());
+
+  it('a new pause writes one JSON line per scope whose message is what the metric filter matches', async () => {
+    ddb.on(PutCommand).resolves({});
+    ddb.on(UpdateCommand).resolves({});
+    ddb.on(GetCommand).resolves({ Item: { sends: 300, complaints: 1 } });
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
+    const written: string[] = [];
+    const capture = (chunk: string | Uint8Array) => (written.push(String(chunk)), true);
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    const started = await judgeDeliverability(complaint, { deliverability: store(), config: { guardrail: DEFAULT_GUARDRAIL }, logger: new Logger({ serviceName: 'lifecycle-mailer', logLevel: 'WARN' }) }, `${day}T10:00:00.000Z`);
+    vi.restoreAllMocks();
+    expect(started.map((p) => p.scope)).toEqual(['campaign#win-back', 'all-marketing']);
+    // CloudWatch's `{ $.message = "..." }` pattern: the field must be `message`, the text exact.
+    const lines = written.flatMap((w) => w.split('\n')).filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const pauses = lines.filter((l) => l.message === PAUSE_LOG_MESSAGE);
+    expect(pauses.map((l) => [l.level, l.scope])).toEqual([['WARN', 'campaign#win-back'], ['WARN', 'all-marketing']]);
   });
 });
