@@ -21,6 +21,8 @@ export const LedgerEntry = z.object({
   delivered: z.boolean().default(false),
   bounced: z.boolean().default(false),
   complained: z.boolean().default(false),
+  /** Set when SES's own events (a delivery, bounce or complaint), not the send function, showed the message went out. */
+  confirmedBy: z.literal('ses-event').optional(),
 });
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 
@@ -145,8 +147,50 @@ export class SendLedger {
     await this.update(sendId, 'ADD #c :one', { '#c': counter }, { ':one': 1 }, 'attribute_exists(sendId)');
   }
 
-  async flag(sendId: string, flag: EngagementFlag): Promise<void> {
-    await this.update(sendId, 'SET #f = :true', { '#f': flag }, { ':true': true }, 'attribute_exists(sendId)');
+  /**
+   * Notes SES's word on a message (delivered, bounced, complained) and its message id.
+   * Returns the entry as it now stands, or undefined when the ledger does not know the send.
+   */
+  async flag(sendId: string, flag: EngagementFlag, messageId: string): Promise<LedgerEntry | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { sendId },
+          UpdateExpression: 'SET #f = :true, messageId = if_not_exists(messageId, :mid)',
+          ConditionExpression: 'attribute_exists(sendId)',
+          ExpressionAttributeNames: { '#f': flag },
+          ExpressionAttributeValues: { ':true': true, ':mid': messageId },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const parsed = LedgerEntry.safeParse(Attributes);
+      if (!parsed.success) throw InvalidInputError.fromZod(`ledger entry ${sendId}`, parsed.error);
+      return parsed.data;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * A claim whose SES result was lost ('claimed' after a crash, or already 'unknown'), now
+   * known to have gone out because SES reported on the message. Only an entry still in
+   * `from` moves, so the move (and what the caller counts for it) happens once.
+   */
+  confirmSentBySes(sendId: string, from: 'claimed' | 'unknown', sentAt: string): Promise<boolean> {
+    return this.update(
+      sendId,
+      'SET #status = :sent, confirmedBy = :ses, sentAt = if_not_exists(sentAt, :at)',
+      { '#status': 'status' },
+      { ':sent': 'sent', ':ses': 'ses-event', ':at': sentAt, ':from': from },
+      '#status = :from',
+    );
+  }
+
+  /** Whether SES has reported on the entry's message: it certainly went out. */
+  static sesReported(entry: Pick<LedgerEntry, 'delivered' | 'bounced' | 'complained'>): boolean {
+    return entry.delivered || entry.bounced || entry.complained;
   }
 
   /** Every entry (reports and tests; a full scan). */

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '#domain/clock.ts';
 import { type CustomerProfile, rememberEventKey, type Suppression } from '#domain/customer-profile.ts';
 import { recordInteraction, type Interaction } from '#domain/engagement.ts';
+import { sendingDay } from '#domain/deliverability-guardrail.ts';
 import { describeZodIssues } from '#domain/invalid-input-error.ts';
 import { loyaltyScore } from '#domain/loyalty-score.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
@@ -9,7 +10,7 @@ import { SEND_TAGS, SesEvent, type SesEventDetail, tagValue } from '#domain/ses-
 import type { CustomerStore } from '#adapters/customer-store.ts';
 import type { DeliverabilityStore } from '#adapters/deliverability-store.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
-import type { SendLedger } from '#adapters/send-ledger.ts';
+import type { EngagementFlag, SendLedger } from '#adapters/send-ledger.ts';
 import { judgeDeliverability } from './judge-deliverability.ts';
 
 export interface EngagementDeps {
@@ -118,7 +119,7 @@ export async function recordEngagement(raw: unknown, deps: EngagementDeps): Prom
   // The guardrail counts every bounce and complaint, whatever the profile makes of it
   // (an address suppressed already still counts in SES's rates).
   if (detail.eventType === 'Bounce' || detail.eventType === 'Complaint') await judgeDeliverability(detail, deps, now);
-  if (detail.eventType === 'Delivery' && sendId) await deps.ledger.flag(sendId, 'delivered');
+  if (detail.eventType === 'Delivery' && sendId) await flagSend(sendId, 'delivered', detail, deps, now);
   const change = profileChange(detail);
   if (!change) return { outcome: 'ignored', eventType: detail.eventType };
 
@@ -145,9 +146,23 @@ export async function recordEngagement(raw: unknown, deps: EngagementDeps): Prom
   if (sendId) {
     if (detail.eventType === 'Open') await deps.ledger.count(sendId, 'opens');
     if (detail.eventType === 'Click') await deps.ledger.count(sendId, 'clicks');
-    if (detail.eventType === 'Bounce') await deps.ledger.flag(sendId, 'bounced');
-    if (detail.eventType === 'Complaint') await deps.ledger.flag(sendId, 'complained');
+    if (detail.eventType === 'Bounce') await flagSend(sendId, 'bounced', detail, deps, now);
+    if (detail.eventType === 'Complaint') await flagSend(sendId, 'complained', detail, deps, now);
   }
   deps.logger.debug('engagement recorded', { customerId, eventType: detail.eventType, sendId });
   return { outcome: 'recorded', eventType: detail.eventType, customerId };
+}
+
+/**
+ * Notes SES's report on the send's ledger entry. A send the send function had to set aside
+ * as 'outcome unknown' (it crashed, or SES's answer was lost, after the call) is now known to
+ * have gone out: its entry becomes 'sent', confirmed by SES, and it joins the day's sends
+ * for the guardrail (the customer's profile counted it as sent already).
+ */
+async function flagSend(sendId: string, flag: EngagementFlag, detail: SesEventDetail, deps: EngagementDeps, now: string): Promise<void> {
+  const entry = await deps.ledger.flag(sendId, flag, detail.mail.messageId);
+  if (entry?.status !== 'unknown') return;
+  if (!(await deps.ledger.confirmSentBySes(sendId, 'unknown', detail.mail.timestamp))) return;
+  if (deps.config.guardrail.enabled) await deps.deliverability.countSend(entry.campaignId, sendingDay(detail.mail.timestamp), now);
+  deps.logger.info('send with an unknown outcome confirmed sent by SES', { sendId, campaignId: entry.campaignId, customerId: entry.customerId, eventType: detail.eventType });
 }

@@ -14,7 +14,7 @@ import type { CustomerStore } from '#adapters/customer-store.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import { type Mailer, RejectedSendError, RetryableSendError } from '#adapters/mailer.ts';
 import type { PauseGate } from '#adapters/pause-gate.ts';
-import { AlreadySentError, type SendLedger } from '#adapters/send-ledger.ts';
+import { AlreadySentError, SendLedger } from '#adapters/send-ledger.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
 
 export interface SendDeps {
@@ -57,6 +57,8 @@ export type SendOutcome =
   | { outcome: 'deferred'; until: string }
   | { outcome: 'duplicate' }
   | { outcome: 'unknown' }
+  /** Claimed by an attempt that crashed after SES took the message, as SES's own report on it shows. */
+  | { outcome: 'confirmed' }
   | { outcome: 'skipped'; reason: string }
   | { outcome: 'rejected'; reason: string };
 
@@ -94,6 +96,16 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
         // Claimed moments ago: another copy of this message (SQS delivers at least once) may be sending it
         // right now. Try again after the queue's visibility timeout, when that attempt is over either way.
         throw new SendInFlightError(request.sendId, error.existing.claimedAt);
+      }
+      if (error.existing?.status === 'claimed' && SendLedger.sesReported(error.existing) && (await deps.ledger.confirmSentBySes(request.sendId, 'claimed', error.existing.claimedAt))) {
+        // SES has reported on the message (delivered, bounced, complained): the attempt that claimed
+        // it crashed after SES took it. It went out once; record it as that attempt would have.
+        if (campaign) {
+          await countForGuardrail(deps, campaign.id, error.existing.claimedAt, log);
+          await recordSentToCustomer(deps, request, campaign, now);
+        }
+        deps.logger.info('send confirmed sent by SES after a lost result', log);
+        return { outcome: 'confirmed' };
       }
       if (error.existing?.status === 'claimed' && (await deps.ledger.markUnknown(request.sendId))) {
         // Claimed but never marked sent: SES may or may not have taken it (a crash between the two).
@@ -166,9 +178,7 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
   }
 
   await deps.ledger.markSent(request.sendId, messageId, now);
-  // The denominator of the day's bounce and complaint rates. A lost count only makes the rates
-  // look worse (more cautious), so it is logged rather than retried (a retry would not count it).
-  await deps.guardrail.countSend(campaign.id, now).catch((error: unknown) => deps.logger.warn('send not counted for the guardrail', { ...log, error: error instanceof Error ? error.name : 'unknown' }));
+  await countForGuardrail(deps, campaign.id, now, log);
   await recordSentToCustomer(deps, request, campaign, now);
   deps.logger.info('sent', { ...log, messageId });
   return { outcome: 'sent', messageId };
@@ -179,6 +189,14 @@ async function defer(request: SendRequest, until: string, deps: SendDeps): Promi
   await deps.sendQueue.enqueue([{ ...request, notBefore: until }]);
   deps.logger.debug('send deferred', { sendId: request.sendId, until });
   return { outcome: 'deferred', until };
+}
+
+/**
+ * The denominator of the day's bounce and complaint rates. A lost count only makes the rates
+ * look worse (more cautious), so it is logged rather than retried (a retry would not count it).
+ */
+async function countForGuardrail(deps: SendDeps, campaignId: string, sentAt: string, log: Record<string, string>): Promise<void> {
+  await deps.guardrail.countSend(campaignId, sentAt).catch((error: unknown) => deps.logger.warn('send not counted for the guardrail', { ...log, error: error instanceof Error ? error.name : 'unknown' }));
 }
 
 /** SES did not take the message: the customer's cap slot is free again. */

@@ -61,7 +61,10 @@ export interface RunSummary {
   guarantees: {
     sendsQueued: number;
     sent: number;
+    /** Of those sent: whose result the send function lost (a crash after SES), shown sent by SES's own events. */
+    confirmedBySes: number;
     skippedAtSend: number;
+    /** Set aside with a reason and not since shown sent: for a person to check. */
     setAside: number;
     /** Still in the queue when the replay ended (delayed past its end). */
     stillQueued: number;
@@ -143,9 +146,11 @@ export async function summariseRun(
   let clicks = 0;
   const sentIds = new Set<string>();
   const ledgerStatus = new Map<string, string>();
+  let confirmedBySes = 0;
   for await (const e of runtime.ledger.all()) {
     ledgerStatus.set(e.sendId, e.status);
     if (e.status === 'sent') sentIds.add(e.sendId);
+    if (e.confirmedBy === 'ses-event') confirmedBySes++;
     const c = entry(e.campaignId);
     if (e.status === 'sent') {
       c.sent++;
@@ -217,8 +222,9 @@ export async function summariseRun(
     guarantees: {
       sendsQueued: runtime.sendQueue.enqueuedSendIds.size,
       sent: sentIds.size,
+      confirmedBySes,
       skippedAtSend: runtime.skippedSendIds.size,
-      setAside: setAsideIds.size,
+      setAside: [...setAsideIds].filter((id) => !sentIds.has(id)).length,
       stillQueued: pending.size,
       unaccounted,
       unaccountedIds: unaccountedIds.slice(0, 20),
@@ -297,7 +303,7 @@ export function formatSummary(s: RunSummary): string {
       ? `deliverability guardrail: ${s.guardrail.pauses.length} pause(s); sends skipped as paused ${s.guardrail.sendsSkippedPaused}, not queued as paused ${s.guardrail.notQueuedPaused} (resume: lifecycle-mailer resume)`
       : `deliverability guardrail: no pauses`,
     ...s.guardrail.pauses.map((p) => `  ${p.status === 'active' ? 'PAUSED ' : 'resumed'} ${describeScope(p.scope).padEnd(26)} day ${p.day}  ${p.reason}`),
-    `sends queued ${s.guarantees.sendsQueued}: sent ${s.guarantees.sent}, skipped at send ${s.guarantees.skippedAtSend}, set aside with reason ${s.guarantees.setAside}, still queued ${s.guarantees.stillQueued}, unaccounted ${s.guarantees.unaccounted}; mailed twice: ${s.guarantees.mailedTwice}`,
+    `sends queued ${s.guarantees.sendsQueued}: sent ${s.guarantees.sent}${s.guarantees.confirmedBySes ? ` (${s.guarantees.confirmedBySes} of them confirmed by SES events after a lost result)` : ''}, skipped at send ${s.guarantees.skippedAtSend}, set aside with reason ${s.guarantees.setAside}, still queued ${s.guarantees.stillQueued}, unaccounted ${s.guarantees.unaccounted}; mailed twice: ${s.guarantees.mailedTwice}`,
     `SES rate: peak ${s.sending.peakSendsPerSecond}/s of ${s.sending.maxSendRate}/s allowed; throttled ${s.sending.throttledRetries} (backed off ${s.sending.backoffSeconds}s); held for quiet hours or delays: ${s.sending.deferredSends} sends`,
     ...(s.faults ? [`faults injected ${JSON.stringify(s.faults.injected)}; absorbed ${JSON.stringify(s.faults.absorbed)}`] : []),
   ];

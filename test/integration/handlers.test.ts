@@ -81,6 +81,53 @@ describe('send outcome unknown', () => {
   });
 });
 
+describe('a lost result that SES shows went out', () => {
+  const welcome = () => runtime.catalog.campaigns.find((c) => c.id === 'welcome')!;
+  const delivered = (sendId: string, customerId: string, messageId: string, sentAt: string) => ({
+    source: 'aws.ses',
+    id: `delivery-${messageId}`,
+    'detail-type': 'Email Delivered',
+    time: sentAt,
+    detail: { eventType: 'Delivery', mail: { timestamp: sentAt, messageId, destination: [], tags: { customer: [customerId], send: [sendId], campaign: ['welcome'] } }, delivery: { timestamp: sentAt } },
+  });
+  const daySends = async (day: string) => (await runtime.deliverability.dayCounters(day, 'welcome')).campaign?.sends ?? 0;
+
+  it('SES delivered it before the retry: the retry records it as sent, sends nothing and sets nothing aside', async () => {
+    await put('Customer Registered', { customerId: 'h10', email: 'h10@example.com', marketingConsent: true, registeredAt: start });
+    const request = buildSendRequest(welcome(), 'h10', runtime.clock.now(), 'event');
+    const crashedAt = new Date(Date.parse(runtime.clock.now()) - 5 * 60_000).toISOString();
+    // An attempt five minutes ago: claimed, SES took the message, then the function crashed.
+    await runtime.ledger.claim(request, crashedAt);
+    await runtime.bus.deliver('default', delivered(request.sendId, 'h10', 'm-10', crashedAt));
+    const [failedBefore, sendsBefore] = [(await runtime.failedEvents.list()).length, await daySends(crashedAt.slice(0, 10))];
+    await runtime.sendQueue.enqueue([request]);
+    await runtime.drainSendQueue();
+    expect(await storeCount()).toBe(0);
+    expect(await runtime.ledger.get(request.sendId)).toMatchObject({ status: 'sent', confirmedBy: 'ses-event', messageId: 'm-10', delivered: true, sentAt: crashedAt });
+    expect((await runtime.failedEvents.list()).length).toBe(failedBefore);
+    expect((await runtime.customers.get('h10'))?.campaignsSent.welcome).toBe(runtime.clock.now());
+    expect(await daySends(crashedAt.slice(0, 10))).toBe(sendsBefore + 1);
+  });
+
+  it('SES delivered it after the retry set it aside: the entry becomes sent and the day counts it once', async () => {
+    await put('Customer Registered', { customerId: 'h11', email: 'h11@example.com', marketingConsent: true, registeredAt: start });
+    const request = buildSendRequest(welcome(), 'h11', runtime.clock.now(), 'event');
+    const crashedAt = new Date(Date.parse(runtime.clock.now()) - 5 * 60_000).toISOString();
+    await runtime.ledger.claim(request, crashedAt);
+    await runtime.sendQueue.enqueue([request]);
+    await runtime.drainSendQueue();
+    expect((await runtime.ledger.get(request.sendId))?.status).toBe('unknown');
+    expect((await runtime.failedEvents.list()).some((f) => f.stage === 'send' && f.payload.includes(request.sendId))).toBe(true);
+    const sendsBefore = await daySends(crashedAt.slice(0, 10));
+    const event = delivered(request.sendId, 'h11', 'm-11', crashedAt);
+    await runtime.bus.deliver('default', event);
+    await runtime.bus.deliver('default', event); // EventBridge delivers at least once
+    expect(await runtime.ledger.get(request.sendId)).toMatchObject({ status: 'sent', confirmedBy: 'ses-event', messageId: 'm-11', delivered: true });
+    expect(await daySends(crashedAt.slice(0, 10))).toBe(sendsBefore + 1);
+    expect(await storeCount()).toBe(0);
+  });
+});
+
 describe('a duplicate delivered while the first copy is still sending', () => {
   it('waits out the visibility timeout instead of setting a send aside that was in fact sent', async () => {
     await put('Customer Registered', { customerId: 'h9', email: 'h9@example.com', marketingConsent: true, registeredAt: start });
