@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import pLimit from 'p-limit';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Catalog, campaignsById } from '#domain/catalog.ts';
 import type { SendRequest } from '#domain/send-request.ts';
+import { SEND_TAGS } from '#domain/ses-events.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients.ts';
 import { DynamoCustomerStore } from '#adapters/customer-store.ts';
@@ -39,6 +41,8 @@ import { createUnsubscribeHandler } from '../../functions/unsubscribe/handler.ts
 import { catalogTopics } from '../../functions/unsubscribe/unsubscribe.ts';
 
 const SCHEDULE_ATTEMPTS = 3;
+/** SES events handled at once (different customers); EventBridge invokes the engagement function concurrently too. */
+const SES_EVENT_CONCURRENCY = 16;
 
 export interface LocalRuntimeOptions {
   catalog: Catalog;
@@ -252,10 +256,23 @@ export class LocalRuntime {
   /** Delivers the emulated SES events due up to `until` (ms), moving the clock along with them. */
   async deliverSesEvents(until: number): Promise<number> {
     const due = this.emulator.takeDue(until);
+    if (due.length === 0) return 0;
+    // As EventBridge would: one customer's events in order, different customers' at once. The
+    // clock stands at the last event; each event carries its own time for what it records.
+    this.clock.set(Math.max(due[due.length - 1]!.at, this.clock.epochMs));
+    const byCustomer = new Map<string, typeof due>();
     for (const e of due) {
-      this.clock.set(e.at);
-      await this.bus.putEvents('default', [{ Source: 'aws.ses', DetailType: e.detailType, Detail: JSON.stringify(e.detail), Time: new Date(e.at) }]);
+      const customer = e.detail.mail.tags[SEND_TAGS.customer]?.[0] ?? '';
+      byCustomer.set(customer, [...(byCustomer.get(customer) ?? []), e]);
     }
+    const limit = pLimit(SES_EVENT_CONCURRENCY);
+    await Promise.all(
+      [...byCustomer.values()].map((events) =>
+        limit(async () => {
+          for (const e of events) await this.bus.putEvents('default', [{ Source: 'aws.ses', DetailType: e.detailType, Detail: JSON.stringify(e.detail), Time: new Date(e.at) }]);
+        }),
+      ),
+    );
     return due.length;
   }
 
