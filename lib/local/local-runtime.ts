@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
-import pLimit from 'p-limit';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -31,6 +30,7 @@ import { localTableNames, type TableNames } from '../tables.ts';
 import type { ChildService } from './child-service.ts';
 import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, localDynamoClient, startDynalite } from './dynamodb-local.ts';
 import { FaultInjector, FaultPlan } from './fault-injection.ts';
+import { inOrderPerKey } from './in-order-per-key.ts';
 import { LocalEventBus } from './local-event-bus.ts';
 import { LocalSendQueue } from './local-send-queue.ts';
 import { SesEventEmulator } from './ses-event-emulator.ts';
@@ -260,18 +260,8 @@ export class LocalRuntime {
     // As EventBridge would: one customer's events in order, different customers' at once. The
     // clock stands at the last event; each event carries its own time for what it records.
     this.clock.set(Math.max(due[due.length - 1]!.at, this.clock.epochMs));
-    const byCustomer = new Map<string, typeof due>();
-    for (const e of due) {
-      const customer = e.detail.mail.tags[SEND_TAGS.customer]?.[0] ?? '';
-      byCustomer.set(customer, [...(byCustomer.get(customer) ?? []), e]);
-    }
-    const limit = pLimit(SES_EVENT_CONCURRENCY);
-    await Promise.all(
-      [...byCustomer.values()].map((events) =>
-        limit(async () => {
-          for (const e of events) await this.bus.putEvents('default', [{ Source: 'aws.ses', DetailType: e.detailType, Detail: JSON.stringify(e.detail), Time: new Date(e.at) }]);
-        }),
-      ),
+    await inOrderPerKey(due, (e) => e.detail.mail.tags[SEND_TAGS.customer]?.[0] ?? '', SES_EVENT_CONCURRENCY, (e) =>
+      this.bus.putEvents('default', [{ Source: 'aws.ses', DetailType: e.detailType, Detail: JSON.stringify(e.detail), Time: new Date(e.at) }]).then(() => undefined),
     );
     return due.length;
   }

@@ -1,4 +1,4 @@
-import pLimit from 'p-limit';
+import { inOrderPerKey } from './in-order-per-key.ts';
 import type { LocalRuntime } from './local-runtime.ts';
 import { firingsBetween } from './local-scheduler.ts';
 import type { ShopEventInput } from './shop-event-input.ts';
@@ -44,24 +44,10 @@ export async function replay(
 
   runtime.clock.set(window.from);
   progress.phase('importing history', history.length);
-  const byCustomer = new Map<string, ShopEventInput[]>();
-  for (const e of history) {
-    const id = String((e.detail as { customerId?: unknown }).customerId ?? '');
-    const list = byCustomer.get(id) ?? [];
-    list.push(e);
-    byCustomer.set(id, list);
-  }
-  const limit = pLimit(16);
-  await Promise.all(
-    [...byCustomer.values()].map((list) =>
-      limit(async () => {
-        for (const e of list) {
-          await putShopEvent(runtime, e);
-          progress.tick();
-        }
-      }),
-    ),
-  );
+  await inOrderPerKey(history, (e) => String((e.detail as { customerId?: unknown }).customerId ?? ''), 16, async (e) => {
+    await putShopEvent(runtime, e);
+    progress.tick();
+  });
   progress.done();
   await onLive?.();
 
