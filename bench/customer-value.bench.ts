@@ -16,10 +16,10 @@ import { fitBgNbd, type BgNbdFit } from '#domain/customer-value/bgnbd.ts';
 import { fitCustomerValue } from '#domain/customer-value/fit-customer-value.ts';
 import { fitGammaGamma, type GammaGammaFit } from '#domain/customer-value/gamma-gamma.ts';
 import { summarisePurchases } from '#domain/customer-value/purchase-summary.ts';
-import { parseOrderLog } from '#domain/order-log.ts';
+import { parseOrderLog } from '#cli/run/order-log.ts';
 
 const BUDGET_MS = 2000;
-const defaultPath = fileURLToPath(new URL('../../shared/data/cdnow/CDNOW_master.txt', import.meta.url));
+const defaultPath = fileURLToPath(new URL('../data/cdnow/CDNOW_master.txt', import.meta.url));
 const path = process.argv[2] ?? defaultPath;
 const options = { calibrationEnd: '1997-09-30', periodDays: 7 } as const;
 

@@ -9,11 +9,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import mjml2html from 'mjml';
-import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { composeEmail } from '#domain/compose-email.ts';
 import { newProfile } from '#domain/customer-profile.ts';
 import { buildSendRequest } from '#domain/send-request.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
+import { linkSigner } from '#signed-links/link-signer.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const catalog = await buildCatalog(projectPaths(root));
@@ -31,7 +32,7 @@ const renderer = new TemplateRenderer(catalog.templates);
 const t0 = performance.now();
 let bytes = 0;
 for (const profile of customers) {
-  const email = composeEmail({ request: buildSendRequest(campaign, profile.customerId, now, 'event'), campaign, profile, config: catalog.config, renderer, unsubscribeSecret: 'x'.repeat(40), now });
+  const email = composeEmail({ request: buildSendRequest(campaign, profile.customerId, now, 'event'), campaign, profile, config: catalog.config, renderer, links: linkSigner('x'.repeat(40)), now });
   bytes += email.html.length;
 }
 const precompiledMs = performance.now() - t0;

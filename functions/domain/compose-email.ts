@@ -1,11 +1,9 @@
 import type { Campaign } from './campaign.ts';
-import { signConfirmToken } from './confirm-token.ts';
 import type { CustomerProfile } from './customer-profile.ts';
 import type { MailerConfig } from './mailer-config.ts';
 import type { SendRequest } from './send-request.ts';
 import { SEND_TAGS } from './ses-events.ts';
 import type { TemplateRenderer } from './template-renderer.ts';
-import { signUnsubscribeToken } from './unsubscribe-token.ts';
 
 /** A fully rendered email, ready for the mailer. */
 export interface OutgoingEmail {
@@ -40,29 +38,38 @@ const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 /** Display name for a From header: quoted, with quotes and line breaks removed. */
 const mailbox = (name: string, address: string) => `"${name.replace(/["\\\r\n]/g, '')}" <${address}>`;
 
+/**
+ * Signs the links an email carries. Built at the edge with the secret (functions/signed-links),
+ * so the domain never holds a key.
+ */
+export interface LinkSigner {
+  unsubscribe(claim: { customerId: string; topic: string; expiresAt: number }): string;
+  confirm(claim: { customerId: string; expiresAt: number }): string;
+}
+
 export interface ComposeInput {
   request: SendRequest;
   campaign: Campaign;
   profile: CustomerProfile;
   config: MailerConfig;
   renderer: TemplateRenderer;
-  unsubscribeSecret: string;
+  links: LinkSigner;
   now: string;
 }
 
 /** Renders one campaign for one customer. Pure: everything it needs is passed in. */
-export function composeEmail({ request, campaign, profile, config, renderer, unsubscribeSecret, now }: ComposeInput): OutgoingEmail {
+export function composeEmail({ request, campaign, profile, config, renderer, links, now }: ComposeInput): OutgoingEmail {
   if (!profile.email) throw new MissingEmailError(profile.customerId);
   const variant = campaign.variants.find((v) => v.id === request.variant);
   const template = variant?.template ?? campaign.template;
 
   const expiresAt = epochSeconds(now) + config.sending.unsubscribeLinkDays * 86_400;
-  const token = signUnsubscribeToken({ customerId: profile.customerId, topic: campaign.audience.topic, expiresAt }, unsubscribeSecret);
+  const token = links.unsubscribe({ customerId: profile.customerId, topic: campaign.audience.topic, expiresAt });
   const unsubscribeUrl = `${config.sending.unsubscribeBaseUrl}?token=${token}`;
   const preferencesUrl = `${config.sending.unsubscribeBaseUrl}?token=${token}&view=preferences`;
   // Double opt-in: the link that confirms a pending sign-up (its own token kind, never an unsubscribe token).
   const confirmUrl = profile.consent.pending
-    ? `${config.sending.unsubscribeBaseUrl}?confirm=${signConfirmToken({ customerId: profile.customerId, expiresAt: epochSeconds(now) + config.consent.confirmLinkDays * 86_400 }, unsubscribeSecret)}`
+    ? `${config.sending.unsubscribeBaseUrl}?confirm=${links.confirm({ customerId: profile.customerId, expiresAt: epochSeconds(now) + config.consent.confirmLinkDays * 86_400 })}`
     : undefined;
 
   const shopLink = withUtm(config.shop.url, campaign.id);

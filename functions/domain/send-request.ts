@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Campaign } from './campaign.ts';
+import { stableFraction } from './stable-hash.ts';
 
 /** One queued email: a campaign for a customer in a period. The body of a send-queue message. */
 export const SendRequest = z.object({
@@ -40,7 +40,7 @@ export const sendIdOf = (campaignId: string, period: string, customerId: string)
 export function chooseVariant(campaign: Campaign, customerId: string): string {
   if (campaign.variants.length === 0) return 'default';
   const total = campaign.variants.reduce((s, v) => s + v.weight, 0);
-  const hash = createHash('sha256').update(`${campaign.id}:${customerId}`).digest().readUInt32BE(0) / 0x1_0000_0000;
+  const hash = stableFraction(`${campaign.id}:${customerId}`);
   let point = hash * total;
   for (const v of campaign.variants) {
     point -= v.weight;

@@ -16,6 +16,7 @@ import { type Mailer, RejectedSendError, RetryableSendError } from '#adapters/ma
 import type { PauseGate } from '#adapters/pause-gate.ts';
 import { AlreadySentError, SendLedger } from '#adapters/send-ledger.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
+import { linkSigner } from '#signed-links/link-signer.ts';
 
 export interface SendDeps {
   customers: CustomerStore;
@@ -157,7 +158,7 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
 
   let messageId: string;
   try {
-    const email = composeEmail({ request, campaign, profile, config: deps.config, renderer: deps.renderer, unsubscribeSecret: deps.unsubscribeSecret, now });
+    const email = composeEmail({ request, campaign, profile, config: deps.config, renderer: deps.renderer, links: linkSigner(deps.unsubscribeSecret), now });
     messageId = await deps.mailer.send(email);
   } catch (error) {
     if (error instanceof RetryableSendError) {

@@ -4,7 +4,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import type { Catalog } from '#domain/catalog.ts';
 import { LifecycleMailer, type LifecycleMailerProps, LifecycleMailerPropsError } from '#lib/lifecycle-mailer-construct.ts';
 import { TABLES } from '#lib/tables.ts';

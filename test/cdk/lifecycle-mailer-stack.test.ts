@@ -6,7 +6,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { Catalog } from '#domain/catalog.ts';
 import { toSchedulerCron } from '#lib/cron-expression.ts';
 import { CLAIM_LEASE_SECONDS } from '../../functions/send/deliver-send.ts';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { PAUSE_CACHE_MS } from '#adapters/pause-gate.ts';
 import { Campaign } from '#domain/campaign.ts';
 import type { Catalog } from '#domain/catalog.ts';
@@ -18,7 +18,7 @@ import { ALL_MARKETING, campaignScope, PauseRecord } from '#domain/deliverabilit
 import { buildSendRequest, sendIdOf } from '#domain/send-request.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
-import { type OpenStore, openDeliverabilityStore, PauseCommandError, resolveScope, resumePause } from '#lib/pause-commands.ts';
+import { type OpenStore, openDeliverabilityStore, PauseCommandError, resolveScope, resumePause } from '#cli/pause-commands.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 const D = '2026-10-05';

@@ -3,16 +3,17 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ParsedMail, simpleParser } from 'mailparser';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { checkEligibility } from '#domain/campaign-choice.ts';
-import { signConfirmToken } from '#domain/confirm-token.ts';
+import { signConfirmToken } from '#signed-links/confirm-token.ts';
 import { customerFacts } from '#domain/customer-facts.ts';
 import { buildSendRequest } from '#domain/send-request.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
 import { syncOutbox } from '#lib/local/ses-local.ts';
+import { launchChromium } from '../support/chromium.ts';
 
 /**
  * Double opt-in end to end, with `consent.doubleOptIn: true`: the ingest, send and
@@ -170,10 +171,7 @@ describe('double opt-in against dynalite and the local SES', () => {
 describe('confirmation page in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 30_000);
   afterAll(async () => browser?.close());
 

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { parseFaults } from '#lib/local/fault-injection.ts';
-import { runJob } from '#lib/local/run-job.ts';
+import { runJob } from '#cli/run/run-job.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 

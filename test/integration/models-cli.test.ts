@@ -1,12 +1,12 @@
-/** `models fit` on the CDNOW sample (the data lives outside the repo, in ../shared). */
+/** `models fit` on the CDNOW sample (the data ships with the repository, under data/cdnow). */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runModelsFit } from '#lib/customer-value-report.ts';
+import { runModelsFit } from '#cli/customer-value-report.ts';
 
-const CDNOW_SAMPLE = fileURLToPath(new URL('../../../shared/data/cdnow/CDNOW_sample.txt', import.meta.url));
+const CDNOW_SAMPLE = fileURLToPath(new URL('../../data/cdnow/CDNOW_sample.txt', import.meta.url));
 /** Fader, Hardie & Lee (2005), CDNOW sample, 39-week calibration ending 1997-09-30. */
 const PUBLISHED = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 const SCORES_HEADER = 'id,x,t_x,T,p_alive,expected_1,expected_39,expected_aov,clv';

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import type { CustomerProfile } from '#domain/customer-profile.ts';
 import type { LocalRuntime } from '#lib/local/local-runtime.ts';
-import { runJob } from '#lib/local/run-job.ts';
-import type { RunSummary } from '#lib/local/run-summary.ts';
+import { runJob } from '#cli/run/run-job.ts';
+import type { RunSummary } from '#cli/run/run-summary.ts';
 import { PAUSE_CACHE_MS } from '#adapters/pause-gate.ts';
 import { ALL_MARKETING, campaignOfScope } from '#domain/deliverability-guardrail.ts';
 

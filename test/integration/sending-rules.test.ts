@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import type { Catalog } from '#domain/catalog.ts';
 import { buildSendRequest, type SendRequest } from '#domain/send-request.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
-import { peakPerSecond } from '#lib/local/run-summary.ts';
+import { peakPerSecond } from '#cli/run/run-summary.ts';
 
 /**
  * The send-time guarantees against dynalite and aws-ses-v2-local, through the real send

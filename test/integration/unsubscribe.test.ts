@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
-import { signUnsubscribeToken } from '#domain/unsubscribe-token.ts';
+import { signUnsubscribeToken } from '#signed-links/unsubscribe-token.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
 import { startUnsubscribeServer, type UnsubscribeServer } from '#lib/local/unsubscribe-server.ts';
 import { createUnsubscribeHandler } from '../../functions/unsubscribe/handler.ts';
 import { catalogTopics } from '../../functions/unsubscribe/unsubscribe.ts';
+import { launchChromium } from '../support/chromium.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 const start = '2026-10-01T08:00:00.000Z';
@@ -94,10 +95,7 @@ describe('unsubscribe endpoint against dynalite', () => {
 describe('preference page in headless Chromium', () => {
   let browser: Browser;
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 30_000);
   afterAll(async () => browser?.close());
 

@@ -5,6 +5,7 @@ import { customerFacts } from '#domain/customer-facts.ts';
 import { type CustomerProfile, newProfile } from '#domain/customer-profile.ts';
 import { FrequencyRules } from '#domain/mailer-config.ts';
 import { buildSendRequest, chooseVariant, sendPeriod } from '#domain/send-request.ts';
+import { consentingCustomer } from '../support/profiles.ts';
 
 const now = '2026-10-10T09:00:00.000Z';
 const rules = FrequencyRules.parse({ minHoursBetweenMarketing: 48 });
@@ -21,15 +22,13 @@ const campaign = (over: Record<string, unknown>) =>
     from: { address: 'a@shop.example.com', name: 'Shop' },
     ...over,
   });
-const customer = (over: Partial<CustomerProfile> = {}): CustomerProfile => ({
-  ...newProfile('c1', now),
-  email: 'c1@example.com',
-  consent: { marketing: true, topics: ['offers', 'newsletter'], unsubscribedTopics: [], updatedAt: now },
-  stage: 'declining',
-  orderCount: 3,
-  totalSpend: 120,
-  ...over,
-});
+const customer = (over: Partial<CustomerProfile> = {}): CustomerProfile =>
+  consentingCustomer('c1', now, {
+    stage: 'declining',
+    orderCount: 3,
+    totalSpend: 120,
+    ...over,
+  });
 const check = (c: Campaign, p: CustomerProfile) => checkEligibility(c, p, customerFacts(p, now), now, rules);
 
 describe('checkEligibility', () => {

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigFileError, loadCampaigns } from '#adapters/campaign-files.ts';
+import { ConfigFileError, loadCampaigns } from '#authoring/campaign-files.ts';
 
 function folder(files: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), 'campaigns-'));
@@ -52,7 +52,7 @@ describe('loadCampaigns', () => {
 describe('buildCatalog cross-checks the config against the campaigns', () => {
   it('refuses an exempt list naming a campaign that does not exist, naming the setting', async () => {
     const { cpSync, readFileSync } = await import('node:fs');
-    const { buildCatalog, projectPaths } = await import('#adapters/catalog-files.ts');
+    const { buildCatalog, projectPaths } = await import('#authoring/catalog-files.ts');
     const repoRoot = new URL('../..', import.meta.url).pathname;
     const root = mkdtempSync(join(tmpdir(), 'project-'));
     for (const dir of ['campaigns', 'templates']) cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fitValueModel, purchaseHistoryOf, scoreCustomerValue, valueMoved } from '#domain/customer-base-value.ts';
 import { type CustomerProfile, newProfile } from '#domain/customer-profile.ts';
 import { readFileSync } from 'node:fs';
-import { parseOrderLog } from '#domain/order-log.ts';
+import { parseOrderLog } from '#cli/run/order-log.ts';
 
 const now = '2026-11-01T00:00:00.000Z';
 const DAY = 86_400_000;
@@ -11,7 +11,7 @@ const ago = (days: number) => new Date(Date.parse(now) - days * DAY).toISOString
 /** Profiles as ingest would build them from the real CDNOW sample, calibration ending 1997-09-30. */
 function cdnowBase(): { profiles: CustomerProfile[]; at: string } {
   const at = '1997-10-01T00:00:00.000Z';
-  const text = readFileSync(new URL('../../../shared/data/cdnow/CDNOW_sample.txt', import.meta.url), 'utf8');
+  const text = readFileSync(new URL('../../data/cdnow/CDNOW_sample.txt', import.meta.url), 'utf8');
   const byCustomer = new Map<string, { days: Set<string>; spend: number }>();
   for (const o of parseOrderLog(text, 'cdnow').orders) {
     if (o.date > '1997-09-30') continue;

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probabilityAlive } from '#domain/customer-value/bgnbd.ts';
-import { pAliveColour, renderPAliveMatrixSvg } from '#lib/p-alive-matrix.ts';
-import { ModelsFitError, runModelsFit } from '#lib/customer-value-report.ts';
+import { pAliveColour, renderPAliveMatrixSvg } from '#cli/p-alive-matrix.ts';
+import { ModelsFitError, runModelsFit } from '#cli/customer-value-report.ts';
 
 /** Fader, Hardie & Lee (2005) CDNOW estimates. */
 const CDNOW = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };

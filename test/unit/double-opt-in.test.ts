@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCampaigns, loadMailerConfig } from '#adapters/campaign-files.ts';
+import { loadCampaigns, loadMailerConfig } from '#authoring/campaign-files.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
-import { templateNames } from '#adapters/template-files.ts';
+import { templateNames } from '#authoring/template-files.ts';
 import { applyShopEvent } from '#domain/apply-shop-event.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import { chooseCampaign } from '#domain/campaign-choice.ts';
 import { composeEmail } from '#domain/compose-email.ts';
-import { signConfirmToken, verifyConfirmToken } from '#domain/confirm-token.ts';
+import { signConfirmToken, verifyConfirmToken } from '#signed-links/confirm-token.ts';
 import { customerFacts } from '#domain/customer-facts.ts';
 import { type Consent, type CustomerProfile, newProfile } from '#domain/customer-profile.ts';
 import { confirmConsent, confirmSubscription, consentOnRegistration } from '#domain/double-opt-in.ts';
@@ -16,10 +16,12 @@ import { PREFERENCE_LANGUAGES, PREFERENCE_TEXTS } from '#domain/preference-texts
 import { buildSendRequest, type SendRequest } from '#domain/send-request.ts';
 import { ShopEvent } from '#domain/shop-events.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
-import { signUnsubscribeToken, verifyUnsubscribeToken } from '#domain/unsubscribe-token.ts';
+import { signUnsubscribeToken, verifyUnsubscribeToken } from '#signed-links/unsubscribe-token.ts';
 import { savePreferences, unsubscribeAll, unsubscribeTopic } from '../../functions/unsubscribe/consent-changes.ts';
 import { renderPage } from '../../functions/unsubscribe/preference-page.ts';
 import { handleUnsubscribeRequest, type UnsubscribeDeps } from '../../functions/unsubscribe/unsubscribe.ts';
+import { linkSigner } from '#signed-links/link-signer.ts';
+import { MemoryCustomers } from '../support/memory-customers.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 const SIGNED_UP = '2026-10-01T08:00:00.000Z';
@@ -191,13 +193,13 @@ describe('MailerConfig consent', () => {
 describe('the confirmation email', () => {
   let renderer: TemplateRenderer;
   beforeAll(async () => {
-    const { compileTemplateFolder } = await import('#adapters/template-files.ts');
+    const { compileTemplateFolder } = await import('#authoring/template-files.ts');
     renderer = new TemplateRenderer(await compileTemplateFolder(join(repoRoot, 'templates')));
   });
   const compose = (campaignId: string, profile: CustomerProfile) => {
     const campaign = campaigns.find((c) => c.id === campaignId)!;
     const doiConfig = { ...config, consent: { doubleOptIn: true, confirmLinkDays: 5 } };
-    return composeEmail({ request: buildSendRequest(campaign, profile.customerId, NOW, 'event'), campaign, profile, config: doiConfig, renderer, unsubscribeSecret: SECRET, now: NOW });
+    return composeEmail({ request: buildSendRequest(campaign, profile.customerId, NOW, 'event'), campaign, profile, config: doiConfig, renderer, links: linkSigner(SECRET), now: NOW });
   };
 
   it('carries a confirm link with a confirmation token valid for confirmLinkDays, only while confirmation is pending', () => {
@@ -215,22 +217,6 @@ describe('the confirmation email', () => {
     expect(compose('welcome', confirmSubscription(signUp(), NOW).profile!).text).not.toContain('confirm=');
   });
 });
-
-/** Just enough of a CustomerStore for the endpoint: a map, and a count of writes. */
-class MemoryCustomers implements Pick<CustomerStore, 'get' | 'modify'> {
-  readonly items = new Map<string, CustomerProfile>();
-  writes = 0;
-  async get(id: string) {
-    return this.items.get(id);
-  }
-  async modify(id: string, change: (p: CustomerProfile | undefined) => CustomerProfile | undefined) {
-    const next = change(this.items.get(id));
-    if (!next) return this.items.get(id);
-    this.writes++;
-    this.items.set(id, next);
-    return next;
-  }
-}
 
 describe('confirmation at the unsubscribe endpoint', () => {
   function setup(profile: CustomerProfile | null = { ...signUp(), locale: 'de-DE' }) {

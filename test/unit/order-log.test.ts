@@ -6,10 +6,10 @@ import {
   isValidOrderCandidate,
   parseCsvLine,
   parseOrderLog,
-} from '#domain/order-log.ts';
+} from '#cli/run/order-log.ts';
 
-const SAMPLE = new URL('../../../shared/data/cdnow/CDNOW_sample.txt', import.meta.url);
-const MASTER = new URL('../../../shared/data/cdnow/CDNOW_master.txt', import.meta.url);
+const SAMPLE = new URL('../../data/cdnow/CDNOW_sample.txt', import.meta.url);
+const MASTER = new URL('../../data/cdnow/CDNOW_master.txt', import.meta.url);
 
 describe('parseOrderLog — cdnow', () => {
   it('parses the 4-column master layout, skipping the header and keeping leading zeros', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { OutgoingEmail } from '#domain/compose-email.ts';
 import { type Mailer, RetryableSendError } from '#adapters/mailer.ts';
 import { PacedMailer, SendPacer, WINDOW_MARGIN_MS } from '#adapters/paced-mailer.ts';
-import { peakPerSecond } from '#lib/local/run-summary.ts';
+import { peakPerSecond } from '#cli/run/run-summary.ts';
 
 /** A clock that only moves when someone sleeps: pacing is checked exactly, with no real waiting. */
 function virtualTime() {

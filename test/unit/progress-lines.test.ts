@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { progressLines } from '#lib/local/run-job.ts';
+import { progressLines } from '#cli/run/run-job.ts';
 
 describe('progress without a terminal', () => {
   it('writes one line per tenth of a phase with the elapsed time, then done', () => {

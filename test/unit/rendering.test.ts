@@ -2,14 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCatalog, projectPaths } from '#adapters/catalog-files.ts';
+import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import type { Catalog } from '#domain/catalog.ts';
 import { composeEmail } from '#domain/compose-email.ts';
 import { newProfile } from '#domain/customer-profile.ts';
 import { buildSendRequest } from '#domain/send-request.ts';
-import { compileTemplate, TemplateCompileError } from '#domain/template-compiler.ts';
+import { compileTemplate, TemplateCompileError } from '#authoring/template-compiler.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
-import { verifyUnsubscribeToken } from '#domain/unsubscribe-token.ts';
+import { verifyUnsubscribeToken } from '#signed-links/unsubscribe-token.ts';
+import { linkSigner } from '#signed-links/link-signer.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 const now = '2026-10-10T09:00:00.000Z';
@@ -31,7 +32,7 @@ const hostile = {
 };
 const render = (campaignId: string, profile = hostile) => {
   const campaign = catalog.campaigns.find((c) => c.id === campaignId)!;
-  return composeEmail({ request: buildSendRequest(campaign, profile.customerId, now, 'event'), campaign, profile, config: catalog.config, renderer, unsubscribeSecret: 's'.repeat(40), now });
+  return composeEmail({ request: buildSendRequest(campaign, profile.customerId, now, 'event'), campaign, profile, config: catalog.config, renderer, links: linkSigner('s'.repeat(40)), now });
 };
 
 describe('shipped templates', () => {

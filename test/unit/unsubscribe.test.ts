@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { type CustomerProfile, newProfile } from '#domain/customer-profile.ts';
 import { FrequencyRules } from '#domain/mailer-config.ts';
 import { languageFromAcceptLanguage, PREFERENCE_LANGUAGES, preferenceLanguage } from '#domain/preference-texts.ts';
-import { signUnsubscribeToken } from '#domain/unsubscribe-token.ts';
+import { signUnsubscribeToken } from '#signed-links/unsubscribe-token.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
 import { isSubscribed, savePreferences, unsubscribeAll, unsubscribeTopic } from '../../functions/unsubscribe/consent-changes.ts';
 import { createUnsubscribeHandler } from '../../functions/unsubscribe/handler.ts';
 import { escapeHtml, renderPage } from '../../functions/unsubscribe/preference-page.ts';
 import { handleUnsubscribeRequest, type UnsubscribeDeps } from '../../functions/unsubscribe/unsubscribe.ts';
+import { MemoryCustomers } from '../support/memory-customers.ts';
 
 const NOW = '2026-10-01T08:00:00.000Z';
 const NOW_S = Date.parse(NOW) / 1000;
@@ -20,22 +21,6 @@ const NO_CONFIRMATION_SENDS: UnsubscribeDeps['onConfirmed'] = {
   sendQueue: { enqueue: async () => expect.unreachable('an unsubscribe request queued a send') },
   failedEvents: { record: async () => expect.unreachable('an unsubscribe request set a send aside') },
 };
-
-/** Just enough of a CustomerStore for the use case: a map, and a count of writes. */
-class MemoryCustomers implements Pick<CustomerStore, 'get' | 'modify'> {
-  readonly items = new Map<string, CustomerProfile>();
-  writes = 0;
-  async get(id: string) {
-    return this.items.get(id);
-  }
-  async modify(id: string, change: (p: CustomerProfile | undefined) => CustomerProfile | undefined) {
-    const next = change(this.items.get(id));
-    if (!next) return this.items.get(id);
-    this.writes++;
-    this.items.set(id, next);
-    return next;
-  }
-}
 
 function profile(overrides: Partial<CustomerProfile> = {}): CustomerProfile {
   const p = newProfile('c1', NOW);

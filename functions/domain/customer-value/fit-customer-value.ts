@@ -4,7 +4,7 @@
  * expected order value, CLV) and, with a hold-out period, forecast accuracy.
  */
 import { z } from 'zod';
-import { IsoDateSchema, dayNumber, type Order } from '../order-log.ts';
+import { IsoDateSchema, dayNumber, type Order } from '../order.ts';
 import { BgNbdFitSchema, expectedPurchases, fitBgNbd, probabilityAlive, type BgNbdParams } from './bgnbd.ts';
 import { discountedExpectedPurchases } from './clv.ts';
 import { GammaGammaFitSchema, expectedAverageOrderValue, fitGammaGamma } from './gamma-gamma.ts';

@@ -22,7 +22,7 @@
  * summarised. Output is sorted by customer id (code-unit order).
  */
 import { z } from 'zod';
-import { IsoDateSchema, dayNumber, type Order } from '../order-log.ts';
+import { IsoDateSchema, dayNumber, type Order } from '../order.ts';
 
 export const PurchaseSummaryOptionsSchema = z
   .object({

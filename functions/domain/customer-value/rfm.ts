@@ -13,7 +13,7 @@
  * unused — customers are never split arbitrarily to fill quintiles.
  */
 import { z } from 'zod';
-import { dayNumber, IsoDateSchema, type Order } from '../order-log.ts';
+import { dayNumber, IsoDateSchema, type Order } from '../order.ts';
 
 export const RfmInputSchema = z.object({
   customerId: z.string(),

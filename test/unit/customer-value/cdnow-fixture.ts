@@ -1,10 +1,10 @@
-/** Shared CDNOW fixtures for the customer-value tests (the data lives outside the repo, in ../shared). */
+/** Shared CDNOW fixtures for the customer-value tests (the data ships with the repository, under data/cdnow). */
 import { readFileSync } from 'node:fs';
-import { parseOrderLog, type Order } from '#domain/order-log.ts';
+import { parseOrderLog, type Order } from '#cli/run/order-log.ts';
 import { summarisePurchases, type CustomerSummary } from '#domain/customer-value/purchase-summary.ts';
 
-export const CDNOW_SAMPLE_URL = new URL('../../../../shared/data/cdnow/CDNOW_sample.txt', import.meta.url);
-export const CDNOW_MASTER_URL = new URL('../../../../shared/data/cdnow/CDNOW_master.txt', import.meta.url);
+export const CDNOW_SAMPLE_URL = new URL('../../../data/cdnow/CDNOW_sample.txt', import.meta.url);
+export const CDNOW_MASTER_URL = new URL('../../../data/cdnow/CDNOW_master.txt', import.meta.url);
 
 /** Fader & Hardie's CDNOW calibration: 39 weeks ending 1997-09-30; hold-out to 1998-06-30. */
 export const CDNOW_CALIBRATION = { calibrationEnd: '1997-09-30', periodDays: 7, holdoutEnd: '1998-06-30' } as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Order } from '#domain/order-log.ts';
+import type { Order } from '#cli/run/order-log.ts';
 import { summarisePurchases } from '#domain/customer-value/purchase-summary.ts';
 import { cdnowSampleSummaries } from './cdnow-fixture.ts';
 

@@ -30,4 +30,3 @@ export async function buildCatalog(paths: ProjectPaths): Promise<Catalog> {
   return { config, campaigns, templates };
 }
 
-export { readCatalogFile } from './catalog-file.ts';

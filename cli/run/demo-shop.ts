@@ -1,6 +1,6 @@
 import type { CustomerRegistered, LineItem, OrderPlaced } from '#domain/shop-events.ts';
 import type { z } from 'zod';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '#lib/local/seeded-random.ts';
 import type { ShopEventInput } from './shop-event-input.ts';
 
 /** The demo shop's persona mix: every lifecycle stage is represented. */

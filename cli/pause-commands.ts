@@ -20,11 +20,11 @@ import {
   resumedRecord,
 } from '#domain/deliverability-guardrail.ts';
 import { createDocumentClient } from '#adapters/aws-clients.ts';
-import { loadCampaigns } from '#adapters/campaign-files.ts';
-import type { ProjectPaths } from '#adapters/catalog-files.ts';
+import { loadCampaigns } from '#authoring/campaign-files.ts';
+import type { ProjectPaths } from '#authoring/catalog-files.ts';
 import { DeliverabilityStore } from '#adapters/deliverability-store.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, startDynalite } from './local/dynamodb-local.ts';
-import { localTableNames } from './tables.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, startDynalite } from '#lib/local/dynamodb-local.ts';
+import { localTableNames } from '#lib/tables.ts';
 
 /** A pause command that cannot do what was asked; the message says why and what to do. Exit code 2. */
 export class PauseCommandError extends Error {

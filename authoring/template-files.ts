@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CompiledTemplate, compileTemplate, TemplateCompileError } from '#domain/template-compiler.ts';
+import { type CompiledTemplate, compileTemplate, TemplateCompileError } from '#authoring/template-compiler.ts';
 
 /** Template names available in a folder (`*.mjml`, partials excluded). */
 export const templateNames = (dir: string) =>

@@ -1,7 +1,7 @@
 import { LIFECYCLE_STAGES, type LifecycleStage } from '#domain/customer-profile.ts';
 import type { SkipReason } from '#domain/campaign-choice.ts';
 import { describeScope } from '#domain/deliverability-guardrail.ts';
-import type { LocalRuntime } from './local-runtime.ts';
+import type { LocalRuntime } from '#lib/local/local-runtime.ts';
 import type { SegmentationReport } from '../../functions/segment/run-segmentation.ts';
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;

@@ -3,6 +3,7 @@ import { composeEmail, type OutgoingEmail } from '#domain/compose-email.ts';
 import { newProfile } from '#domain/customer-profile.ts';
 import { buildSendRequest } from '#domain/send-request.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
+import { linkSigner } from '#signed-links/link-signer.ts';
 
 /** Renders a campaign for a sample customer, exactly as the send function would. */
 export function previewCampaign(catalog: Catalog, campaignId: string, now = new Date().toISOString()): OutgoingEmail {
@@ -29,7 +30,7 @@ export function previewCampaign(catalog: Catalog, campaignId: string, now = new 
     profile,
     config: catalog.config,
     renderer: new TemplateRenderer(catalog.templates),
-    unsubscribeSecret: 'preview-only-secret-preview-only-secret',
+    links: linkSigner('preview-only-secret-preview-only-secret'),
     now,
   });
 }

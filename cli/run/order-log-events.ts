@@ -1,4 +1,4 @@
-import type { Order } from '#domain/order-log.ts';
+import type { Order } from '#cli/run/order-log.ts';
 import type { ShopEventInput } from './shop-event-input.ts';
 
 /** The reserved domain for customers whose log has no email address (RFC 2606: never delivers). */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import mjml2html from 'mjml';
 import { convert } from 'html-to-text';
-import type { CompiledTemplate } from './template-compiler-schema.ts';
+import type { CompiledTemplate } from '#domain/template-compiler-schema.ts';
 
 export type { CompiledTemplate };
 

@@ -1,6 +1,6 @@
-import { inOrderPerKey } from './in-order-per-key.ts';
-import type { LocalRuntime } from './local-runtime.ts';
-import { firingsBetween } from './local-scheduler.ts';
+import { inOrderPerKey } from '#lib/local/in-order-per-key.ts';
+import type { LocalRuntime } from '#lib/local/local-runtime.ts';
+import { firingsBetween } from '#lib/local/local-scheduler.ts';
 import type { ShopEventInput } from './shop-event-input.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 

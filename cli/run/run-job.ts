@@ -2,14 +2,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, resolve } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Catalog } from '#domain/catalog.ts';
-import { type OrderLogFormat, parseOrderLog } from '#domain/order-log.ts';
+import { type OrderLogFormat, parseOrderLog } from '#cli/run/order-log.ts';
 import { DEFAULT_DEMO_SHOP, generateDemoShop } from './demo-shop.ts';
-import type { FaultPlan } from './fault-injection.ts';
-import { LocalRuntime } from './local-runtime.ts';
+import type { FaultPlan } from '#lib/local/fault-injection.ts';
+import { LocalRuntime } from '#lib/local/local-runtime.ts';
 import { orderLogEvents } from './order-log-events.ts';
 import { replay, type ReplayProgress } from './replay.ts';
 import { formatSummary, loyaltySnapshot, type RunSummary, summariseRun } from './run-summary.ts';
-import { syncOutbox } from './ses-local.ts';
+import { syncOutbox } from '#lib/local/ses-local.ts';
 import type { ShopEventInput } from './shop-event-input.ts';
 
 export interface RunJobOptions {

@@ -10,7 +10,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { IsoDateSchema, OrderLogFormatSchema, parseOrderLog, type OrderLogFormat } from '#domain/order-log.ts';
+import { IsoDateSchema, OrderLogFormatSchema, parseOrderLog, type OrderLogFormat } from '#cli/run/order-log.ts';
 import { summarisePurchases } from '#domain/customer-value/purchase-summary.ts';
 import { populationAverageOrderValue } from '#domain/customer-value/gamma-gamma.ts';
 import {
