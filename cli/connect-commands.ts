@@ -60,11 +60,16 @@ export async function openDestination(o: DestinationOptions, project: () => Proj
     };
   }
   const runtime = await LocalRuntime.start({ catalog: await buildCatalog(project()), dataDir: o.dataDir, start: new Date().toISOString() });
+  return runtimeDestination(runtime, `local tables in ${o.dataDir}`);
+}
+
+/** The local runtime as a destination: its bus (so events reach ingest), its customers and connector tables. */
+export function runtimeDestination(runtime: LocalRuntime, where: string): Destination {
   return {
     bus: { putEvents: (entries) => runtime.bus.putEvents('shop', entries) },
     customers: runtime.customers,
     deliveries: new DeliveryLog(runtime.db, runtime.tables['shop-connector']),
-    where: `local tables in ${o.dataDir}`,
+    where,
     close: () => runtime.stop(),
   };
 }
@@ -91,7 +96,7 @@ export function readInputFile(file: string): string {
   }
 }
 
-function exportEvents(platform: 'shopify' | 'woocommerce', files: readonly string[], exportedAt: string | undefined): ExportEvents[] {
+export function exportEvents(platform: 'shopify' | 'woocommerce', files: readonly string[], exportedAt: string | undefined): ExportEvents[] {
   if (platform === 'woocommerce') return files.map((f) => ({ ...wooCommerceExport(readInputFile(f)), kind: `woocommerce ${basename(f)}` }));
   const texts = files.map((file) => ({ file, text: readInputFile(file), header: csvRows(readInputFile(file).split(/\r?\n/, 1)[0] ?? '').header }));
   const customerFiles = texts.filter((t) => isShopifyCustomersExport(t.header) && !isShopifyOrdersExport(t.header));
