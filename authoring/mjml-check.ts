@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { ProjectProblem } from './problems.ts';
-import { meant } from './suggest.ts';
+import { closest, meant } from './suggest.ts';
 
 /** MJML 5's own tags (for "did you mean"; MJML itself says which tags are unknown). */
 const MJML_TAGS = [
@@ -38,7 +38,9 @@ export function tagProblems(file: string, source: string): ProjectProblem[] {
     const open = stack.findLastIndex((o) => o.tag === tag);
     if (open === -1) {
       const top = stack.at(-1);
-      problems.push({ file, line, message: `</${tag}> closes no open tag${top ? `; expected </${top.tag}> (opened on line ${top.line})` : ''}${meant(tag, MJML_TAGS, (t) => `</${t}>`)}` });
+      const typo = top && closest(tag, [top.tag]) === top.tag;
+      problems.push({ file, line, message: `</${tag}> closes no open tag${top ? `; expected </${top.tag}> (opened on line ${top.line})` : ''}${typo ? '' : meant(tag, MJML_TAGS, (t) => `</${t}>`)}` });
+      if (typo) stack.pop(); // a mistyped close of the open tag: go on as if it closed it, so one typo is one problem
     } else {
       for (const unclosed of stack.splice(open).slice(1)) problems.push({ file, line: unclosed.line, message: `<${unclosed.tag}> is never closed (</${tag}> on line ${line} comes first)` });
     }

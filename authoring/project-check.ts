@@ -156,7 +156,7 @@ export async function validateProject(paths: ProjectPaths): Promise<ProjectCheck
     problems.push(...built.problems);
     templates.push(built.template);
     const users = campaigns.filter(({ campaign: c }) => c.template === name || c.variants.some((v) => v.template === name));
-    if (!users.length) warnings.push({ file, message: `no campaign uses this template` });
+    if (!users.length && campaigns.length === names.length) warnings.push({ file, message: `no campaign uses this template` });
     for (const user of users.length ? users : [undefined]) {
       const result = checkHandlebars({ file, source, ...(user ? { contentOwner: user.file } : {}) }, contextShape(user ? user.campaign.content : undefined));
       problems.push(...result.problems);

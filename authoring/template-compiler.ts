@@ -97,8 +97,17 @@ export async function buildTemplate(
       { selector: '.preheader', format: 'skip' },
     ],
   });
-  // The renderer compiles these two, not the source: they must still be valid Handlebars.
-  for (const [part, compiled] of [['HTML', html], ['text part', text]] as const) {
+  // The renderer compiles these two, not the source: they must still be valid Handlebars
+  // (a source that is not is reported, by line, by the field check).
+  const sourceParses = [source, ...partials.map((p) => p.source)].every((s) => {
+    try {
+      engine.parse(s);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  for (const [part, compiled] of sourceParses ? ([['HTML', html], ['text part', text]] as const) : []) {
     try {
       engine.precompile(compiled);
     } catch (error) {
