@@ -39,6 +39,8 @@ export function plantedProject(): { root: string; expected: { file: string; line
   add('mailer.config.yaml', 'currency: USD', 'currency: USX', /^shop\.currency: 'USX' is not a currency code; expected an ISO 4217 code/);
   add('campaigns/last-chance.yaml', 'stages: [lapsed]', 'stages: [lapsd]', /^audience\.stages\[0\]: 'lapsd' is not a stage; expected one of prospect, exploring, growing, stable, declining, lapsed; did you mean lapsed\?/);
   add('campaigns/sunset.yaml', '{ field: engagementScore, op: lt, value: 1 }', '{ field: pAlive, op: lt, value: "0.5" }', /^audience\.conditions\[0\]\.value: pAlive is a number, so the value must be a number \(no quotes\), not '0\.5'/);
+  add('templates/abandoned-cart.mjml', '<mj-raw>{{#each cart.items}}</mj-raw>', '<mj-text>Your items:</mj-text>\n    <mj-raw>{{#each cart.items}}</mj-raw>', /^<mj-text>: mj-text cannot be used inside mj-body, only inside: .*mj-column/);
+  add('templates/partials/header.mjml', 'font-size="20px"', 'font-sise="20px"', /^<mj-text>: unknown attribute 'font-sise'/);
   return { root, expected };
 }
 
