@@ -44,13 +44,12 @@ function syntaxProblems(source: string): { line: number; message: string }[] {
   for (let i = source.indexOf('{{'); i !== -1; ) {
     const close = source.indexOf('}}', i + 2);
     const next = source.indexOf('{{', i + 2);
-    const snippet = source.slice(i, Math.min(...[close === -1 ? source.length : close + 2, next === -1 ? source.length : next, i + 40, source.indexOf('\n', i) === -1 ? source.length : source.indexOf('\n', i)]));
+    // A `{{` whose `}}` never comes, or comes only after another `{{` (a `{{{` is one opener).
     if (close === -1 || (next !== -1 && next < close && source[i + 2] !== '{')) {
-      out.push({ line: lineOf(source, i), message: `'${snippet.trim()}' is not closed: a field needs '}}'` });
+      const end = Math.min(...[next, source.indexOf('\n', i), i + 40, source.length].filter((n) => n > i));
+      out.push({ line: lineOf(source, i), message: `'${source.slice(i, end).trim()}' is not closed: a field needs '}}'` });
       i = next;
-    } else {
-      i = source.indexOf('{{', close + 2);
-    }
+    } else i = source.indexOf('{{', close + 2);
   }
   const stack: { name: string; line: number }[] = [];
   for (const m of source.matchAll(/\{\{~?\s*([#^/])\s*([\w.@-]+)/g)) {
@@ -58,7 +57,10 @@ function syntaxProblems(source: string): { line: number; message: string }[] {
     const line = lineOf(source, m.index);
     if (sigil !== '/') stack.push({ name, line });
     else if (stack.at(-1)?.name === name) stack.pop();
-    else if (stack.length) out.push({ line, message: `{{/${name}}} closes {{#${stack.at(-1)!.name}}} opened on line ${stack.at(-1)!.line}; expected {{/${stack.pop()!.name}}}` });
+    else if (stack.length) {
+      const open = stack.pop()!;
+      out.push({ line, message: `{{/${name}}} closes {{#${open.name}}} opened on line ${open.line}; expected {{/${open.name}}}` });
+    }
     else out.push({ line, message: `{{/${name}}} closes nothing: there is no {{#${name}}} before it` });
   }
   for (const open of stack) out.push({ line: open.line, message: `{{#${open.name}}} is never closed: add {{/${open.name}}}` });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { InvalidProjectError, type ProjectProblem } from '#authoring/problems.ts';
+import { checkHandlebars } from '#authoring/handlebars-check.ts';
 import { validateProject } from '#authoring/project-check.ts';
+import { contextShape } from '#authoring/template-fields.ts';
 import { copyProject, plant, plantedProject } from '../support/project-copy.ts';
 
 describe('campaigns validate on a project with one planted mistake per file', () => {
@@ -91,5 +93,25 @@ describe('config and campaign files', () => {
     const { problems, warnings } = await validateProject(projectPaths(root));
     expect(problems).toEqual([]);
     expect(warnings).toContainEqual({ file: 'campaigns/win-back.yaml', line, message: expect.stringMatching(/^audience\.topic: 'offfers' is not a topic the preference page offers by name.*did you mean offers\?$/) });
+  });
+});
+
+describe('checkHandlebars (one string)', () => {
+  const messages = (source: string) => checkHandlebars({ file: 'f.mjml', source }, contextShape({ code: 'X' })).problems.map((p) => `${p.line}: ${p.message}`);
+
+  it('says which block a close does not match, and a close with no open', () => {
+    expect(messages('{{#if customer.name}}\nHi\n{{/each}}')).toEqual(['3: {{/each}} closes {{#if}} opened on line 1; expected {{/if}}']);
+    expect(messages('Hi\n{{/if}}')).toEqual(['2: {{/if}} closes nothing: there is no {{#if}} before it']);
+  });
+
+  it('knows where ../ and @index lead', () => {
+    expect(messages('{{#each cart.items}}{{@index}} {{../../shop.name}}{{/each}}')).toEqual(["1: ../../shop.name goes above the email's context (one '../' too many)"]);
+    expect(messages('{{@index}}')).toEqual(['1: @index is not available here (only @root outside {{#each}})']);
+    expect(messages('{{#with shop}}{{name}} {{nam}}{{/with}} {{@root.shop.name}}')).toEqual(['1: unknown field nam; did you mean name?']);
+  });
+
+  it('refuses printing a group or a list, and partials', () => {
+    expect(messages('{{cart.items}}')).toEqual(['1: {{cart.items}} is a list, not text: print one of its fields inside {{#each}}']);
+    expect(messages('{{> footer}}')).toEqual(['1: Handlebars partials ({{> name}}) are not available: use <mj-include path="./partials/….mjml" />']);
   });
 });
