@@ -15,9 +15,15 @@ function distance(a: string, b: string): number {
 export function closest(given: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
+  const prefix = (name: string) => {
+    let n = 0;
+    while (n < name.length && name[n]?.toLowerCase() === given[n]?.toLowerCase()) n++;
+    return n;
+  };
   for (const candidate of known) {
     const d = distance(given, candidate);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
+    // Ties go to the name sharing the longer start (USX: USD before UGX).
+    if (d < bestDistance || (d === bestDistance && best !== undefined && prefix(candidate) > prefix(best))) [best, bestDistance] = [candidate, d];
   }
   const limit = Math.max(2, Math.floor(given.length / 3));
   return best !== undefined && bestDistance <= limit && bestDistance < given.length ? best : undefined;

@@ -36,7 +36,7 @@ export function plantedProject(): { root: string; expected: { file: string; line
   add('templates/cross-sell.mjml', 'Picked for you, {{customer.name}}', 'Picked for you, {{customer.frist_name}}', /unknown field customer\.frist_name; did you mean customer\.firstName\?/);
   add('templates/last-chance.mjml', 'One last thing, {{customer.name}}', 'One last thing, {{{customer.name}}}', /\{\{\{ \}\}\} and \{\{& \}\} print without HTML escaping/);
   add('mailer.config.yaml', 'stableMinOrderDays: 4', 'stableMinOrdrDays: 4', /^stages\.stableMinOrdrDays: unknown key; did you mean stages\.stableMinOrderDays\?/);
-  add('mailer.config.yaml', 'currency: USD', 'currency: USX', /^shop\.currency: 'USX' is not a currency code; expected an ISO 4217 code/);
+  add('mailer.config.yaml', 'currency: USD', 'currency: USX', /^shop\.currency: 'USX' is not a currency code; expected an ISO 4217 code like USD, EUR or JPY; did you mean USD\?$/);
   add('campaigns/last-chance.yaml', 'stages: [lapsed]', 'stages: [lapsd]', /^audience\.stages\[0\]: 'lapsd' is not a stage; expected one of prospect, exploring, growing, stable, declining, lapsed; did you mean lapsed\?/);
   add('campaigns/sunset.yaml', '{ field: engagementScore, op: lt, value: 1 }', '{ field: pAlive, op: lt, value: "0.5" }', /^audience\.conditions\[0\]\.value: pAlive is a number, so the value must be a number \(no quotes\), not '0\.5'/);
   add('templates/abandoned-cart.mjml', '<mj-raw>{{#each cart.items}}</mj-raw>', '<mj-text>Your items:</mj-text>\n    <mj-raw>{{#each cart.items}}</mj-raw>', /^<mj-text>: mj-text cannot be used inside mj-body, only inside: .*mj-column/);
