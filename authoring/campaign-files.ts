@@ -1,31 +1,65 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { Campaign } from '#domain/campaign.ts';
-import { describeZodIssues } from '#domain/invalid-input-error.ts';
 import { MailerConfig } from '#domain/mailer-config.ts';
+import { describeFileIssues } from './config-issues.ts';
+import { ConfigFileError, type ProjectProblem } from './problems.ts';
+import { meant } from './suggest.ts';
+import { formatPath, readYamlSource, type YamlSource } from './yaml-source.ts';
 
-/** A config file that cannot be used, with every problem a marketer needs to fix it. */
-export class ConfigFileError extends Error {
-  override readonly name = 'ConfigFileError';
-  constructor(readonly problems: { file: string; message: string }[]) {
-    super(problems.map((p) => `${p.file}: ${p.message}`).join('\n'));
-  }
+export { ConfigFileError };
+
+/** A YAML file parsed against its schema: the value when it is valid, and every problem with its line. */
+export interface CheckedFile<T> {
+  value?: T;
+  source: YamlSource;
+  problems: ProjectProblem[];
 }
 
-function readYaml<S extends z.ZodType>(file: string, schema: S): { value?: z.infer<S>; problems: { file: string; message: string }[] } {
-  let raw: unknown;
-  try {
-    raw = parseYaml(readFileSync(file, 'utf8'), { prettyErrors: true });
-  } catch (error) {
-    const message = error instanceof YAMLParseError ? `YAML syntax: ${error.message}` : `cannot read: ${(error as Error).message}`;
-    return { problems: [{ file, message }] };
-  }
-  const result = schema.safeParse(raw);
-  if (!result.success) return { problems: describeZodIssues(result.error).map((message) => ({ file, message })) };
-  return { value: result.data, problems: [] };
+export function checkYamlFile<S extends z.ZodType>(path: string, file: string, schema: S, extra: (raw: unknown) => { path: (string | number)[]; message: string }[] = () => []): CheckedFile<z.infer<S>> {
+  const source = readYamlSource(path, file);
+  if (source.problems.length) return { source, problems: source.problems };
+  const result = schema.safeParse(source.value);
+  const own = extra(source.value);
+  const ownPaths = new Set(own.map((p) => formatPath(p.path)));
+  const found = [...describeFileIssues(schema, result.error, source.value).filter((p) => !ownPaths.has(formatPath(p.path))), ...own];
+  const problems = found.map((p) => {
+    const line = source.lineAt(p.path, 'key' in p && p.key === true);
+    return { file, ...(line ? { line } : {}), message: `${formatPath(p.path)}: ${p.message}` };
+  });
+  return { ...(result.success && !problems.length ? { value: result.data } : {}), source, problems };
 }
+
+/** ISO 4217 codes this Node knows how to format (what the `money` helper will be given). */
+const CURRENCIES = Intl.supportedValuesOf('currency');
+
+/** mailer.config.yaml with every problem; the currency is checked against the runtime's own list. */
+export function checkMailerConfig(path: string, file = path): CheckedFile<MailerConfig> {
+  return checkYamlFile(path, file, MailerConfig, (raw) => {
+    const shop = typeof raw === 'object' && raw !== null && 'shop' in raw ? (raw as { shop: unknown }).shop : undefined;
+    const currency = typeof shop === 'object' && shop !== null && 'currency' in shop ? (shop as { currency: unknown }).currency : undefined;
+    if (currency === undefined || (typeof currency === 'string' && CURRENCIES.includes(currency))) return [];
+    const given = String(currency);
+    return [{ path: ['shop', 'currency'], message: `'${given}' is not a currency code; expected an ISO 4217 code like USD, EUR or JPY${meant(given.toUpperCase(), CURRENCIES)}` }];
+  });
+}
+
+/** One campaign file with every problem, including an id that does not match the file name. */
+export function checkCampaignFile(path: string, file = path): CheckedFile<Campaign> {
+  const checked = checkYamlFile(path, file, Campaign);
+  const expectedId = basename(path).replace(/\.ya?ml$/, '');
+  if (checked.value && checked.value.id !== expectedId) {
+    const line = checked.source.lineAt(['id']);
+    return { source: checked.source, problems: [{ file, ...(line ? { line } : {}), message: `id: '${checked.value.id}' should match the file name '${expectedId}'` }] };
+  }
+  return checked;
+}
+
+export const campaignFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
 
 export interface CampaignCatalog {
   campaigns: Campaign[];
@@ -36,27 +70,19 @@ export interface CampaignCatalog {
  * hide the others' problems: all are collected, then reported together.
  */
 export function loadCampaigns(dir: string, knownTemplates?: ReadonlySet<string>): Campaign[] {
-  const files = readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort();
-  const problems: { file: string; message: string }[] = [];
+  const files = campaignFiles(dir);
+  const problems: ProjectProblem[] = [];
   const campaigns: Campaign[] = [];
   const seen = new Map<string, string>();
   for (const name of files) {
     const file = join(dir, name);
-    const { value, problems: p } = readYaml(file, Campaign);
+    const { value, problems: p, source } = checkCampaignFile(file);
     problems.push(...p);
     if (!value) continue;
-    const expectedId = basename(name).replace(/\.ya?ml$/, '');
-    if (value.id !== expectedId) problems.push({ file, message: `id: '${value.id}' should match the file name '${expectedId}'` });
     const other = seen.get(value.id);
     if (other) problems.push({ file, message: `id: '${value.id}' is also used by ${other}` });
     seen.set(value.id, file);
-    if (knownTemplates) {
-      for (const t of [value.template, ...value.variants.flatMap((v) => (v.template ? [v.template] : []))]) {
-        if (!knownTemplates.has(t)) problems.push({ file, message: `template: no templates/${t}.mjml` });
-      }
-    }
+    if (knownTemplates) problems.push(...templateReferenceProblems(value, source, knownTemplates));
     campaigns.push(value);
   }
   if (files.length === 0) problems.push({ file: dir, message: 'no campaign files (*.yaml)' });
@@ -64,8 +90,22 @@ export function loadCampaigns(dir: string, knownTemplates?: ReadonlySet<string>)
   return campaigns;
 }
 
+/** `template:` and each variant's `template:` must name a file in templates/. */
+export function templateReferenceProblems(campaign: Campaign, source: YamlSource, knownTemplates: ReadonlySet<string>): ProjectProblem[] {
+  const refs: { path: (string | number)[]; name: string }[] = [
+    { path: ['template'], name: campaign.template },
+    ...campaign.variants.flatMap((v, i) => (v.template ? [{ path: ['variants', i, 'template'], name: v.template }] : [])),
+  ];
+  return refs
+    .filter((r) => !knownTemplates.has(r.name))
+    .map((r) => {
+      const line = source.lineAt(r.path);
+      return { file: source.file, ...(line ? { line } : {}), message: `${formatPath(r.path)}: no templates/${r.name}.mjml${meant(r.name, [...knownTemplates])}` };
+    });
+}
+
 export function loadMailerConfig(file: string): MailerConfig {
-  const { value, problems } = readYaml(file, MailerConfig);
+  const { value, problems } = checkMailerConfig(file);
   if (!value) throw new ConfigFileError(problems);
   return value;
 }

@@ -1,14 +1,9 @@
 import { join } from 'node:path';
 import type { Catalog } from '#domain/catalog.ts';
-import { ConfigFileError, loadCampaigns, loadMailerConfig } from './campaign-files.ts';
-import { compileTemplateFolder, templateNames } from './template-files.ts';
+import { InvalidProjectError } from './problems.ts';
+import { type ProjectPaths, validateProject } from './project-check.ts';
 
-/** Where a project keeps what marketers edit. */
-export interface ProjectPaths {
-  config: string;
-  campaigns: string;
-  templates: string;
-}
+export type { ProjectPaths };
 
 export const projectPaths = (root: string): ProjectPaths => ({
   config: join(root, 'mailer.config.yaml'),
@@ -16,17 +11,13 @@ export const projectPaths = (root: string): ProjectPaths => ({
   templates: join(root, 'templates'),
 });
 
-/** Validates the config and campaigns and compiles the templates (MJML runs here, once). */
+/**
+ * Validates the config and campaigns and compiles the templates (MJML runs here, once).
+ * Runs every check `campaigns validate` runs and throws InvalidProjectError with all the
+ * problems, so `build` and `cdk synth` refuse a project a send would fail on.
+ */
 export async function buildCatalog(paths: ProjectPaths): Promise<Catalog> {
-  const config = loadMailerConfig(paths.config);
-  const campaigns = loadCampaigns(paths.campaigns, templateNames(paths.templates));
-  const templates = await compileTemplateFolder(paths.templates);
-  const known = new Set(campaigns.map((c) => c.id));
-  const unknown = [
-    ...config.frequency.exempt.filter((id) => !known.has(id)).map((id) => `frequency.exempt: no campaign "${id}"`),
-    ...(config.quietHours?.exempt ?? []).filter((id) => !known.has(id)).map((id) => `quietHours.exempt: no campaign "${id}"`),
-  ];
-  if (unknown.length) throw new ConfigFileError(unknown.map((message) => ({ file: paths.config, message: `${message} in ${paths.campaigns}` })));
-  return { config, campaigns, templates };
+  const { problems, catalog } = await validateProject(paths);
+  if (problems.length || !catalog) throw new InvalidProjectError(problems);
+  return catalog;
 }
-

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CompiledTemplate, compileTemplate, TemplateCompileError } from '#authoring/template-compiler.ts';
+import { buildTemplate, type CompiledTemplate, TemplateCompileError } from '#authoring/template-compiler.ts';
+import { formatProblem } from './problems.ts';
 
 /** Template names available in a folder (`*.mjml`, partials excluded). */
 export const templateNames = (dir: string) =>
@@ -16,12 +17,9 @@ export async function compileTemplateFolder(dir: string): Promise<CompiledTempla
   const errors: string[] = [];
   for (const name of [...templateNames(dir)].sort()) {
     const file = join(dir, `${name}.mjml`);
-    try {
-      compiled.push(await compileTemplate(name, readFileSync(file, 'utf8'), file));
-    } catch (error) {
-      if (error instanceof TemplateCompileError) errors.push(error.message);
-      else throw error;
-    }
+    const { template, problems } = await buildTemplate(name, readFileSync(file, 'utf8'), file, { templatesDir: dir });
+    errors.push(...problems.map(formatProblem));
+    compiled.push(template);
   }
   if (errors.length) throw new TemplateCompileError(dir, errors);
   return compiled;

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { ConfigFileError } from '#authoring/campaign-files.ts';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
+import { formatProblem } from '#authoring/problems.ts';
+import { validateProject } from '#authoring/project-check.ts';
 import { TemplateCompileError } from '#authoring/template-compiler.ts';
 import { InvalidInputError } from '#domain/invalid-input-error.ts';
 import { runJob } from '#cli/run/run-job.ts';
@@ -63,8 +65,16 @@ campaigns
   .command('validate')
   .description('validate mailer.config.yaml, every campaign file and compile every template')
   .action(async () => {
-    const catalog = await buildCatalog(paths());
-    process.stdout.write(`ok: ${catalog.campaigns.length} campaigns, ${catalog.templates.length} templates\n`);
+    // Every problem of every file, one per line (file:line: message), then exit 1: never a stack trace.
+    const { problems, warnings, catalog } = await validateProject(paths());
+    for (const w of warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
+    for (const p of problems) process.stderr.write(`error: ${formatProblem(p)}\n`);
+    if (problems.length || !catalog) {
+      process.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'}: nothing was built\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stdout.write(`ok: ${catalog.campaigns.length} campaigns, ${catalog.templates.length} templates${warnings.length ? `, ${warnings.length} warnings` : ''}\n`);
   });
 campaigns
   .command('preview <campaignId>')

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LifecycleStage } from './customer-profile.ts';
-import { CUSTOMER_FACT_NAMES } from './customer-facts.ts';
+import { CUSTOMER_FACT_NAMES, CUSTOMER_FACT_TYPES } from './customer-facts.ts';
 import { SHOP_EVENT_TYPES, isTimeZone, type ShopEventType } from './shop-events.ts';
 
 const Scalar = z.union([z.number(), z.string(), z.boolean(), z.null()]);
@@ -17,6 +17,22 @@ export const CampaignCondition = z
     if ((c.op === 'in' || c.op === 'notIn') && !isList) ctx.addIssue({ code: 'custom', path: ['value'], message: `op '${c.op}' needs a list value` });
     if (c.op !== 'in' && c.op !== 'notIn' && c.op !== 'exists' && (isList || c.value === undefined))
       ctx.addIssue({ code: 'custom', path: ['value'], message: `op '${c.op}' needs a single value` });
+    // A value of the wrong type never matches (pAlive lt "0.5" compares a number with text): refuse it.
+    const type = CUSTOMER_FACT_TYPES[c.field];
+    const values = Array.isArray(c.value) ? c.value : c.value === undefined ? [] : [c.value];
+    values.forEach((v, i) => {
+      const path = Array.isArray(c.value) ? ['value', i] : ['value'];
+      const shown = typeof v === 'string' ? `'${v}'` : String(v);
+      if (v === null) {
+        if (!type.nullable) ctx.addIssue({ code: 'custom', path, message: `${c.field} is never empty; compare it with ${type.kind === 'number' ? 'a number' : type.kind}` });
+        else if (c.op !== 'eq' && c.op !== 'ne' && c.op !== 'in' && c.op !== 'notIn') ctx.addIssue({ code: 'custom', path, message: `'${c.op}' cannot compare with null; use op exists` });
+      } else if (typeof v !== (type.kind === 'number' ? 'number' : type.kind === 'text' ? 'string' : 'boolean'))
+        ctx.addIssue({ code: 'custom', path, message: `${c.field} is ${type.kind === 'number' ? 'a number' : type.kind}, so the value must be ${type.kind === 'number' ? 'a number (no quotes)' : type.kind === 'text' ? 'text' : 'true or false'}, not ${shown}` });
+      else if (type.values && !type.values.includes(String(v)))
+        ctx.addIssue({ code: 'custom', path, message: `${shown} is not a ${c.field}; expected one of ${type.values.join(', ')}` });
+      else if (type.kind !== 'number' && ['gt', 'gte', 'lt', 'lte'].includes(c.op))
+        ctx.addIssue({ code: 'custom', path: ['op'], message: `'${c.op}' compares numbers; ${c.field} is ${type.kind}: use eq, ne, in or notIn` });
+    });
   });
 export type CampaignCondition = z.infer<typeof CampaignCondition>;
 

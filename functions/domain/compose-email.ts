@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import type { Campaign } from './campaign.ts';
-import type { CustomerProfile } from './customer-profile.ts';
+import { CartSnapshot, type CustomerProfile, LifecycleStage } from './customer-profile.ts';
 import type { MailerConfig } from './mailer-config.ts';
 import type { SendRequest } from './send-request.ts';
 import { SEND_TAGS } from './ses-events.ts';
@@ -25,12 +26,86 @@ export class MissingEmailError extends Error {
   }
 }
 
+/**
+ * What every template, subject, preheader and `content` string can print. composeEmail builds
+ * exactly this type and `campaigns validate` checks every field a template names against it,
+ * so the check and the code cannot drift apart. `campaign.content` is the campaign's own
+ * `content:` (checked per campaign).
+ */
+export const TemplateContext = z.object({
+  /** The customer's locale as a BCP 47 tag, for `<mjml lang>` (screen readers, hyphenation). */
+  lang: z.string(),
+  customer: z.object({
+    firstName: z.string(),
+    lastName: z.string(),
+    /** The first name, or "there" ("Hi there") when the customer gave none. */
+    name: z.string(),
+    locale: z.string(),
+    stage: LifecycleStage,
+    orderCount: z.number(),
+    favouriteCategory: z.string(),
+    loyaltyScore: z.number(),
+  }),
+  shop: z.object({ name: z.string(), url: z.string(), postalAddress: z.string(), supportEmail: z.string(), currency: z.string() }),
+  campaign: z.object({ id: z.string(), name: z.string(), content: z.record(z.string(), z.unknown()) }),
+  /** The last abandoned cart, if any. */
+  cart: CartSnapshot.extend({ url: z.string() }).optional(),
+  links: z.object({
+    unsubscribe: z.string(),
+    preferences: z.string(),
+    shop: z.string(),
+    /** The shop with this customer's signed referral code (VIP referral asks). */
+    referral: z.string(),
+    /** Double opt-in: present only while the customer's sign-up waits for confirmation. */
+    confirm: z.string().optional(),
+  }),
+  year: z.string(),
+  preheader: z.string(),
+});
+export type TemplateContext = z.infer<typeof TemplateContext>;
+
 const withUtm = (url: string, campaignId: string) => {
   const u = new URL(url);
   u.searchParams.set('utm_source', 'lifecycle-mailer');
   u.searchParams.set('utm_medium', 'email');
   u.searchParams.set('utm_campaign', campaignId);
   return u.toString();
+};
+
+/** An absolute link to the shop's own site (UTM tags are for its analytics; other sites' links are left as written). */
+const isShopLink = (value: string, shopUrl: string) => {
+  if (!/^https?:\/\//.test(value)) return false;
+  try {
+    const host = new URL(value).hostname;
+    const shopHost = new URL(shopUrl).hostname.replace(/^www\./, '');
+    return host === shopHost || host.endsWith(`.${shopHost}`);
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * A campaign's `content` as the template sees it: strings are Handlebars lines rendered for
+ * this customer (plain text; the template escapes them when it prints them), and links to
+ * the shop get the campaign's UTM tags.
+ */
+function renderContent(value: unknown, render: (source: string) => string, shopUrl: string, campaignId: string): unknown {
+  if (typeof value === 'string') {
+    if (isShopLink(value, shopUrl)) return withUtm(value, campaignId);
+    return value.includes('{{') ? render(value) : value;
+  }
+  if (Array.isArray(value)) return value.map((v) => renderContent(v, render, shopUrl, campaignId));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderContent(v, render, shopUrl, campaignId)]));
+  return value;
+}
+
+/** The customer's locale as a canonical BCP 47 tag (`en-us` → `en-US`); `en` when it is not one. */
+const langTag = (locale: string) => {
+  try {
+    return Intl.getCanonicalLocales(locale)[0] ?? 'en';
+  } catch {
+    return 'en';
+  }
 };
 
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
@@ -45,6 +120,8 @@ const mailbox = (name: string, address: string) => `"${name.replace(/["\\\r\n]/g
 export interface LinkSigner {
   unsubscribe(claim: { customerId: string; topic: string; expiresAt: number }): string;
   confirm(claim: { customerId: string; expiresAt: number }): string;
+  /** A code naming the customer as referrer, for the link a VIP shares with friends. */
+  referral(claim: { customerId: string }): string;
 }
 
 export interface ComposeInput {
@@ -73,7 +150,10 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
     : undefined;
 
   const shopLink = withUtm(config.shop.url, campaign.id);
-  const context = {
+  const referralUrl = new URL(config.shop.url);
+  referralUrl.searchParams.set('ref', links.referral({ customerId: profile.customerId }));
+  const context: TemplateContext = {
+    lang: langTag(profile.locale),
     customer: {
       firstName: profile.firstName ?? '',
       lastName: profile.lastName ?? '',
@@ -85,14 +165,24 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
       loyaltyScore: Math.round(profile.loyaltyScore),
     },
     shop: { ...config.shop, url: shopLink },
-    campaign: { id: campaign.id, name: campaign.name, content: campaign.content },
-    cart: profile.lastCart
-      ? { ...profile.lastCart, url: withUtm(profile.lastCart.recoveryUrl ?? `${config.shop.url.replace(/\/$/, '')}/cart/${encodeURIComponent(profile.lastCart.cartId)}`, campaign.id) }
-      : undefined,
-    links: { unsubscribe: unsubscribeUrl, preferences: preferencesUrl, shop: shopLink, ...(confirmUrl ? { confirm: confirmUrl } : {}) },
+    campaign: { id: campaign.id, name: campaign.name, content: {} },
+    ...(profile.lastCart
+      ? { cart: { ...profile.lastCart, url: withUtm(profile.lastCart.recoveryUrl ?? `${config.shop.url.replace(/\/$/, '')}/cart/${encodeURIComponent(profile.lastCart.cartId)}`, campaign.id) } }
+      : {}),
+    links: {
+      unsubscribe: unsubscribeUrl,
+      preferences: preferencesUrl,
+      shop: shopLink,
+      // No UTM tags: the VIP passes this link on, and the friend did not come from our email.
+      referral: referralUrl.toString(),
+      ...(confirmUrl ? { confirm: confirmUrl } : {}),
+    },
     year: now.slice(0, 4),
     preheader: '',
   };
+  // Content strings see everything but the content itself (no string can print another).
+  const render = (source: string) => renderer.renderLine(source, context);
+  context.campaign.content = Object.fromEntries(Object.entries(campaign.content).map(([key, value]) => [key, renderContent(value, render, config.shop.url, campaign.id)]));
   context.preheader = renderer.renderLine(variant?.preheader ?? campaign.preheader, context) || ' ';
   const subject = renderer.renderLine(variant?.subject ?? campaign.subject, context);
   const body = renderer.renderBody(template, context);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CustomerProfile } from './customer-profile.ts';
+import { type CustomerProfile, LifecycleStage } from './customer-profile.ts';
 import { daysBetween } from './lifecycle-stage.ts';
 import { isConsentPending } from './double-opt-in.ts';
 import { decayedScore } from './engagement.ts';
@@ -9,7 +9,7 @@ import { decayedScore } from './engagement.ts';
  * field names a campaign condition may use, so a typo in a campaign file is caught.
  */
 export const CustomerFacts = z.object({
-  stage: z.string(),
+  stage: LifecycleStage,
   orderCount: z.number(),
   orderDays: z.number(),
   totalSpend: z.number(),
@@ -42,6 +42,24 @@ export const CustomerFacts = z.object({
 });
 export type CustomerFacts = z.infer<typeof CustomerFacts>;
 export const CUSTOMER_FACT_NAMES = Object.keys(CustomerFacts.shape) as [keyof CustomerFacts, ...(keyof CustomerFacts)[]];
+
+/** What a condition's value must be for each fact: its kind, the allowed words (stage), and whether null (unknown yet) is a value. */
+export interface FactType {
+  kind: 'number' | 'text' | 'true/false';
+  values?: readonly string[];
+  nullable: boolean;
+}
+
+function factType(schema: z.ZodType): FactType {
+  const nullable = schema instanceof z.ZodNullable;
+  const inner = schema instanceof z.ZodNullable ? schema.unwrap() : schema;
+  if (inner instanceof z.ZodNumber) return { kind: 'number', nullable };
+  if (inner instanceof z.ZodBoolean) return { kind: 'true/false', nullable };
+  if (inner instanceof z.ZodEnum) return { kind: 'text', values: inner.options.map(String), nullable };
+  return { kind: 'text', nullable };
+}
+
+export const CUSTOMER_FACT_TYPES = Object.fromEntries(Object.entries(CustomerFacts.shape).map(([name, schema]) => [name, factType(schema)])) as Record<keyof CustomerFacts, FactType>;
 
 const since = (at: string | undefined, now: string) => (at ? Math.floor(daysBetween(at, now)) : null);
 

@@ -10,9 +10,12 @@ export class TemplateNotFoundError extends Error {
 
 type Render = (context: object) => string;
 
-function createEngine() {
-  const hb = Handlebars.create();
-  hb.registerHelper('money', (amount: unknown, currency: unknown, locale: unknown) => {
+/**
+ * The project's own Handlebars helpers: the one definition the renderer registers and the
+ * authoring checks accept (a name not here or in HANDLEBARS_BUILT_INS is a typo).
+ */
+export const TEMPLATE_HELPERS = {
+  money: (amount: unknown, currency: unknown, locale: unknown) => {
     const value = typeof amount === 'number' ? amount : Number(amount);
     const code = typeof currency === 'string' ? currency : 'USD';
     const loc = typeof locale === 'string' ? locale : 'en';
@@ -21,11 +24,25 @@ function createEngine() {
     } catch {
       return value.toFixed(2);
     }
-  });
-  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-  hb.registerHelper('gt', (a: unknown, b: unknown) => Number(a) > Number(b));
+  },
+  eq: (a: unknown, b: unknown) => a === b,
+  gt: (a: unknown, b: unknown) => Number(a) > Number(b),
+} as const;
+
+/** Handlebars' own helpers that templates may use (partials, `log` and decorators are not offered). */
+export const HANDLEBARS_BUILT_INS = ['if', 'unless', 'each', 'with', 'lookup'] as const;
+/** Every helper name a template may call. */
+export const HELPER_NAMES: readonly string[] = [...HANDLEBARS_BUILT_INS, ...Object.keys(TEMPLATE_HELPERS)];
+
+/** A Handlebars environment with exactly the project's helpers (renderer and checks share it). */
+export function createTemplateEngine(): typeof Handlebars {
+  const hb = Handlebars.create();
+  for (const [name, helper] of Object.entries(TEMPLATE_HELPERS)) hb.registerHelper(name, helper);
   return hb;
 }
+
+/** Control characters (C0, DEL, C1) and Unicode line/paragraph separators: never in a one-line field. */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
 /**
  * Renders emails from compiled templates. Each Handlebars function is built once per
@@ -33,7 +50,7 @@ function createEngine() {
  * every field; text output and subjects are plain text and are not HTML-escaped.
  */
 export class TemplateRenderer {
-  private readonly engine = createEngine();
+  private readonly engine = createTemplateEngine();
   private readonly html = new Map<string, Render>();
   private readonly text = new Map<string, Render>();
   private readonly inline = new Map<string, Render>();
@@ -56,13 +73,17 @@ export class TemplateRenderer {
     return { html: html(context), text: text(context) };
   }
 
-  /** A one-line plain-text field (subject, preheader): rendered unescaped, line breaks removed. */
+  /**
+   * A one-line plain-text field (subject, preheader): rendered unescaped, with control
+   * characters and line breaks (from customer data, say) turned into single spaces, so a
+   * value can never start a new header line.
+   */
   renderLine(source: string, context: object): string {
     let render = this.inline.get(source);
     if (!render) {
       render = this.engine.compile(source, { noEscape: true });
       this.inline.set(source, render);
     }
-    return render(context).replace(/[\r\n]+/g, ' ').trim();
+    return render(context).replace(CONTROL_CHARACTERS, ' ').replace(/ {2,}/g, ' ').trim();
   }
 }

@@ -4,7 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * The shared form of the links' tokens: `base64url(JSON payload).base64url(HMAC-SHA256)`.
  * Each kind of token signs with its own key, so a token of one kind never verifies as another.
  */
-export type TokenPurpose = 'unsubscribe' | 'confirm';
+export type TokenPurpose = 'unsubscribe' | 'confirm' | 'referral';
 
 export class InvalidTokenError extends Error {
   override readonly name = 'InvalidTokenError';

@@ -41,11 +41,11 @@ describe('loadCampaigns', () => {
     }
     expect(error).toBeInstanceOf(ConfigFileError);
     const message = (error as Error).message;
-    expect(message).toMatch(/typo\.yaml: audience\.stages\.0: .*declining/);
-    expect(message).toMatch(/typo\.yaml: priority: .*number/);
-    expect(message).toMatch(/cond\.yaml: audience\.conditions\.0\.field: must be one of: .*totalSpend/);
-    expect(message).toMatch(/syntax\.yaml: YAML syntax/);
-    expect(message).toMatch(/tpl\.yaml: template: no templates\/nope\.mjml/);
+    expect(message).toMatch(/typo\.yaml:4: audience\.stages\[0\]: 'declinning' is not a stage; expected one of .*; did you mean declining\?/);
+    expect(message).toMatch(/typo\.yaml:5: priority: 'high' is not a number/);
+    expect(message).toMatch(/cond\.yaml:4: audience\.conditions\[0\]\.field: 'totalSpendd' is not a customer field; .*did you mean totalSpend\?/);
+    expect(message).toMatch(/syntax\.yaml:1: YAML syntax/);
+    expect(message).toMatch(/tpl\.yaml:7: template: no templates\/nope\.mjml/);
   });
 });
 
