@@ -19,12 +19,20 @@ export const EXIT_USAGE = 2;
 /** A bad argument or option (or a combination of them). The message names it and its value. Exit code 2. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  readonly exitCode = EXIT_USAGE;
 }
 
 /** A command that ran and could not do what was asked; the message says why. Exit code 1. */
 export class CommandFailedError extends Error {
   override readonly name = 'CommandFailedError';
+  readonly exitCode = EXIT_FAILURE;
 }
+
+/** A command's own error type may say which it is (`exitCode` 1 or 2) instead of subclassing these. */
+const declaredExitCode = (error: Error): number | undefined => {
+  const code = (error as { exitCode?: unknown }).exitCode;
+  return code === EXIT_FAILURE || code === EXIT_USAGE ? code : undefined;
+};
 
 export interface Outcome {
   exitCode: number;
@@ -44,22 +52,20 @@ export function outcomeOf(error: unknown): Outcome {
     // help and --version end with its own code 0.
     return { exitCode: error.exitCode === 0 ? 0 : EXIT_USAGE, message: '', unexpected: false };
   }
-  if (error instanceof UsageError || error instanceof UnknownPersonaError) return { exitCode: EXIT_USAGE, message: `error: ${error.message}`, unexpected: false };
+  if (error instanceof UnknownPersonaError) return { exitCode: EXIT_USAGE, message: `error: ${error.message}`, unexpected: false };
+  const declared = error instanceof Error ? declaredExitCode(error) : undefined;
+  if (declared !== undefined) return { exitCode: declared, message: `error: ${(error as Error).message}`, unexpected: false };
   if (
-    error instanceof CommandFailedError ||
     error instanceof ConfigFileError ||
     error instanceof TemplateCompileError ||
     error instanceof InvalidInputError ||
-    (error instanceof Error && (knownFailures.has(error.name) || hasProblemList(error)))
+    (error instanceof Error && hasProblemList(error))
   ) {
     return { exitCode: EXIT_FAILURE, message: `error: ${error.message}`, unexpected: false };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { exitCode: EXIT_FAILURE, message: `error: ${message.split('\n')[0]}`, unexpected: true };
 }
-
-/** Failures typed in cli/ (by name, so this module needs no import of each command). */
-const knownFailures = new Set(['PauseCommandError', 'ModelsFitError', 'ModelFitRejectedError']);
 
 /** The stack of an error and of its causes, for --debug. */
 export function stackOf(error: unknown): string {

@@ -23,9 +23,18 @@ import { DeliverabilityStore } from '#adapters/deliverability-store.ts';
 import { UsageError } from './errors.ts';
 import { type LocationOptions, locationOf, openTable, type TableLocation, withLocationOptions, withTable as withTableOf } from './local-tables.ts';
 
-/** A pause command that cannot do what was asked (no tables, not paused); the message says why and what to do. Exit code 1. */
+/**
+ * A pause command that cannot do what was asked; the message says why and what to do.
+ * Exit code 1 (no tables, a record that kept changing), or 2 when the request itself is wrong
+ * (resuming what is not paused).
+ */
 export class PauseCommandError extends Error {
   override readonly name = 'PauseCommandError';
+  readonly exitCode: 1 | 2;
+  constructor(message: string, options?: { cause?: unknown; usage?: boolean }) {
+    super(message, options);
+    this.exitCode = options?.usage ? 2 : 1;
+  }
 }
 
 /** Where the deliverability table is: the local data dir of `npm start`, or a table in AWS. */
@@ -78,7 +87,7 @@ export async function resumePause(open: OpenStore, scope: PauseScope, resume: { 
     try {
       next = resumedRecord(existing, scope, { by: resume.by.trim(), reason: resume.reason.trim(), now: resume.now });
     } catch (error) {
-      if (error instanceof NotPausedError) throw new PauseCommandError(error.message, { cause: error });
+      if (error instanceof NotPausedError) throw new PauseCommandError(error.message, { cause: error, usage: true });
       throw error;
     }
     if (await open.store.putPause(next)) return next;
