@@ -21,6 +21,8 @@ export function customerOf(payload: string): string | undefined {
     if (typeof value !== 'object' || value === null || depth > 3) return undefined;
     const record = value as Record<string, unknown>;
     if (typeof record.customerId === 'string') return record.customerId;
+    // SES events carry the customer in the message tags: mail.tags.customer = [id].
+    if (Array.isArray(record.customer) && typeof record.customer[0] === 'string') return record.customer[0];
     for (const key of ['detail', 'mail', 'tags']) {
       const inner = find(record[key], depth + 1);
       if (inner) return inner;
