@@ -63,11 +63,14 @@ export function clvOptionsFor(periodDays: number): ClvOptions {
 }
 
 /**
- * The value of a future order: Gamma-Gamma's expectation where the model is fitted and has
- * a finite mean (for x = 0 the population mean), otherwise the customer's observed mean.
+ * The value of a future order: for a repeat buyer, Gamma-Gamma's expectation where the model
+ * is fitted and has a finite mean, else the customer's observed mean. For a one-time buyer
+ * (x = 0) the model has no repeat orders to learn from: the observed order value stands in
+ * where there is one, else Gamma-Gamma's population mean.
  */
 export function expectedOrderValue(gammaGamma: GammaGammaParams | undefined, x: number, monetaryValue: number): number {
-  const modelled = gammaGamma ? expectedAverageOrderValue(gammaGamma, x, x > 0 ? monetaryValue : 0) : Number.NaN;
+  if (x === 0 && monetaryValue > 0) return monetaryValue;
+  const modelled = gammaGamma ? expectedAverageOrderValue(gammaGamma, x, monetaryValue) : Number.NaN;
   return Number.isFinite(modelled) ? modelled : monetaryValue;
 }
 

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ModelFitRejectedError, runModelsFit } from '#cli/customer-value-report.ts';
 import { fitValueModel, scoreCustomerValue } from '#domain/customer-base-value.ts';
 import { newProfile } from '#domain/customer-profile.ts';
-import { clvOptionsFor, predictedClv } from '#domain/customer-value/clv.ts';
+import { clvOptionsFor, expectedOrderValue, predictedClv } from '#domain/customer-value/clv.ts';
 import { fitCustomerValue } from '#domain/customer-value/fit-customer-value.ts';
 import { bgnbdFitProblems, gammaGammaFitProblems } from '#domain/customer-value/fit-quality.ts';
 import type { Order } from '#domain/order.ts';
@@ -79,5 +79,14 @@ describe('one CLV', () => {
     // Both are the one function, at 52 weeks and 10% a year, stepping week by week.
     expect(fromModelsFit.clv).toBeCloseTo(predictedClv({ r, alpha, a, b }, { p, q, v }, { ...fromModelsFit, monetaryValue: 30 }, clvOptionsFor(7)), 10);
     expect(clvOptionsFor(7)).toEqual({ horizonPeriods: 52, discountRatePerPeriod: Math.pow(1.1, 1 / 52) - 1 });
+  });
+
+  it('the order value behind it: Gamma-Gamma for repeat buyers, the own first order for one-time buyers, else the population mean', () => {
+    const gg = { p: 6.25, q: 3.74, v: 15.44 };
+    expect(expectedOrderValue(gg, 4, 30)).toBeCloseTo((6.25 * (15.44 + 4 * 30)) / (6.25 * 4 + 3.74 - 1), 10);
+    expect(expectedOrderValue(gg, 0, 42.5)).toBe(42.5);
+    expect(expectedOrderValue(gg, 0, 0)).toBeCloseTo((6.25 * 15.44) / 2.74, 10);
+    expect(expectedOrderValue(undefined, 4, 30)).toBe(30);
+    expect(expectedOrderValue({ p: 1, q: 0.5, v: 10 }, 0, 0)).toBe(0); // no finite mean and nothing observed
   });
 });
