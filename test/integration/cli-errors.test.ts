@@ -5,7 +5,7 @@
  * planted failures (dynalite through the local runtime, then the CLI opening the same files).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -108,6 +108,24 @@ describe.concurrent('a bad argument is one line and exit code 2', () => {
     expect(r.code).toBe(1);
     oneLine(r);
     expect(r.stderr).toContain(`no local tables in ${join(scratch, 'never-run', 'dynamodb')}: run \`npm start\` first`);
+  }, 60_000);
+});
+
+describe('models fit on a log it cannot fit', () => {
+  it('prints the fit marked NOT USABLE, writes no scores and exits 1 with one line', async () => {
+    // 40 customers with the same history: nothing to tell them apart, the BG/NBD shapes run off.
+    const lines = ['customer_id,date,quantity,amount'];
+    for (let c = 0; c < 40; c++) for (let w = 0; w < 5; w++) lines.push(`c${c},${new Date(Date.parse('2024-01-01') + w * 35 * 86_400_000).toISOString().slice(0, 10)},1,30`);
+    const orders = join(scratch, 'same.csv');
+    writeFileSync(orders, `${lines.join('\n')}\n`);
+    const scores = join(scratch, 'same-scores.csv');
+    const r = await cli(['models', 'fit', '--orders', orders, '--format', 'csv', '--calibration-end', '2024-05-10', '--scores', scores]);
+    expect(r.code).toBe(1);
+    oneLine(r);
+    expect(r.stderr).toMatch(/^error: the model fit is not usable, its scores must not be used: BG\/NBD did not converge/);
+    expect(r.stdout).toMatch(/converged: NO/);
+    expect(r.stdout).toMatch(/^NOT USABLE: /m);
+    expect(existsSync(scores)).toBe(false);
   }, 60_000);
 });
 
