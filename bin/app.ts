@@ -15,6 +15,7 @@ import { LifecycleMailerStack } from '#lib/lifecycle-mailer-stack.ts';
  *   senderIdentity       verified SES domain or address (default: the campaigns' from domain)
  *   createEmailIdentity  "true" to create the SES identity too
  *   unsubscribeBaseUrl   the deployed UnsubscribeUrl output (default: mailer.config.yaml)
+ *   shopifyPartnerEventSourceName  Shopify's EventBridge partner source (aws.partner/shopify.com/…)
  */
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const app = new App();
@@ -34,6 +35,7 @@ new LifecycleMailerStack(app, context('stackName') ?? 'LifecycleMailer', {
   alarmEmail: context('alarmEmail'),
   createEmailIdentity: context('createEmailIdentity') === 'true',
   unsubscribeBaseUrl: context('unsubscribeBaseUrl'),
+  ...(context('shopifyPartnerEventSourceName') ? { shopify: { partnerEventSourceName: context('shopifyPartnerEventSourceName')! } } : {}),
 });
 
 // AWS Solutions checks run on every synth; a finding fails it unless acknowledged, with a reason, next to the resource.

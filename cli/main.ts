@@ -11,6 +11,8 @@ import { registerModelsCommand } from '#cli/customer-value-report.ts';
 import { outcomeOf, stackOf, UsageError } from '#cli/errors.ts';
 import { registerFailedEventsCommand } from '#cli/failed-events.ts';
 import { registerPauseCommands } from '#cli/pause-commands.ts';
+import { registerConnectCommands } from '#cli/connect-commands.ts';
+import { registerImportCommands } from '#cli/import-commands.ts';
 import type { FaultPlan } from '#lib/local/fault-injection.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -119,6 +121,8 @@ program.commands
 
 registerModelsCommand(program);
 registerPauseCommands(program, paths);
+registerConnectCommands(program, paths);
+registerImportCommands(program, paths);
 registerFailedEventsCommand(program);
 
 // The one error handler: a message naming what is wrong and an exit code (2 usage, 1 failure);
