@@ -52,7 +52,8 @@ export function outcomeOf(error: unknown): Outcome {
     // help and --version end with its own code 0.
     return { exitCode: error.exitCode === 0 ? 0 : EXIT_USAGE, message: '', unexpected: false };
   }
-  if (error instanceof UnknownPersonaError) return { exitCode: EXIT_USAGE, message: `error: ${error.message}`, unexpected: false };
+  // An InvalidInputError about an option (its source is `--as-of`, `--exported-at`…) is a usage error; about a file, a failure.
+  if (error instanceof UnknownPersonaError || (error instanceof InvalidInputError && error.source.startsWith('--'))) return { exitCode: EXIT_USAGE, message: `error: ${error.message}`, unexpected: false };
   const declared = error instanceof Error ? declaredExitCode(error) : undefined;
   if (declared !== undefined) return { exitCode: declared, message: `error: ${(error as Error).message}`, unexpected: false };
   if (

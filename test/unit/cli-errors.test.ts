@@ -7,6 +7,7 @@ import { PauseCommandError } from '#cli/pause-commands.ts';
 import { ConfigFileError } from '#authoring/campaign-files.ts';
 import { UnknownPersonaError } from '#authoring/personas.ts';
 import { TemplateCompileError } from '#authoring/template-compiler.ts';
+import { InvalidInputError } from '#domain/invalid-input-error.ts';
 
 describe('outcomeOf', () => {
   it('exits 2 for usage errors with their message, 1 for failures, and 0 for --help', () => {
@@ -15,6 +16,8 @@ describe('outcomeOf', () => {
     expect(outcomeOf(new PauseCommandError('campaign welcome is not paused', { usage: true }))).toMatchObject({ exitCode: 2 });
     expect(outcomeOf(new PauseCommandError('no local tables in /x/dynamodb'))).toMatchObject({ exitCode: 1, message: 'error: no local tables in /x/dynamodb' });
     expect(outcomeOf(new TemplateCompileError('welcome', ['line 3: unclosed tag']))).toEqual({ exitCode: 1, message: 'error: template welcome: line 3: unclosed tag', unexpected: false });
+    expect(outcomeOf(new InvalidInputError('--as-of', ['expected a date and time like 2026-10-01T12:00:00Z, got "soon"']))).toMatchObject({ exitCode: 2, message: 'error: --as-of: expected a date and time like 2026-10-01T12:00:00Z, got "soon"' });
+    expect(outcomeOf(new InvalidInputError('orders.csv', ['line 3: amount: expected a number']))).toMatchObject({ exitCode: 1, message: 'error: orders.csv: line 3: amount: expected a number' });
     expect(outcomeOf(new CommanderError(1, 'commander.unknownOption', "error: unknown option '--x'"))).toEqual({ exitCode: 2, message: '', unexpected: false });
     expect(outcomeOf(new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)'))).toMatchObject({ exitCode: 0 });
   });
