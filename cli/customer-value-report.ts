@@ -9,7 +9,11 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { existingFile, fileInExistingFolder, isoDay, positiveNumber } from '#cli/arguments.ts';
+import { EXIT_FAILURE, UsageError } from '#cli/errors.ts';
+import { CLV_DISCOUNT_PER_YEAR, CLV_HORIZON_DAYS } from '#domain/customer-value/clv.ts';
+import { bgnbdFitProblems, gammaGammaFitProblems } from '#domain/customer-value/fit-quality.ts';
 import { IsoDateSchema, OrderLogFormatSchema, parseOrderLog, type OrderLogFormat } from '#cli/run/order-log.ts';
 import { summarisePurchases } from '#domain/customer-value/purchase-summary.ts';
 import { populationAverageOrderValue } from '#domain/customer-value/gamma-gamma.ts';
@@ -22,8 +26,6 @@ import {
 
 /** Weeks, as in Fader, Hardie & Lee (2005); the default for every format. */
 export const DEFAULT_PERIOD_DAYS = 7;
-/** CLV horizon used for the `clv` column of --scores (in periods; fitCustomerValue's default). */
-const CLV_HORIZON_PERIODS = 52;
 
 export interface ModelsFitOptions {
   /** Order log file. */
@@ -70,6 +72,8 @@ export interface ModelsFitReport {
     populationMeanAov: number;
   };
   holdout?: HoldoutEvaluation;
+  /** Why the fit must not be used for scoring (not converged, degenerate parameters); empty when it may. */
+  unusable: string[];
   input: {
     file: string;
     format: OrderLogFormat;
@@ -91,9 +95,19 @@ export interface ModelsFitResult {
   scoresFile?: string;
 }
 
-/** A problem with the command's input (file, options or data): the message says which and why. */
+/** A problem with the command's input (file or data): the message says which and why. Exit code 1. */
 export class ModelsFitError extends Error {
   override readonly name = 'ModelsFitError';
+  readonly exitCode = EXIT_FAILURE;
+}
+
+/** The fit ran and must not be used (did not converge, degenerate parameters). Exit code 1, after the report. */
+export class ModelFitRejectedError extends Error {
+  override readonly name = 'ModelFitRejectedError';
+  readonly exitCode = EXIT_FAILURE;
+  constructor(readonly problems: string[]) {
+    super(`the model fit is not usable, its scores must not be used: ${problems.join('; ')}`);
+  }
 }
 
 function checkOptions(options: ModelsFitOptions): { periodDays: number } {
@@ -115,7 +129,7 @@ function checkOptions(options: ModelsFitOptions): { periodDays: number } {
   if (!(Number.isFinite(periodDays) && periodDays > 0)) {
     problems.push(`--period-days: expected a positive number of days (got ${String(options.periodDays)})`);
   }
-  if (problems.length > 0) throw new ModelsFitError(`models fit: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new UsageError(`models fit: ${problems.join('; ')}`);
   return { periodDays };
 }
 
@@ -189,6 +203,7 @@ function formatText(report: ModelsFitReport): string {
       row('RMSE', fixed(holdout.rmse, 3)),
     );
   }
+  if (report.unusable.length) lines.push('', `NOT USABLE: ${report.unusable.join('; ')}`);
   lines.push('', `Fit took ${duration(report.fitMs)}`);
   return `${lines.join('\n')}\n`;
 }
@@ -254,13 +269,14 @@ export async function runModelsFit(
   }
   let fit: CustomerValueResult;
   try {
-    fit = fitCustomerValue(orders, { ...window, clvHorizonPeriods: CLV_HORIZON_PERIODS });
+    fit = fitCustomerValue(orders, window);
   } catch (error) {
     throw new ModelsFitError(`${file}: the model fit failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   const fitMs = performance.now() - started;
 
   const { bgnbd, gammaGamma } = fit;
+  const unusable = [...bgnbdFitProblems(bgnbd).map((p) => `BG/NBD ${p}`), ...gammaGammaFitProblems(gammaGamma).map((p) => `Gamma-Gamma ${p}`)];
   const report: ModelsFitReport = {
     customers: fit.customers,
     repeatPurchases,
@@ -285,6 +301,7 @@ export async function runModelsFit(
       populationMeanAov: populationAverageOrderValue(gammaGamma),
     },
     ...(fit.holdout === undefined ? {} : { holdout: fit.holdout }),
+    unusable,
     input: {
       file,
       format: options.format,
@@ -298,7 +315,8 @@ export async function runModelsFit(
   };
 
   let scoresFile: string | undefined;
-  if (options.scores !== undefined) {
+  // A rejected fit writes no scores: nobody should pick them up by mistake.
+  if (options.scores !== undefined && unusable.length === 0) {
     try {
       await writeFile(options.scores, formatScoresCsv(fit.scores));
     } catch (error) {
@@ -315,49 +333,35 @@ export async function runModelsFit(
   } else {
     out(formatText(report));
     if (scoresFile !== undefined) {
-      out(`Wrote ${integer(fit.scores.length)} customer scores to ${scoresFile} (clv: next ${CLV_HORIZON_PERIODS} ${periodName(periodDays)}, undiscounted)\n`);
+      out(`Wrote ${integer(fit.scores.length)} customer scores to ${scoresFile} (clv: next ${CLV_HORIZON_DAYS / 7} weeks, discounted at ${CLV_DISCOUNT_PER_YEAR * 100}% a year)\n`);
     }
   }
+  if (unusable.length) throw new ModelFitRejectedError(unusable);
   return { report, fit, ...(scoresFile === undefined ? {} : { scoresFile }) };
 }
 
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!(value.trim() !== '' && Number.isFinite(n) && n > 0)) throw new InvalidArgumentError('expected a positive number of days.');
-  return n;
-}
-
 /**
- * Add `models fit` to a commander program. Errors (ModelsFitError) are printed as
- * `error: …` with exit code 2; anything else is rethrown.
+ * Add `models fit` to a commander program. Errors go to the CLI's one handler (cli/errors.ts):
+ * bad options exit 2; an unreadable log, unusable data or a rejected fit exit 1.
  */
 export function registerModelsCommand(program: Command): Command {
   const models = program.command('models').description('fit and inspect the customer-value models (BG/NBD, Gamma-Gamma)');
   models
     .command('fit')
     .description('fit BG/NBD and Gamma-Gamma on an order log and print the parameters')
-    .requiredOption('--orders <file>', 'order log to fit on')
+    .requiredOption('--orders <file>', 'order log to fit on', existingFile)
     .addOption(new Option('--format <format>', 'order log format').choices(['cdnow', 'csv', 'jsonl']).default('cdnow'))
-    .requiredOption('--calibration-end <date>', 'last day of the calibration period, YYYY-MM-DD')
-    .option('--holdout-end <date>', 'last day of a hold-out period, YYYY-MM-DD: compare predicted and actual repeat purchases')
+    .requiredOption('--calibration-end <date>', 'last day of the calibration period, YYYY-MM-DD', isoDay)
+    .option('--holdout-end <date>', 'last day of a hold-out period, YYYY-MM-DD: compare predicted and actual repeat purchases', isoDay)
     .option('--json', 'print one JSON object')
-    .option('--scores <file>', 'write per-customer scores (P(alive), expected purchases, expected order value, CLV) as CSV')
+    .option('--scores <file>', 'write per-customer scores (P(alive), expected purchases, expected order value, CLV) as CSV', fileInExistingFolder)
     .option('--period-days <n>', `length of one model period in days (default ${DEFAULT_PERIOD_DAYS}: weeks)`, positiveNumber)
     .action(async (o: ModelsFitOptions) => {
-      try {
-        await runModelsFit(
-          o,
-          (text) => void process.stdout.write(text),
-          (text) => void process.stderr.write(text),
-        );
-      } catch (error) {
-        if (error instanceof ModelsFitError) {
-          process.stderr.write(`error: ${error.message}\n`);
-          process.exitCode = 2;
-          return;
-        }
-        throw error;
-      }
+      await runModelsFit(
+        o,
+        (text) => void process.stdout.write(text),
+        (text) => void process.stderr.write(text),
+      );
     });
   return models;
 }

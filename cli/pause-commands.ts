@@ -4,9 +4,7 @@
  * with who and why recorded. They work on the local tables `npm start` leaves under
  * `<data-dir>/dynamodb`, or on the deployed table with `--table`.
  */
-import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   ALL_MARKETING,
@@ -19,20 +17,28 @@ import {
   type PauseScope,
   resumedRecord,
 } from '#domain/deliverability-guardrail.ts';
-import { createDocumentClient } from '#adapters/aws-clients.ts';
 import { loadCampaigns } from '#authoring/campaign-files.ts';
 import type { ProjectPaths } from '#authoring/catalog-files.ts';
 import { DeliverabilityStore } from '#adapters/deliverability-store.ts';
-import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, startDynalite } from '#lib/local/dynamodb-local.ts';
-import { localTableNames } from '#lib/tables.ts';
+import { UsageError } from './errors.ts';
+import { type LocationOptions, locationOf, openTable, type TableLocation, withLocationOptions, withTable as withTableOf } from './local-tables.ts';
 
-/** A pause command that cannot do what was asked; the message says why and what to do. Exit code 2. */
+/**
+ * A pause command that cannot do what was asked; the message says why and what to do.
+ * Exit code 1 (no tables, a record that kept changing), or 2 when the request itself is wrong
+ * (resuming what is not paused).
+ */
 export class PauseCommandError extends Error {
   override readonly name = 'PauseCommandError';
+  readonly exitCode: 1 | 2;
+  constructor(message: string, options?: { cause?: unknown; usage?: boolean }) {
+    super(message, options);
+    this.exitCode = options?.usage ? 2 : 1;
+  }
 }
 
 /** Where the deliverability table is: the local data dir of `npm start`, or a table in AWS. */
-export type DeliverabilityLocation = { dataDir: string } | { table: string; region?: string };
+export type DeliverabilityLocation = TableLocation;
 
 export interface OpenStore {
   store: DeliverabilityStore;
@@ -43,55 +49,29 @@ export interface OpenStore {
 
 /** Opens the table: for a data dir, starts dynalite on its LevelDB files for the command's duration. */
 export async function openDeliverabilityStore(location: DeliverabilityLocation): Promise<OpenStore> {
-  if ('table' in location) {
-    const db = createDocumentClient(location.region ? { region: location.region } : {});
-    return { store: new DeliverabilityStore(db, location.table), where: `table ${location.table}`, close: async () => db.destroy() };
-  }
-  const dir = join(resolve(location.dataDir), 'dynamodb');
-  if (!existsSync(dir)) throw new PauseCommandError(`no local tables in ${dir}: run \`npm start\` first (or pass --table <name> for the deployed table)`);
-  let dynalite;
-  try {
-    dynalite = await startDynalite(dir);
-  } catch (error) {
-    throw new PauseCommandError(`cannot open the local tables in ${dir} (is \`npm start -- --serve\` still holding them?)`, { cause: error });
-  }
-  const db = createDocumentClient({ endpoint: dynalite.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  const table = localTableNames(LOCAL_TABLE_PREFIX).deliverability;
-  return {
-    store: new DeliverabilityStore(db, table),
-    where: `local table ${table} in ${dir}`,
-    close: async () => {
-      db.destroy();
-      await dynalite.stop();
-    },
-  };
+  const open = await openTable(location, 'deliverability', pauseFailure);
+  return { store: new DeliverabilityStore(open.db, open.tableName), where: open.where, close: open.close };
 }
 
+const pauseFailure = (message: string, cause?: unknown) => new PauseCommandError(message, { cause });
+
 /** DynamoDB's "no such table", as a message a person can act on. */
-async function withTable<T>(open: OpenStore, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ResourceNotFoundException') {
-      throw new PauseCommandError(`${open.where} does not exist (a data dir from before the guardrail? run \`npm start\` again)`, { cause: error });
-    }
-    throw error;
-  }
-}
+const withTable = <T>(open: OpenStore, work: () => Promise<T>): Promise<T> =>
+  withTableOf(open, work, (message, cause) => new PauseCommandError(message.replace('an older version', 'before the guardrail'), { cause }));
 
 export const listPauses = (open: OpenStore): Promise<PauseRecord[]> => withTable(open, () => open.store.listPauses());
 
 /** The scope a `resume` names, checked against the campaigns and the stored records. */
 export async function resolveScope(open: OpenStore, target: { campaignId?: string; allMarketing?: boolean }, knownCampaignIds: readonly string[]): Promise<PauseScope> {
-  if (target.allMarketing && target.campaignId) throw new PauseCommandError('give either a campaign id or --all-marketing, not both');
+  if (target.allMarketing && target.campaignId) throw new UsageError('give either a campaign id or --all-marketing, not both');
   if (target.allMarketing) return ALL_MARKETING;
-  if (!target.campaignId) throw new PauseCommandError('give the campaign id to resume, or --all-marketing');
+  if (!target.campaignId) throw new UsageError('give the campaign id to resume, or --all-marketing');
   const id = target.campaignId;
   const scope = campaignScope(id);
   if (knownCampaignIds.includes(id)) return scope;
   // A campaign whose file was removed since its pause can still be resumed: its record is what counts.
   if (/^[a-z0-9]+(-[a-z0-9]+)*$/.test(id) && (await withTable(open, () => open.store.getPause(scope)))) return scope;
-  throw new PauseCommandError(`unknown campaign '${id}' (campaigns: ${knownCampaignIds.join(', ')})`);
+  throw new UsageError(`unknown campaign '${id}' (campaigns: ${knownCampaignIds.join(', ')})`);
 }
 
 /**
@@ -99,15 +79,15 @@ export async function resolveScope(open: OpenStore, target: { campaignId?: strin
  * it, when and why. Throws PauseCommandError when the scope is not paused.
  */
 export async function resumePause(open: OpenStore, scope: PauseScope, resume: { by: string; reason: string; now: string }): Promise<PauseRecord> {
-  if (!resume.reason.trim()) throw new PauseCommandError('--reason is required: say why sending is safe again (it is kept with the pause)');
-  if (!resume.by.trim()) throw new PauseCommandError('--by must name who resumes');
+  if (!resume.reason.trim()) throw new UsageError('--reason is required: say why sending is safe again (it is kept with the pause)');
+  if (!resume.by.trim()) throw new UsageError('--by must name who resumes');
   for (let attempt = 0; attempt < 3; attempt++) {
     const existing = await withTable(open, () => open.store.getPause(scope));
     let next: PauseRecord;
     try {
       next = resumedRecord(existing, scope, { by: resume.by.trim(), reason: resume.reason.trim(), now: resume.now });
     } catch (error) {
-      if (error instanceof NotPausedError) throw new PauseCommandError(error.message, { cause: error });
+      if (error instanceof NotPausedError) throw new PauseCommandError(error.message, { cause: error, usage: true });
       throw error;
     }
     if (await open.store.putPause(next)) return next;
@@ -147,25 +127,12 @@ function defaultResumer(): string {
   }
 }
 
-interface LocationOptions {
-  dataDir: string;
-  table?: string;
-  region?: string;
-}
-const location = (o: LocationOptions): DeliverabilityLocation => (o.table ? { table: o.table, ...(o.region ? { region: o.region } : {}) } : { dataDir: o.dataDir });
-
-const withLocationOptions = (command: Command) =>
-  command
-    .option('--data-dir <dir>', 'the local data dir written by `npm start`', '.local')
-    .option('--table <name>', 'the deployed deliverability table (physical name; default AWS credentials and region)')
-    .option('--region <region>', 'AWS region of --table (default: the SDK default chain)');
-
 /** Adds `pauses` and `resume` to the CLI. `project` gives the project folders (campaign ids). */
 export function registerPauseCommands(program: Command, project: () => ProjectPaths, write: (text: string) => void = (t) => process.stdout.write(t)): void {
-  withLocationOptions(program.command('pauses').description('list the deliverability guardrail pauses: active ones with why, then the history'))
+  withLocationOptions(program.command('pauses').description('list the deliverability guardrail pauses: active ones with why, then the history'), 'deliverability')
     .option('--json', 'print the records as JSON')
     .action(async (o: LocationOptions & { json?: boolean }) => {
-      const open = await openDeliverabilityStore(location(o));
+      const open = await openDeliverabilityStore(locationOf(o));
       try {
         const records = await listPauses(open);
         write(o.json ? JSON.stringify(records, null, 2) + '\n' : formatPauses(records, open.where) + '\n');
@@ -181,10 +148,11 @@ export function registerPauseCommands(program: Command, project: () => ProjectPa
       .option('--all-marketing', 'resume the all-marketing pause')
       .option('--reason <text>', 'why sending is safe again (required; kept with the pause record)')
       .option('--by <who>', 'who resumes (default: user@host)'),
+    'deliverability',
   ).action(async (campaignId: string | undefined, o: LocationOptions & { allMarketing?: boolean; reason?: string; by?: string }) => {
-    if (!o.reason?.trim()) throw new PauseCommandError('--reason <text> is required: say why sending is safe again (it is kept with the pause)');
+    if (!o.reason?.trim()) throw new UsageError('--reason <text> is required: say why sending is safe again (it is kept with the pause)');
     const known = loadCampaigns(project().campaigns).map((c) => c.id);
-    const open = await openDeliverabilityStore(location(o));
+    const open = await openDeliverabilityStore(locationOf(o));
     try {
       const scope = await resolveScope(open, { ...(campaignId ? { campaignId } : {}), ...(o.allMarketing ? { allMarketing: true } : {}) }, known);
       const record = await resumePause(open, scope, { by: o.by ?? defaultResumer(), reason: o.reason, now: new Date().toISOString() });

@@ -286,6 +286,7 @@ export function formatSummary(s: RunSummary): string {
       ? `BG/NBD r=${s.value.models.bgnbd.r.toFixed(3)} alpha=${s.value.models.bgnbd.alpha.toFixed(3)} a=${s.value.models.bgnbd.a.toFixed(3)} b=${s.value.models.bgnbd.b.toFixed(3)}` +
         (s.value.models.gammaGamma ? `   Gamma-Gamma p=${s.value.models.gammaGamma.p.toFixed(2)} q=${s.value.models.gammaGamma.q.toFixed(2)} v=${s.value.models.gammaGamma.v.toFixed(2)}` : '')
       : `value models: ${s.value.models?.skipped ?? 'not fitted'}`,
+    ...(s.value.models?.warning ? [`warning: ${s.value.models.warning}`] : []),
     '',
     `${'campaign'.padEnd(22)} ${pad('eligible', 8)} ${pad('sent', 6)} ${pad('opens', 6)} ${pad('clicks', 6)}  skipped (top reasons)`,
     ...Object.entries(s.campaigns).map(([id, c]) => {

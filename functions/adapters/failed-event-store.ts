@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { InvalidInputError } from '#domain/invalid-input-error.ts';
 
 export const FailedEvent = z.object({
   failureId: z.string(),
@@ -36,14 +37,32 @@ export class FailedEventStore {
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: item }));
   }
 
-  async list(): Promise<FailedEvent[]> {
+  /** Every failure set aside (of one stage, if given), oldest first. */
+  async list(stage?: FailedEvent['stage']): Promise<FailedEvent[]> {
     const out: FailedEvent[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.db.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: startKey }));
-      for (const item of page.Items ?? []) out.push(FailedEvent.parse(item));
+      const page = await this.db.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          ExclusiveStartKey: startKey,
+          ...(stage ? { FilterExpression: '#stage = :stage', ExpressionAttributeNames: { '#stage': 'stage' }, ExpressionAttributeValues: { ':stage': stage } } : {}),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const parsed = FailedEvent.safeParse(item);
+        if (!parsed.success) throw InvalidInputError.fromZod(`failed event ${String(item.failureId)} in ${this.tableName}`, parsed.error);
+        out.push(parsed.data);
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return out;
+    return out.sort((a, b) => a.failedAt.localeCompare(b.failedAt) || a.failureId.localeCompare(b.failureId));
   }
+}
+
+/** The id the failure was recorded under (event id, send id…): failureId is `stage#id#failedAt`. */
+export function failedEventKey(f: Pick<FailedEvent, 'failureId' | 'stage' | 'failedAt'>): string {
+  const prefix = `${f.stage}#`;
+  const suffix = `#${f.failedAt}`;
+  return f.failureId.startsWith(prefix) && f.failureId.endsWith(suffix) ? f.failureId.slice(prefix.length, -suffix.length) : f.failureId;
 }

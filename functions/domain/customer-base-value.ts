@@ -1,14 +1,14 @@
 import type { CustomerProfile, CustomerValue } from './customer-profile.ts';
 import { type BgNbdFit, type BgNbdParams, expectedPurchases, fitBgNbd, probabilityAlive } from './customer-value/bgnbd.ts';
-import { expectedAverageOrderValue, fitGammaGamma, type GammaGammaFit, type GammaGammaParams, isGammaGammaEligible } from './customer-value/gamma-gamma.ts';
+import { clvOptionsFor, predictedClv } from './customer-value/clv.ts';
+import { bgnbdFitProblems, gammaGammaFitProblems } from './customer-value/fit-quality.ts';
+import { fitGammaGamma, type GammaGammaFit, type GammaGammaParams, isGammaGammaEligible } from './customer-value/gamma-gamma.ts';
 import { daysBetween } from './lifecycle-stage.ts';
 
 /** The purchase models work in weeks, as in Fader, Hardie & Lee (2005). */
 export const PERIOD_DAYS = 7;
-const CLV_HORIZON_WEEKS = 52;
-const CLV_STEP_WEEKS = 4;
-/** 10% a year, per week. */
-const DISCOUNT_PER_WEEK = Math.pow(1.1, 1 / 52) - 1;
+/** One year ahead at 10% a year, in weeks: the same CLV `models fit` prints. */
+const CLV = clvOptionsFor(PERIOD_DAYS);
 /** Below this many buyers (or repeat buyers) a fit says little: the stage rules fall back to recency alone. */
 const MIN_BUYERS = 30;
 const MIN_REPEAT_BUYERS = 10;
@@ -38,7 +38,17 @@ export interface ValueModel {
   fittedAt: string;
 }
 
-export type ValueModelFit = { fitted: true; model: ValueModel; bgnbd: BgNbdFit; gammaGamma?: GammaGammaFit } | { fitted: false; reason: string };
+export type ValueModelFit =
+  | {
+      fitted: true;
+      model: ValueModel;
+      bgnbd: BgNbdFit;
+      gammaGamma?: GammaGammaFit;
+      /** A Gamma-Gamma fit that ran and is not used (CLV then uses the observed mean order value), and why. */
+      rejectedGammaGamma?: { fit: GammaGammaFit; problems: string[] };
+    }
+  /** `rejected`: the BG/NBD fit ran and must not be used for scoring, with why. */
+  | { fitted: false; reason: string; rejected?: { bgnbd: BgNbdFit; problems: string[] } };
 
 /** Fits BG/NBD (and Gamma-Gamma where repeat buyers allow) on the whole customer base. */
 export function fitValueModel(profiles: readonly CustomerProfile[], now: string): ValueModelFit {
@@ -47,12 +57,16 @@ export function fitValueModel(profiles: readonly CustomerProfile[], now: string)
   const repeat = histories.filter((h) => h.x > 0);
   if (repeat.length < MIN_REPEAT_BUYERS) return { fitted: false, reason: `${repeat.length} repeat buyers, need ${MIN_REPEAT_BUYERS}` };
   const bgnbd = fitBgNbd(histories);
-  if (!bgnbd.converged) return { fitted: false, reason: 'BG/NBD fit did not converge' };
+  const problems = bgnbdFitProblems(bgnbd);
+  if (problems.length) return { fitted: false, reason: `BG/NBD fit not used: ${problems.join('; ')}`, rejected: { bgnbd, problems } };
   const spend = histories.filter(isGammaGammaEligible);
   let gammaGamma: GammaGammaFit | undefined;
+  let rejectedGammaGamma: { fit: GammaGammaFit; problems: string[] } | undefined;
   try {
     const fit = fitGammaGamma(spend);
-    if (fit.converged) gammaGamma = fit;
+    const ggProblems = gammaGammaFitProblems(fit);
+    if (ggProblems.length) rejectedGammaGamma = { fit, problems: ggProblems };
+    else gammaGamma = fit;
   } catch {
     gammaGamma = undefined; // too few or degenerate spend data: CLV falls back to the observed mean value
   }
@@ -61,19 +75,9 @@ export function fitValueModel(profiles: readonly CustomerProfile[], now: string)
     fitted: true,
     bgnbd,
     ...(gammaGamma ? { gammaGamma } : {}),
+    ...(rejectedGammaGamma ? { rejectedGammaGamma } : {}),
     model: { bgnbd: params(bgnbd), ...(gammaGamma ? { gammaGamma: { p: gammaGamma.p, q: gammaGamma.q, v: gammaGamma.v } } : {}), fittedAt: now },
   };
-}
-
-function clv(params: BgNbdParams, h: PurchaseHistory, aov: number): number {
-  let previous = 0;
-  let total = 0;
-  for (let week = CLV_STEP_WEEKS; week <= CLV_HORIZON_WEEKS; week += CLV_STEP_WEEKS) {
-    const cumulative = expectedPurchases(params, week, h.x, h.tx, h.T);
-    total += (cumulative - previous) / Math.pow(1 + DISCOUNT_PER_WEEK, week);
-    previous = cumulative;
-  }
-  return aov * total;
 }
 
 /** Per buyer: P(alive), expected purchases in the next 90 days, predicted 1-year CLV and its rank in the base. */
@@ -85,10 +89,7 @@ export function scoreCustomerValue(model: ValueModel, profiles: readonly Custome
     const params = model.bgnbd;
     const pAlive = probabilityAlive(params, h.x, h.tx, h.T);
     const expected = expectedPurchases(params, 90 / PERIOD_DAYS, h.x, h.tx, h.T);
-    const gg = model.gammaGamma;
-    const modelled = gg && h.x > 0 && h.monetaryValue > 0 ? expectedAverageOrderValue(gg, h.x, h.monetaryValue) : NaN;
-    const aov = Number.isFinite(modelled) ? modelled : h.monetaryValue;
-    raw.push({ customerId: p.customerId, pAlive, expected, clv: clv(params, h, aov) });
+    raw.push({ customerId: p.customerId, pAlive, expected, clv: predictedClv(params, model.gammaGamma, h, CLV) });
   }
   const byClv = [...raw].sort((a, b) => a.clv - b.clv);
   const rank = new Map(byClv.map((r, i) => [r.customerId, byClv.length > 1 ? (100 * i) / (byClv.length - 1) : 100]));

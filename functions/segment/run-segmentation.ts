@@ -59,7 +59,7 @@ export interface SegmentationReport {
   stageChanges: number;
   profilesUpdated: number;
   /** The purchase and spend models fitted in this run, or why not. */
-  models?: { bgnbd?: { r: number; alpha: number; a: number; b: number }; gammaGamma?: { p: number; q: number; v: number }; skipped?: string };
+  models?: { bgnbd?: { r: number; alpha: number; a: number; b: number }; gammaGamma?: { p: number; q: number; v: number }; skipped?: string; /** A fit of this run (or of this week) that is not used, and what scores instead. */ warning?: string };
   campaigns: Record<string, CampaignRunStats>;
 }
 
@@ -166,33 +166,60 @@ const REFIT_AFTER_DAYS = 7;
 
 /**
  * Scores every buyer with the purchase and spend models, refitting them (and storing the
- * parameters with the date) when the last fit is a week old or missing.
+ * parameters with the date) when the last fit is a week old or missing. A fit that did not
+ * converge or is degenerate is recorded as rejected and never scores: the previous usable
+ * fit does (or none), with a warning in the report.
  */
 async function refreshValueModels(profiles: readonly CustomerProfile[], now: string, deps: SegmentDeps, report: SegmentationReport): Promise<Map<string, CustomerValue>> {
-  const [lastBgNbd, lastGammaGamma] = await Promise.all([deps.modelRuns.latest('bgnbd'), deps.modelRuns.latest('gamma-gamma')]);
+  const lastBgNbd = await deps.modelRuns.latest('bgnbd');
   let model: ValueModel | undefined;
+  let warning: string | undefined;
   if (lastBgNbd && daysBetween(lastBgNbd.fittedAt, now) < REFIT_AFTER_DAYS) {
-    const p = lastBgNbd.params;
-    const g = lastGammaGamma?.fittedAt === lastBgNbd.fittedAt ? lastGammaGamma.params : undefined;
-    model = {
-      bgnbd: { r: p.r!, alpha: p.alpha!, a: p.a!, b: p.b! },
-      ...(g ? { gammaGamma: { p: g.p!, q: g.q!, v: g.v! } } : {}),
-      fittedAt: lastBgNbd.fittedAt,
-    };
+    if (lastBgNbd.rejected) warning = `BG/NBD fit of ${lastBgNbd.fittedAt} not used: ${lastBgNbd.rejected}`;
+    model = await usableStoredModel(deps.modelRuns);
   } else {
     const fit = fitValueModel(profiles, now);
-    if (!fit.fitted) {
+    if (!fit.fitted && !fit.rejected) {
       report.models = { skipped: fit.reason };
       deps.logger.info('customer value models not fitted', { reason: fit.reason });
       return new Map();
     }
-    model = fit.model;
-    const run = { fittedAt: now, iterations: 0, logLikelihood: 0, converged: true };
-    await deps.modelRuns.record({ ...run, model: 'bgnbd', params: { ...fit.model.bgnbd }, logLikelihood: fit.bgnbd.logLikelihood, iterations: fit.bgnbd.iterations, customers: fit.bgnbd.customers });
-    if (fit.gammaGamma && fit.model.gammaGamma) {
-      await deps.modelRuns.record({ ...run, model: 'gamma-gamma', params: { ...fit.model.gammaGamma }, logLikelihood: fit.gammaGamma.logLikelihood, iterations: fit.gammaGamma.iterations, customers: fit.gammaGamma.customers });
+    const run = (f: { logLikelihood: number; iterations: number; converged: boolean; customers: number }) => ({ fittedAt: now, logLikelihood: f.logLikelihood, iterations: f.iterations, converged: f.converged, customers: f.customers });
+    if (!fit.fitted) {
+      const { bgnbd, problems } = fit.rejected!;
+      await deps.modelRuns.record({ ...run(bgnbd), model: 'bgnbd', params: { r: bgnbd.r, alpha: bgnbd.alpha, a: bgnbd.a, b: bgnbd.b }, rejected: problems.join('; ') });
+      warning = fit.reason;
+      model = await usableStoredModel(deps.modelRuns);
+    } else {
+      model = fit.model;
+      await deps.modelRuns.record({ ...run(fit.bgnbd), model: 'bgnbd', params: { ...fit.model.bgnbd } });
+      if (fit.gammaGamma && fit.model.gammaGamma) await deps.modelRuns.record({ ...run(fit.gammaGamma), model: 'gamma-gamma', params: { ...fit.model.gammaGamma } });
+      if (fit.rejectedGammaGamma) {
+        const { fit: gg, problems } = fit.rejectedGammaGamma;
+        await deps.modelRuns.record({ ...run(gg), model: 'gamma-gamma', params: { p: gg.p, q: gg.q, v: gg.v }, rejected: problems.join('; ') });
+        warning = `Gamma-Gamma fit not used (CLV uses each customer's mean order value): ${problems.join('; ')}`;
+      }
     }
   }
-  report.models = { bgnbd: model.bgnbd, ...(model.gammaGamma ? { gammaGamma: model.gammaGamma } : {}) };
+  if (warning) deps.logger.warn('customer value model fit not used', { warning, scoringWith: model?.fittedAt ?? 'none' });
+  if (!model) {
+    report.models = { skipped: `${warning ?? 'no usable fit'}; no earlier usable fit to score with`, ...(warning ? { warning } : {}) };
+    return new Map();
+  }
+  const previous = model.fittedAt !== now ? `; scoring with the fit of ${model.fittedAt}` : '';
+  report.models = { bgnbd: model.bgnbd, ...(model.gammaGamma ? { gammaGamma: model.gammaGamma } : {}), ...(warning ? { warning: `${warning}${previous}` } : {}) };
   return scoreCustomerValue(model, profiles, now);
+}
+
+/** The newest usable fits, as a model (the spend model only if fitted in the same run). */
+async function usableStoredModel(runs: ModelRunStore): Promise<ValueModel | undefined> {
+  const [bgnbd, gammaGamma] = await Promise.all([runs.latestUsable('bgnbd'), runs.latestUsable('gamma-gamma')]);
+  if (!bgnbd) return undefined;
+  const p = bgnbd.params;
+  const g = gammaGamma?.fittedAt === bgnbd.fittedAt ? gammaGamma.params : undefined;
+  return {
+    bgnbd: { r: p.r!, alpha: p.alpha!, a: p.a!, b: p.b! },
+    ...(g ? { gammaGamma: { p: g.p!, q: g.q!, v: g.v! } } : {}),
+    fittedAt: bgnbd.fittedAt,
+  };
 }

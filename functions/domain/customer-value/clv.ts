@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { expectedPurchases, type BgNbdParams } from './bgnbd.ts';
+import { expectedAverageOrderValue, type GammaGammaParams } from './gamma-gamma.ts';
 import type { RecencyFrequency } from './purchase-summary.ts';
 
 export const ClvOptionsSchema = z.object({
@@ -47,4 +48,38 @@ export function customerLifetimeValue(
   options: ClvOptions,
 ): number {
   return (options.margin ?? 1) * expectedAov * discountedExpectedPurchases(params, customer, options);
+}
+
+/** The CLV every score uses (the stored predictedClv and `models fit`): the next 52 weeks, discounted at 10% a year. */
+export const CLV_HORIZON_DAYS = 364;
+export const CLV_DISCOUNT_PER_YEAR = 0.1;
+
+/** The CLV policy in periods of `periodDays` days: weeks give 52 periods at 1.1^(1/52) − 1 each. */
+export function clvOptionsFor(periodDays: number): ClvOptions {
+  return {
+    horizonPeriods: Math.max(1, Math.round(CLV_HORIZON_DAYS / periodDays)),
+    discountRatePerPeriod: Math.pow(1 + CLV_DISCOUNT_PER_YEAR, periodDays / CLV_HORIZON_DAYS) - 1,
+  };
+}
+
+/**
+ * The value of a future order: for a repeat buyer, Gamma-Gamma's expectation where the model
+ * is fitted and has a finite mean, else the customer's observed mean. For a one-time buyer
+ * (x = 0) the model has no repeat orders to learn from: the observed order value stands in
+ * where there is one, else Gamma-Gamma's population mean.
+ */
+export function expectedOrderValue(gammaGamma: GammaGammaParams | undefined, x: number, monetaryValue: number): number {
+  if (x === 0 && monetaryValue > 0) return monetaryValue;
+  const modelled = gammaGamma ? expectedAverageOrderValue(gammaGamma, x, monetaryValue) : Number.NaN;
+  return Number.isFinite(modelled) ? modelled : monetaryValue;
+}
+
+/** Predicted CLV of one customer: the single function behind every CLV the system shows or stores. */
+export function predictedClv(
+  bgnbd: BgNbdParams,
+  gammaGamma: GammaGammaParams | undefined,
+  customer: RecencyFrequency & { monetaryValue: number },
+  options: ClvOptions,
+): number {
+  return customerLifetimeValue(bgnbd, customer, expectedOrderValue(gammaGamma, customer.x, customer.monetaryValue), options);
 }

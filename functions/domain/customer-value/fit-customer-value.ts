@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { IsoDateSchema, dayNumber, type Order } from '../order.ts';
 import { BgNbdFitSchema, expectedPurchases, fitBgNbd, probabilityAlive, type BgNbdParams } from './bgnbd.ts';
-import { discountedExpectedPurchases } from './clv.ts';
+import { clvOptionsFor, discountedExpectedPurchases, expectedOrderValue } from './clv.ts';
 import { GammaGammaFitSchema, expectedAverageOrderValue, fitGammaGamma } from './gamma-gamma.ts';
 import { summarisePurchases, type CustomerSummary } from './purchase-summary.ts';
 
@@ -15,9 +15,9 @@ export const FitCustomerValueOptionsSchema = z
     calibrationEnd: IsoDateSchema,
     periodDays: z.number().positive().finite(),
     holdoutEnd: IsoDateSchema.optional(),
-    /** CLV horizon in periods (default 52). */
+    /** CLV horizon in periods (default: 52 weeks in periods, clvOptionsFor). */
     clvHorizonPeriods: z.number().int().positive().optional(),
-    /** Discount rate per period for CLV (default 0). */
+    /** Discount rate per period for CLV (default: 10% a year, clvOptionsFor). */
     discountRatePerPeriod: z.number().nonnegative().finite().optional(),
   })
   .refine((o) => o.holdoutEnd === undefined || o.holdoutEnd > o.calibrationEnd, {
@@ -38,7 +38,7 @@ export const CustomerScoreSchema = z.object({
   expected39: z.number(),
   /** Gamma-Gamma expected value per future transaction (NaN if the model has no finite mean). */
   expectedAov: z.number(),
-  /** Discounted expected revenue over the CLV horizon. */
+  /** Discounted expected revenue over the CLV horizon (predictedClv; the observed mean stands in where expectedAov is NaN). */
   clv: z.number(),
 });
 export type CustomerScore = z.infer<typeof CustomerScoreSchema>;
@@ -63,8 +63,6 @@ export const CustomerValueResultSchema = z.object({
   holdout: HoldoutEvaluationSchema.optional(),
 });
 export type CustomerValueResult = z.infer<typeof CustomerValueResultSchema>;
-
-const DEFAULT_CLV_HORIZON = 52;
 
 interface TripleScores {
   pAlive: number;
@@ -91,8 +89,9 @@ export function fitCustomerValue(orders: readonly Order[], options: FitCustomerV
   const bgnbd = fitBgNbd(summaries);
   const gammaGamma = fitGammaGamma(summaries);
   const params: BgNbdParams = { r: bgnbd.r, alpha: bgnbd.alpha, a: bgnbd.a, b: bgnbd.b };
-  const horizon = o.clvHorizonPeriods ?? DEFAULT_CLV_HORIZON;
-  const discountRatePerPeriod = o.discountRatePerPeriod ?? 0;
+  const policy = clvOptionsFor(o.periodDays);
+  const horizon = o.clvHorizonPeriods ?? policy.horizonPeriods;
+  const discountRatePerPeriod = o.discountRatePerPeriod ?? policy.discountRatePerPeriod;
   const holdoutPeriods =
     o.holdoutEnd === undefined ? undefined : (dayNumber(o.holdoutEnd) - dayNumber(o.calibrationEnd)) / o.periodDays;
 
@@ -130,7 +129,8 @@ export function fitCustomerValue(orders: readonly Order[], options: FitCustomerV
       expected1: s.expected1,
       expected39: s.expected39,
       expectedAov,
-      clv: expectedAov * s.discountedPurchases,
+      // = predictedClv(params, gammaGamma, c, …), with the discounted purchases computed once per triple.
+      clv: expectedOrderValue(gammaGamma, c.x, c.monetaryValue) * s.discountedPurchases,
     });
     if (holdoutPeriods !== undefined) {
       const actual = c.holdoutPurchases ?? 0;
