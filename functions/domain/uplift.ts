@@ -48,7 +48,11 @@ export function customerOutcomes(exposures: readonly Exposure[], orders: readonl
     if (!seen || Date.parse(e.at) < Date.parse(seen.at)) first.set(id, e);
   }
   const ordersOf = new Map<string, OrderValue[]>();
-  for (const o of orders) ordersOf.set(o.customerId, [...(ordersOf.get(o.customerId) ?? []), o]);
+  for (const o of orders) {
+    const list = ordersOf.get(o.customerId);
+    if (list) list.push(o);
+    else ordersOf.set(o.customerId, [o]);
+  }
   return [...first.values()].map((e) => {
     const from = Date.parse(e.at);
     const inWindow = (ordersOf.get(e.customerId) ?? []).filter((o) => Date.parse(o.at) > from && Date.parse(o.at) <= from + windowDays * DAY);
@@ -103,7 +107,11 @@ const scaled = (d: Difference, by: number): Estimate => ({ estimate: d.estimate 
  */
 export function upliftRows(outcomes: readonly CustomerOutcome[], level = DEFAULT_LEVEL): UpliftRow[] {
   const byKey = new Map<string, CustomerOutcome[]>();
-  for (const o of outcomes) byKey.set(o.key, [...(byKey.get(o.key) ?? []), o]);
+  for (const o of outcomes) {
+    const list = byKey.get(o.key);
+    if (list) list.push(o);
+    else byKey.set(o.key, [o]);
+  }
   const raw = [...byKey.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .flatMap(([key, rows]) => {
