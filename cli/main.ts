@@ -10,6 +10,7 @@ import { runJob } from '#cli/run/run-job.ts';
 import { previewCampaign } from '#cli/campaign-preview.ts';
 import { registerModelsCommand } from '#cli/customer-value-report.ts';
 import { PauseCommandError, registerPauseCommands } from '#cli/pause-commands.ts';
+import { registerReportCommand } from '#cli/report-command.ts';
 import { type FaultPlan, parseFaults } from '#lib/local/fault-injection.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -89,6 +90,7 @@ program
 
 registerModelsCommand(program);
 registerPauseCommands(program, paths);
+registerReportCommand(program, paths);
 
 try {
   await program.parseAsync();
