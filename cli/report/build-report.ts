@@ -370,7 +370,7 @@ function buildUplift(s: ParsedSnapshot, sent: ParsedSnapshot['sends'], from: num
   });
   return {
     available: rows.length > 0,
-    note: rows.length ? `${rows.length} row(s) compared at once; "not significant" means the 95% interval, after the Holm correction over the rows, covers zero.` : 'Held-out customers are recorded, but no row has both mailed and held-out customers in this period.',
+    note: rows.length ? `${rows.length} row(s) compared at once, so the p-values are Holm–Bonferroni adjusted over them; "not significant" means the adjusted p-value is 0.05 or more: the difference may be chance.` : 'Held-out customers are recorded, but no row has both mailed and held-out customers in this period.',
     method: UPLIFT_METHOD,
     conversionDays,
     rows,

@@ -104,7 +104,7 @@ function upliftSection(r: CrmReport): string {
     {
       title: { text: 'Conversion uplift with 95% intervals (forest plot)', left: 'center', textStyle: { fontSize: 14 } },
       grid: { top: 50, left: 200, right: 40, bottom: 50 },
-      xAxis: { type: 'value', name: 'treated − held out (pt)', axisLabel: { formatter: (v: number) => `${(v * 100).toFixed(1)}` } },
+      xAxis: { type: 'value', name: 'mailed − held out (percentage points)', nameLocation: 'middle', nameGap: 28, axisLabel: { formatter: (v: number) => `${(v * 100).toFixed(1)}` } },
       yAxis: { type: 'category', data: labels, inverse: true },
       series: [
         {
@@ -123,7 +123,7 @@ function upliftSection(r: CrmReport): string {
           name: 'estimate',
           symbolSize: 10,
           data: rows.map((x, i) => ({ value: [x.conversionDifference.estimate, i], itemStyle: { color: x.significant ? '#2e7d32' : '#9e9e9e' } })),
-          markLine: { silent: true, symbol: 'none', data: [{ xAxis: 0 }], lineStyle: { color: '#e53935', type: 'dashed' } },
+          markLine: { silent: true, symbol: 'none', label: { show: false }, data: [{ xAxis: 0 }], lineStyle: { color: '#e53935', type: 'dashed' } },
         },
       ],
     },
@@ -160,7 +160,7 @@ function upliftSection(r: CrmReport): string {
   return section(
     'uplift',
     'Did it work? Uplift against the holdout',
-    `Each line is one journey, step, campaign or variant: the dot is how much more often mailed customers ordered within ${u.conversionDays} days than held-out customers (percentage points), the line its 95% interval. A green dot is significant after the Holm correction over all rows; a grey one is not: its interval (after correction) covers zero, so the difference may be chance. ${escapeHtml(u.method)}`,
+    `Each line is one journey, step, campaign or variant: the dot is how much more often mailed customers ordered within ${u.conversionDays} days than held-out customers (percentage points), the line its 95% interval (each row's own, unadjusted). A green dot is significant after the Holm correction over all rows; a grey one is not, so its difference may be chance: a line that crosses the dashed zero line is never significant, and with many rows one that only just misses zero may not be either. ${escapeHtml(u.method)}`,
     svg,
     [table('uplift', 'Uplift per row (treated vs held out)', columns, rows, (x) => x.key), ab, `<p class="note">${escapeHtml(u.note)}</p>`],
   );
