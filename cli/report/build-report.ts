@@ -132,8 +132,10 @@ function defaultPeriod(s: ParsedSnapshot): { from: number; to: number } {
     const readAt = Date.parse(s.readAt);
     return { from: readAt - 30 * DAY, to: readAt };
   }
-  const first = sendTimes.length ? Math.min(...sendTimes) : Math.min(...times);
-  return { from: Math.floor(first / DAY) * DAY, to: Math.max(...times) + 1 };
+  // A loop, not Math.min(...xs): a deployed ledger can hold more items than a call has arguments.
+  const least = (xs: readonly number[]) => xs.reduce((a, b) => (b < a ? b : a), Infinity);
+  const first = sendTimes.length ? least(sendTimes) : least(times);
+  return { from: Math.floor(first / DAY) * DAY, to: times.reduce((a, b) => (b > a ? b : a), -Infinity) + 1 };
 }
 
 /** Builds the CRM report. Throws InvalidInputError naming the field if the snapshot is malformed. */

@@ -13,7 +13,7 @@ import { SendLedger } from '#adapters/send-ledger.ts';
 import { InvalidInputError } from '#domain/invalid-input-error.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, startDynalite } from '#lib/local/dynamodb-local.ts';
-import { localTableNames } from '#lib/tables.ts';
+import { localTableNames, type TableNames } from '#lib/tables.ts';
 import { DeliverabilityDay, type ReportSnapshot, SnapshotStageChange } from './snapshot.ts';
 
 /** The report cannot read what it was pointed at; the message says what to do. Exit code 2. */
@@ -48,7 +48,13 @@ async function readAll<T>(db: DynamoDBDocumentClient, table: string, parse: (ite
   return out;
 }
 
-/** Reads the snapshot from open tables. */
+/** The report's four tables among a stack's (or the local runtime's) table names. */
+export const reportTables = (names: TableNames): DeployedTables => ({ customers: names.customers, ledger: names['send-ledger'], stageChanges: names['stage-changes'], deliverability: names.deliverability });
+
+/**
+ * Reads the snapshot from open tables. The run job can call it on its running runtime
+ * (`readSnapshot(runtime.db, reportTables(runtime.tables), config, …)`) before it stops.
+ */
 export async function readSnapshot(db: DynamoDBDocumentClient, tables: DeployedTables, config: Pick<MailerConfig, 'guardrail' | 'shop'>, where: string, now: string): Promise<ReportSnapshot> {
   const customers = [];
   for await (const page of new DynamoCustomerStore(db, tables.customers).scanSegment(0, 1)) customers.push(...page);
@@ -107,7 +113,7 @@ export async function readTables(location: TablesLocation, config: Pick<MailerCo
   const names = localTableNames(LOCAL_TABLE_PREFIX);
   try {
     return await withTables(
-      () => readSnapshot(db, { customers: names.customers, ledger: names['send-ledger'], stageChanges: names['stage-changes'], deliverability: names.deliverability }, config, `local tables in ${dir}`, now),
+      () => readSnapshot(db, reportTables(names), config, `local tables in ${dir}`, now),
       `the local tables in ${dir}`,
     );
   } finally {
