@@ -16,6 +16,7 @@ import { registerPauseCommands } from '#cli/pause-commands.ts';
 import { registerConnectCommands } from '#cli/connect-commands.ts';
 import { registerImportCommands } from '#cli/import-commands.ts';
 import type { FaultPlan } from '#lib/local/fault-injection.ts';
+import { registerReportCommand } from '#cli/report-command.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const program = new Command('lifecycle-mailer').description('Lifecycle email for e-commerce: segment, choose, render, send through SES, learn from engagement.');
@@ -134,6 +135,7 @@ registerPauseCommands(program, paths);
 registerConnectCommands(program, paths);
 registerImportCommands(program, paths);
 registerFailedEventsCommand(program);
+registerReportCommand(program, paths);
 
 // The one error handler: a message naming what is wrong and an exit code (2 usage, 1 failure);
 // the stack trace only with --debug (read from argv: parsing itself may be what failed).
