@@ -12,6 +12,7 @@ import { registerModelsCommand } from '#cli/customer-value-report.ts';
 import { PauseCommandError, registerPauseCommands } from '#cli/pause-commands.ts';
 import { registerConnectCommands } from '#cli/connect-commands.ts';
 import { registerImportCommands } from '#cli/import-commands.ts';
+import { registerJourneyCommands } from '#cli/journeys-commands.ts';
 import { type FaultPlan, parseFaults } from '#lib/local/fault-injection.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -93,6 +94,7 @@ registerModelsCommand(program);
 registerPauseCommands(program, paths);
 registerConnectCommands(program, paths);
 registerImportCommands(program, paths);
+registerJourneyCommands(program, paths);
 
 try {
   await program.parseAsync();

@@ -319,7 +319,10 @@ class Run {
         } else {
           const release = quietHoursOver ? undefined : releaseTime(campaign, profile.timeZone, this.at, config.quietHours);
           // The customer's night: hold the entry until it ends, so an exit meanwhile still stops this email.
-          if (release) return this.hold(path, 'quiet-hours', release);
+          if (release) {
+            this.record({ kind: 'wait', step: path, campaign, reason: `quiet hours until ${release}` });
+            return this.hold(path, 'quiet-hours', release);
+          }
           const period = journeyPeriod(this.entry.entryId, path);
           const sendId = sendIdOf(campaign, period, profile.customerId);
           this.actions.push({ type: 'send', campaignId: campaign, step: path, entryId: this.entry.entryId, period, sendId, notBefore: this.at, context: this.entry.context });
