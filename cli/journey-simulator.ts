@@ -129,13 +129,17 @@ export function parseSimulationScript(text: string, source: string): { customer:
 
 const firstContentLine = (text: string) => text.split(/\r?\n/).findIndex((l) => l.trim()) + 1;
 
-/** For a line that matches no form: the form it was meant as (by its keys), and what is wrong with it. */
+/** For a line that matches no form: what is wrong with it, in the form it was meant as (by its keys). */
 function lineProblems(n: number, json: unknown, error: z.ZodError): string[] {
   const keys = json && typeof json === 'object' && !Array.isArray(json) ? Object.keys(json) : [];
   const forms = ['customer', 'type', 'email', 'stage', 'unsubscribe', 'enter'];
-  const form = forms.find((f) => keys.includes(f));
-  if (!form) return [`line ${n}: expected {"customer": …}, {"at", "type", "detail"}, {"at", "email": "opened" | "clicked"}, {"at", "stage"}, {"at", "unsubscribe": true} or {"at", "enter": true}`];
-  const issues = error.issues.flatMap((i) => (i.code === 'invalid_union' ? (i.errors.find((branch) => !branch.some((b) => b.path[0] === form && b.code === 'invalid_type' && b.path.length === 1 && !keys.includes(form))) ?? i.errors[0] ?? []) : [i]));
+  if (!forms.some((f) => keys.includes(f))) return [`line ${n}: expected {"customer": …}, {"at", "type", "detail"}, {"at", "email": "opened" | "clicked"}, {"at", "stage"}, {"at", "unsubscribe": true} or {"at", "enter": true}`];
+  // Of the forms a union tried, the one that knows every key of the line speaks for it.
+  const issues = error.issues.flatMap((i) => {
+    if (i.code !== 'invalid_union') return [i];
+    const fits = i.errors.filter((branch) => !branch.some((b) => b.code === 'unrecognized_keys' && b.path.length === 0));
+    return [...(fits.length ? fits : i.errors)].sort((a, b) => a.length - b.length)[0] ?? [];
+  });
   return issues.map((i) => {
     const value = i.path.reduce<unknown>((v, seg) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[seg] : undefined), json);
     return `line ${n}: ${formatPath(i.path)}: ${i.message}${value !== undefined && typeof value !== 'object' ? ` (was ${JSON.stringify(value)})` : ''}`;
