@@ -406,3 +406,36 @@ export function waitUntil(wait: WaitSpec, at: string, profile: CustomerProfile, 
   }
   return plusMs(at, durationOf(wait));
 }
+
+const localDateFormats = new Map<string, Intl.DateTimeFormat>();
+/** YYYY-MM-DD on the customer's own calendar. */
+function localDate(at: string, timeZone: string): string {
+  let f = localDateFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    localDateFormats.set(timeZone, f);
+  }
+  return f.format(new Date(at));
+}
+
+/**
+ * When a yearly date entry (a birthday: `attributes.birthday`) next lets the customer in, from
+ * `after` on: `offsetDays` from the date's anniversary, at `at` on their own clock. `value` is
+ * the attribute (YYYY-MM-DD, or an ISO instant whose date part counts); undefined when it is
+ * not a date. A 29 February falls on 1 March in other years.
+ */
+export function nextDateEntry(rule: { offsetDays: number; at: string }, value: string, after: string, timeZone: string): string | undefined {
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+  if (!match) return undefined;
+  const [month, day] = [Number(match[2]), Number(match[3])];
+  if (month < 1 || month > 12 || day < 1 || day > 31) return undefined;
+  const year = Number(localDate(after, timeZone).slice(0, 4));
+  for (const y of [year - 1, year, year + 1]) {
+    const target = new Date(Date.UTC(y, month - 1, day) + rule.offsetDays * DAY_MS).toISOString().slice(0, 10);
+    // Start half a day early (zones run from UTC−12 to UTC+14) and step to the target local date.
+    let t = nextLocalTime(new Date(Date.parse(`${target}T00:00:00.000Z`) - 14 * 3_600_000).toISOString(), timeZone, rule.at);
+    for (let i = 0; i < 3 && localDate(t, timeZone) < target; i++) t = nextLocalTime(plusMs(t, MINUTE_MS), timeZone, rule.at);
+    if (localDate(t, timeZone) === target && t >= new Date(after).toISOString()) return t;
+  }
+  return undefined;
+}

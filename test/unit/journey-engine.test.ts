@@ -10,6 +10,7 @@ import {
   JourneyEntry,
   type JourneyInput,
   type JourneyOutcome,
+  nextDateEntry,
   nextLocalTime,
 } from '#domain/journey-engine.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
@@ -282,5 +283,17 @@ describe('nextLocalTime (wait until a time of day, in the customer zone)', () =>
   it('keeps to the given weekdays', () => {
     // 2026-03-03 is a Tuesday; the next Monday 09:00 in Berlin is 2026-03-09 08:00 UTC.
     expect(nextLocalTime('2026-03-03T15:00:00.000Z', 'Europe/Berlin', '09:00', ['mon'])).toBe('2026-03-09T08:00:00.000Z');
+  });
+});
+
+describe('nextDateEntry (yearly date entries such as a birthday)', () => {
+  const rule = { offsetDays: 0, at: '09:00' };
+  it('lets the customer in on the anniversary at the given time on their own clock, this year or next', () => {
+    expect(nextDateEntry(rule, '1990-05-20', '2026-03-03T15:00:00.000Z', 'Asia/Tokyo')).toBe('2026-05-20T00:00:00.000Z');
+    expect(nextDateEntry(rule, '1990-01-10', '2026-03-03T15:00:00.000Z', 'America/New_York')).toBe('2027-01-10T14:00:00.000Z');
+  });
+  it('applies offsetDays (a week before) and refuses a value that is not a date', () => {
+    expect(nextDateEntry({ offsetDays: -7, at: '10:00' }, '1985-03-05', '2026-01-01T00:00:00.000Z', 'Europe/Berlin')).toBe('2026-02-26T09:00:00.000Z');
+    expect(nextDateEntry(rule, 'soon', '2026-01-01T00:00:00.000Z', 'UTC')).toBeUndefined();
   });
 });
