@@ -200,7 +200,7 @@ describe('journey engine: waitFor', () => {
       ...journey('abandoned-cart'),
       id: 'cart-then',
       exitWhen: [],
-      steps: [{ send: 'abandoned-cart' }, { waitFor: { event: 'Order Placed', within: { hours: 23 }, then: [{ send: 'post-purchase-thanks' }], else: [{ send: 'abandoned-cart-reminder' }] } }],
+      steps: [{ send: 'abandoned-cart' }, { waitFor: { event: 'Order Placed', within: { hours: 23 }, then: [{ send: 'post-purchase-thanks' }], else: [{ send: 'cart-reminder' }] } }],
     });
   const cart: JourneyInput = { kind: 'shop-event', at: T0, event: 'Cart Abandoned', key: 'cart:k1', context: { cartId: 'k1', value: 40 } };
   const withCart = () => customer({ lastCart: { cartId: 'k1', value: 40, abandonedAt: T0, items: [] } });
@@ -215,7 +215,7 @@ describe('journey engine: waitFor', () => {
 
   it('else: no event within the time takes the timeout branch; a late event changes nothing', () => {
     const { sent, entry } = drive(ctx(withThen(), withCart()), [cart, { kind: 'woken', at: plus(23 * HOUR) }, { kind: 'shop-event', at: plus(30 * HOUR), event: 'Order Placed' }]);
-    expect(sent).toEqual(['abandoned-cart', 'abandoned-cart-reminder']);
+    expect(sent).toEqual(['abandoned-cart', 'cart-reminder']);
     expect(entry?.status).toBe('completed');
   });
 
@@ -223,8 +223,8 @@ describe('journey engine: waitFor', () => {
     const inputs: JourneyInput[] = [cart, { kind: 'woken', at: plus(HOUR) }, { kind: 'woken', at: plus(24 * HOUR) }];
     const small = customer({ lastCart: { cartId: 'k1', value: 40, abandonedAt: T0, items: [] } });
     const big = customer({ lastCart: { cartId: 'k1', value: 120, abandonedAt: T0, items: [] } });
-    expect(drive(ctx(journey('abandoned-cart'), small), inputs).sent).toEqual(['abandoned-cart', 'abandoned-cart-reminder']);
-    expect(drive(ctx(journey('abandoned-cart'), big), inputs).sent).toEqual(['abandoned-cart', 'abandoned-cart-incentive']);
+    expect(drive(ctx(journey('abandoned-cart'), small), inputs).sent).toEqual(['abandoned-cart', 'cart-reminder']);
+    expect(drive(ctx(journey('abandoned-cart'), big), inputs).sent).toEqual(['abandoned-cart', 'cart-incentive']);
   });
 
   it('email clicked: a click on the last send skips the reminder; an open alone does not; a click on another send does not count', () => {
