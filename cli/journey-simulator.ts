@@ -63,13 +63,11 @@ const TIME_FIELD: Record<(typeof SHOP_EVENT_TYPES)[number], string> = {
   'Order Placed': 'placedAt',
   'Order Refunded': 'refundedAt',
   'Cart Abandoned': 'abandonedAt',
+  'Customer Updated': 'updatedAt',
 };
-
-const isShopEventType = (t: JourneyEvent): t is (typeof SHOP_EVENT_TYPES)[number] => (SHOP_EVENT_TYPES as readonly string[]).includes(t);
 
 /** A shop event as EventBridge would deliver it, with easy defaults so a script stays short. */
 function shopEventOf(line: Extract<Scripted, { type: JourneyEvent }>, customer: z.infer<typeof SimCustomer>): ShopEvent | string[] {
-  if (!isShopEventType(line.type)) return [];
   const d = line.detail;
   const items = Array.isArray(d['items']) ? (d['items'] as { price?: unknown; quantity?: unknown }[]) : [];
   const itemsValue = items.reduce((s, i) => s + (typeof i.price === 'number' ? i.price : 0) * (typeof i.quantity === 'number' ? i.quantity : 1), 0);
@@ -169,6 +167,7 @@ export function simulateJourney(journey: Journey, config: Pick<MailerConfig, 'qu
     stage: customer.stage,
     ...(customer.firstName ? { firstName: customer.firstName } : {}),
     consent: { ...base.consent, ...customer.consent },
+    attributes: customer.attributes,
   };
   let entry: JourneyEntry | undefined;
   let wake: { at: string; step: string } | undefined;

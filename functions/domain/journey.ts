@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CampaignCondition } from './campaign.ts';
 import { LifecycleStage } from './customer-profile.ts';
-import { SHOP_EVENT_TYPES, isTimeZone } from './shop-events.ts';
+import { SHOP_EVENT_TYPES, isTimeZone, type ShopEventType } from './shop-events.ts';
 
 /**
  * A journey file (`journeys/*.yaml`): who enters, a small tree of steps (send, wait,
@@ -10,11 +10,8 @@ import { SHOP_EVENT_TYPES, isTimeZone } from './shop-events.ts';
  * those paths are the stable step ids an entry's state and the send ledger refer to.
  */
 
-/**
- * Shop events a journey may name. `Customer Updated` is known here before the shop sends it
- * (shop-events.ts will define it), so journeys can be written for it now.
- */
-export const JOURNEY_EVENTS = [...SHOP_EVENT_TYPES, 'Customer Updated'] as const;
+/** Shop events a journey may name: every shop event type. */
+export const JOURNEY_EVENTS = SHOP_EVENT_TYPES as readonly [ShopEventType, ...ShopEventType[]];
 export const JourneyEvent = z.enum(JOURNEY_EVENTS);
 export type JourneyEvent = z.infer<typeof JourneyEvent>;
 
