@@ -9,6 +9,7 @@ export const projectPaths = (root: string): ProjectPaths => ({
   config: join(root, 'mailer.config.yaml'),
   campaigns: join(root, 'campaigns'),
   templates: join(root, 'templates'),
+  journeys: join(root, 'journeys'),
 });
 
 /**

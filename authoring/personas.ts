@@ -35,7 +35,13 @@ function sample(id: string, stage: LifecycleStage, now: string, overrides: Parti
     totalSpend: orders * 42.5,
     averageOrderValue: orders ? 42.5 : 0,
     favouriteCategory: orders ? 'tea' : undefined,
-    ...(orders ? { firstOrderAt: daysBefore(now, 480), lastOrderAt: daysBefore(now, lastOrderDays) } : {}),
+    ...(orders
+      ? {
+          firstOrderAt: daysBefore(now, 480),
+          lastOrderAt: daysBefore(now, lastOrderDays),
+          lastOrder: { orderId: `order-${id}`, placedAt: daysBefore(now, lastOrderDays), total: 42.5, currency: 'USD', items: [{ sku: 'TEA-002', name: 'Darjeeling First Flush', quantity: 1, price: 42.5 }] },
+        }
+      : {}),
     loyaltyScore: { prospect: 5, exploring: 30, growing: 55, stable: 90, declining: 35, lapsed: 10 }[stage],
     lastCart: {
       cartId: `cart-${id}`,

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { Campaign } from '#domain/campaign.ts';
 import type { Catalog } from '#domain/catalog.ts';
+import { checkJourneys } from './journey-files.ts';
 import { PREFERENCE_TEXTS } from '#domain/preference-texts.ts';
 import type { CompiledTemplate } from '#domain/template-compiler-schema.ts';
 import { campaignFiles, checkCampaignFile, checkMailerConfig, templateReferenceProblems } from './campaign-files.ts';
@@ -17,6 +18,8 @@ export interface ProjectPaths {
   config: string;
   campaigns: string;
   templates: string;
+  /** A project without this folder has no journeys. */
+  journeys: string;
 }
 
 export interface ProjectCheck {
@@ -175,9 +178,12 @@ export async function validateProject(paths: ProjectPaths): Promise<ProjectCheck
     warnings.push(...result.warnings);
   }
 
+  const journeyCheck = checkJourneys(paths.journeys, campaigns.map((c) => c.campaign));
+  problems.push(...journeyCheck.problems.map((p) => ({ ...p, file: show(p.file) })));
+
   const sortedProblems = sortProblems(problems);
   const check: ProjectCheck = { problems: sortedProblems, warnings: sortProblems(warnings) };
-  if (!sortedProblems.length && config.value) check.catalog = { config: config.value, campaigns: campaigns.map((c) => c.campaign), templates };
+  if (!sortedProblems.length && config.value) check.catalog = { config: config.value, campaigns: campaigns.map((c) => c.campaign), templates, journeys: journeyCheck.journeys };
   return check;
 }
 

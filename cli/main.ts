@@ -17,6 +17,7 @@ import { registerConnectCommands } from '#cli/connect-commands.ts';
 import { registerImportCommands } from '#cli/import-commands.ts';
 import type { FaultPlan } from '#lib/local/fault-injection.ts';
 import { registerReportCommand } from '#cli/report-command.ts';
+import { registerJourneyCommands } from '#cli/journeys-commands.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const program = new Command('lifecycle-mailer').description('Lifecycle email for e-commerce: segment, choose, render, send through SES, learn from engagement.');
@@ -136,6 +137,7 @@ registerConnectCommands(program, paths);
 registerImportCommands(program, paths);
 registerFailedEventsCommand(program);
 registerReportCommand(program, paths);
+registerJourneyCommands(program, paths);
 
 // The one error handler: a message naming what is wrong and an exit code (2 usage, 1 failure);
 // the stack trace only with --debug (read from argv: parsing itself may be what failed).

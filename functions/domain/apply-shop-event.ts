@@ -62,7 +62,10 @@ export function applyShopEvent(current: CustomerProfile | undefined, event: Shop
       profile.totalSpend = round2(profile.totalSpend + d.total);
       profile.averageOrderValue = round2(profile.totalSpend / profile.orderCount);
       if (!profile.firstOrderAt || d.placedAt < profile.firstOrderAt) profile.firstOrderAt = d.placedAt;
-      if (!profile.lastOrderAt || d.placedAt > profile.lastOrderAt) profile.lastOrderAt = d.placedAt;
+      if (!profile.lastOrderAt || d.placedAt > profile.lastOrderAt) {
+        profile.lastOrderAt = d.placedAt;
+        profile.lastOrder = { orderId: d.orderId, placedAt: d.placedAt, total: d.total, currency: d.currency, items: d.items.map(({ sku, name, quantity, price }) => ({ sku, name, quantity, price })) };
+      }
       if (d.email && !profile.email) profile.email = d.email;
       if (!current) profile.channel = d.channel; // first seen through an order: that is their channel
       const categoryCounts = { ...profile.categoryCounts };

@@ -38,7 +38,7 @@ function frequencyCapped(profile: CustomerProfile, now: string, rules: Frequency
   return undefined;
 }
 
-function holds(c: CampaignCondition, facts: CustomerFacts): boolean {
+export function holds(c: CampaignCondition, facts: CustomerFacts): boolean {
   const actual = facts[c.field];
   const v = c.value;
   switch (c.op) {

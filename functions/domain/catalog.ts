@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Campaign } from './campaign.ts';
+import { Journey } from './journey.ts';
 import { MailerConfig } from './mailer-config.ts';
 import { CompiledTemplate } from './template-compiler-schema.ts';
 
@@ -12,6 +13,7 @@ export const Catalog = z.object({
   config: MailerConfig,
   campaigns: z.array(Campaign),
   templates: z.array(CompiledTemplate),
+  journeys: z.array(Journey).default([]),
 });
 export type Catalog = z.infer<typeof Catalog>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Campaign } from './campaign.ts';
-import { CartSnapshot, type CustomerProfile, LifecycleStage } from './customer-profile.ts';
+import { CartSnapshot, type CustomerProfile, LifecycleStage, OrderSnapshot } from './customer-profile.ts';
 import type { MailerConfig } from './mailer-config.ts';
 import type { SendRequest } from './send-request.ts';
 import { SEND_TAGS } from './ses-events.ts';
@@ -48,6 +48,8 @@ export const TemplateContext = z.object({
   }),
   shop: z.object({ name: z.string(), url: z.string(), postalAddress: z.string(), supportEmail: z.string(), currency: z.string() }),
   campaign: z.object({ id: z.string(), name: z.string(), content: z.record(z.string(), z.unknown()) }),
+  /** The customer's latest order, if any (post-purchase mail names what was bought). */
+  lastOrder: OrderSnapshot.optional(),
   /** The last abandoned cart, if any. */
   cart: CartSnapshot.extend({ url: z.string() }).optional(),
   links: z.object({
@@ -166,6 +168,7 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
     },
     shop: { ...config.shop, url: shopLink },
     campaign: { id: campaign.id, name: campaign.name, content: {} },
+    ...(profile.lastOrder ? { lastOrder: profile.lastOrder } : {}),
     ...(profile.lastCart
       ? { cart: { ...profile.lastCart, url: withUtm(profile.lastCart.recoveryUrl ?? `${config.shop.url.replace(/\/$/, '')}/cart/${encodeURIComponent(profile.lastCart.cartId)}`, campaign.id) } }
       : {}),

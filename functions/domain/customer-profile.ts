@@ -55,6 +55,16 @@ export const CartSnapshot = z.object({
   recoveryUrl: z.string().optional(),
 });
 
+/** The latest order with what was in it, so post-purchase mail can name what was bought. */
+export const OrderSnapshot = z.object({
+  orderId: z.string(),
+  placedAt: IsoInstant,
+  total: z.number(),
+  currency: z.string(),
+  items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number(), price: z.number() })),
+});
+export type OrderSnapshot = z.infer<typeof OrderSnapshot>;
+
 export const PendingConfirmation = z.object({
   /** When the sign-up asked for marketing email (the registration time). */
   requestedAt: IsoInstant,
@@ -109,6 +119,7 @@ export const CustomerProfile = z.object({
   favouriteCategory: z.string().optional(),
   categoryCounts: z.record(z.string(), z.number()).default({}),
   lastCart: CartSnapshot.optional(),
+  lastOrder: OrderSnapshot.optional(),
   stage: LifecycleStage.default('prospect'),
   stageSince: IsoInstant.optional(),
   rfm: RfmScores.optional(),

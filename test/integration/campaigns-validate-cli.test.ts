@@ -1,6 +1,6 @@
 /** `lifecycle-mailer campaigns validate` and `build` as a marketer runs them, on a project with planted mistakes. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +34,8 @@ describe('campaigns validate (the command)', () => {
   it('passes the shipped project', () => {
     const run = cli('campaigns', 'validate', '--project', copyProject());
     expect(run.stderr).toBe('');
-    expect(run.stdout).toBe('ok: 10 campaigns, 10 templates\n');
+    const count = (dir: string) => readdirSync(join(repoRoot, dir)).filter((f) => /\.(ya?ml|mjml)$/.test(f)).length;
+    expect(run.stdout).toBe(`ok: ${count('campaigns')} campaigns, ${count('templates')} templates\n`);
     expect(run.status).toBe(0);
   });
 });
