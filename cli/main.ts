@@ -7,6 +7,7 @@ import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { TemplateCompileError } from '#authoring/template-compiler.ts';
 import { InvalidInputError } from '#domain/invalid-input-error.ts';
 import { runJob } from '#cli/run/run-job.ts';
+import { DEMO_SCENARIOS, type DemoScenario } from '#cli/run/demo-shop.ts';
 import { previewCampaign } from '#cli/campaign-preview.ts';
 import { registerModelsCommand } from '#cli/customer-value-report.ts';
 import { PauseCommandError, registerPauseCommands } from '#cli/pause-commands.ts';
@@ -27,13 +28,14 @@ program
   .option('--to <date>', 'last day to replay YYYY-MM-DD')
   .option('--customers <n>', 'demo shop size', (v) => Number.parseInt(v, 10))
   .option('--seed <seed>', 'seed for the demo shop and the emulated opens and clicks')
+  .addOption(new Option('--scenario <name>', 'demo shop list: healthy, or dirty-list (bounce and complaint addresses that make the guardrail pause)').choices(DEMO_SCENARIOS).default('healthy'))
   .option('--summary <file>', 'also write the summary as JSON')
   .option('--data-dir <dir>', 'where the local tables and the outbox live', '.local')
   .option('--serve', 'keep the local SES inbox open afterwards')
   .option('--quiet', 'no progress and no table')
   .option('--send-rate <n>', 'sends per second in real time (default: sending.maxSendRate); a long replay may go faster than SES would allow', (v) => Number.parseFloat(v))
   .option('--faults <spec>', 'inject faults, e.g. ses-throttle=0.2,ses-error=0.05,ddb-throttle=0.05,crash-before-send=0.02,crash-after-send=0.02,duplicate-events=0.1', parseFaults)
-  .action(async (o: { sendRate?: number; faults?: FaultPlan; orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean }) => {
+  .action(async (o: { sendRate?: number; faults?: FaultPlan; orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; scenario: DemoScenario; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean }) => {
     const catalog = await buildCatalog(paths());
     const { runtime } = await runJob({
       catalog,
@@ -43,6 +45,7 @@ program
       ...(o.to ? { to: o.to } : {}),
       ...(o.customers ? { customers: o.customers } : {}),
       ...(o.seed ? { seed: o.seed } : {}),
+      scenario: o.scenario,
       ...(o.summary ? { summaryFile: o.summary } : {}),
       serve: o.serve ?? false,
       quiet: o.quiet ?? false,

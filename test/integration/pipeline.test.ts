@@ -125,7 +125,7 @@ describe('lifecycle-mailer run on the demo shop', () => {
     // (This 400-customer run has no day with enough sends and a complaint to pause; npm start's 2,000 do.)
     expect(summary.guardrail.pauses.filter((p) => p.status === 'active').map((p) => p.scope).sort()).toEqual(records.filter((r) => r.status === 'active').map((r) => r.scope).sort());
     for (const p of summary.guardrail.pauses) expect(p.reason).toMatch(/rate \d+\.\d\d% \(\d+ of \d+ sends on \d{4}-\d\d-\d\d\) ≥ \d+\.\d\d%/);
-    expect(summary.guardrail.sendsSkippedPaused).toBe(Object.values(summary.campaigns).reduce((s, c) => s + (c.skipped['at-send:paused'] ?? 0), 0));
+    expect(summary.guardrail.sendsSkippedPaused).toBe(Object.values(summary.campaigns).reduce((s, c) => s + (c.skippedAtSend.paused ?? 0), 0));
     const marketing = new Set(runtime.catalog.campaigns.filter((c) => c.kind === 'marketing').map((c) => c.id));
     for (const r of records.filter((x) => x.status === 'active')) {
       const heldFrom = new Date(Date.parse(r.pausedAt) + PAUSE_CACHE_MS).toISOString();
