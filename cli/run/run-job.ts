@@ -6,6 +6,7 @@ import { type OrderLogFormat, parseOrderLog } from '#cli/run/order-log.ts';
 import { DEFAULT_DEMO_SHOP, type DemoScenario, generateDemoShop } from './demo-shop.ts';
 import type { FaultPlan } from '#lib/local/fault-injection.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
+import type { RecipientBehaviour } from '#lib/local/ses-event-emulator.ts';
 import { orderLogEvents } from './order-log-events.ts';
 import { replay, type ReplayProgress } from './replay.ts';
 import { formatSummary, loyaltySnapshot, type RunSummary, summariseRun } from './run-summary.ts';
@@ -28,6 +29,8 @@ export interface RunJobOptions {
   quiet?: boolean;
   unsubscribeBaseUrl?: string;
   faults?: FaultPlan;
+  /** How often the emulated recipients unsubscribe and re-subscribe through the emails' links. */
+  recipients?: Partial<RecipientBehaviour>;
   /** Sends per second (real time) instead of the configured SES max send rate. */
   sendRate?: number;
   /** Run the unsubscribe function on a local port and point the links at it (default: with serve). */
@@ -115,6 +118,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     seed: options.seed ?? 'lifecycle-mailer',
     ...(options.unsubscribeBaseUrl ? { unsubscribeBaseUrl: options.unsubscribeBaseUrl } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.recipients ? { recipients: options.recipients } : {}),
     ...(options.sendRate ? { sendRate: options.sendRate } : {}),
     serveUnsubscribe: options.serveUnsubscribe ?? options.serve ?? false,
   });

@@ -38,7 +38,7 @@ import { startSesLocal } from './ses-local.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 import { startUnsubscribeServer, type UnsubscribeServer } from './unsubscribe-server.ts';
 import { RunTally } from './run-tally.ts';
-import type { RecipientAction } from './ses-event-emulator.ts';
+import { DEFAULT_RECIPIENT_BEHAVIOUR, type RecipientAction, type RecipientBehaviour } from './ses-event-emulator.ts';
 import { isSubscribed } from '#domain/customer-profile.ts';
 import { createUnsubscribeHandler } from '../../functions/unsubscribe/handler.ts';
 import { catalogTopics } from '../../functions/unsubscribe/unsubscribe.ts';
@@ -64,6 +64,8 @@ export interface LocalRuntimeOptions {
   sendRate?: number;
   /** Faults to inject (through SDK middleware, the bus and the queue). */
   faults?: FaultPlan;
+  /** How often recipients unsubscribe (and re-subscribe) through the emails' links; DEFAULT_RECIPIENT_BEHAVIOUR by default. */
+  recipients?: Partial<RecipientBehaviour>;
   /** The key the links are signed with; by default a random one, kept under dataDir when there is one. */
   unsubscribeSecret?: string;
 }
@@ -148,7 +150,7 @@ export class LocalRuntime {
       { step: 'initialize', name: 'sendStartTimes', priority: 'high' },
     );
     const clock = new SimulatedClock(options.start);
-    const emulator = new SesEventEmulator(clock, options.seed ?? 'lifecycle-mailer');
+    const emulator = new SesEventEmulator(clock, options.seed ?? 'lifecycle-mailer', { ...DEFAULT_RECIPIENT_BEHAVIOUR, ...options.recipients });
     emulator.attach(sesClient);
     const faults = new FaultInjector(FaultPlan.parse(options.faults ?? {}), options.seed ?? 'lifecycle-mailer');
     if (faults.any) {

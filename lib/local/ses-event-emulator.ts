@@ -19,10 +19,14 @@ export interface RecipientAction {
   customerId: string;
 }
 
-/** Of the recipients who open an email, the share who then unsubscribe through its link (about 0.5% of sends). */
-const UNSUBSCRIBE_PER_OPEN = 0.01;
-/** Of those, the share who change their mind within days and subscribe again. */
-const RESUBSCRIBE_PER_UNSUBSCRIBE = 0.25;
+/** How recipients use the unsubscribe link. */
+export interface RecipientBehaviour {
+  /** Of the recipients who open an email, the share who then unsubscribe through its link (1%: about 0.5% of sends). */
+  unsubscribePerOpen: number;
+  /** Of those, the share who change their mind within days and tick the topics again (25%). */
+  resubscribePerUnsubscribe: number;
+}
+export const DEFAULT_RECIPIENT_BEHAVIOUR: RecipientBehaviour = { unsubscribePerOpen: 0.01, resubscribePerUnsubscribe: 0.25 };
 
 const HOUR = 3_600_000;
 const SIMULATOR = /@simulator\.amazonses\.com$/i;
@@ -47,6 +51,7 @@ export class SesEventEmulator {
   constructor(
     private readonly clock: Clock,
     private readonly seed: string,
+    private readonly behaviour: RecipientBehaviour = DEFAULT_RECIPIENT_BEHAVIOUR,
   ) {}
 
   /** Adds the emulation to an SES client as middleware: the handlers' code is unchanged. */
@@ -143,10 +148,10 @@ export class SesEventEmulator {
       }
       const url = unsubscribeLink(input.Content?.Simple?.Headers ?? []);
       const campaignId = tags[SEND_TAGS.campaign]?.[0];
-      if (url && campaignId && draw() < UNSUBSCRIBE_PER_OPEN) {
+      if (url && campaignId && draw() < this.behaviour.unsubscribePerOpen) {
         const unsubscribeAt = openAt + (1 + draw() * 5) * 60_000;
         this.actions.push({ at: unsubscribeAt, kind: 'unsubscribe', url, campaignId, customerId: customer });
-        if (draw() < RESUBSCRIBE_PER_UNSUBSCRIBE) this.actions.push({ at: unsubscribeAt + (2 + draw() * 8) * 24 * HOUR, kind: 'resubscribe', url, campaignId, customerId: customer });
+        if (draw() < this.behaviour.resubscribePerUnsubscribe) this.actions.push({ at: unsubscribeAt + (2 + draw() * 8) * 24 * HOUR, kind: 'resubscribe', url, campaignId, customerId: customer });
       }
     }
   }
