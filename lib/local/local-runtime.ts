@@ -37,7 +37,7 @@ import { SesEventEmulator } from './ses-event-emulator.ts';
 import { startSesLocal } from './ses-local.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 import { startUnsubscribeServer, type UnsubscribeServer } from './unsubscribe-server.ts';
-import { RunTally } from './run-tally.ts';
+import { RunTally, type SendOrigin } from './run-tally.ts';
 import { DEFAULT_RECIPIENT_BEHAVIOUR, type RecipientAction, type RecipientBehaviour } from './ses-event-emulator.ts';
 import { isSubscribed } from '#domain/customer-profile.ts';
 import { createUnsubscribeHandler } from '../../functions/unsubscribe/handler.ts';
@@ -99,8 +99,6 @@ export class LocalRuntime {
     this.outcomesBySendId.set(sendId, list);
   }
   readonly deadLetters = { events: 0, sends: 0 };
-  /** Per campaign and customer, what was decided and what became of it (the summary's per-campaign figures). */
-  readonly tally = new RunTally();
 
   private constructor(
     readonly catalog: Catalog,
@@ -122,6 +120,8 @@ export class LocalRuntime {
     readonly mailer: PacedMailer,
     readonly sendRate: number,
     readonly sendStartTimes: number[],
+    /** Per campaign and customer, what was decided and what became of it (the summary's per-campaign figures). */
+    readonly tally: RunTally,
     readonly handlers: {
       segment: ReturnType<typeof createSegmentHandler>;
       send: ReturnType<typeof createSendHandler>;
@@ -172,8 +172,8 @@ export class LocalRuntime {
       const request = JSON.parse(body) as SendRequest;
       await failedEvents.record('send', request.sendId ?? 'unknown', `dead-lettered after ${receiveCount} receives: ${runtime!.lastSendError.get(request.sendId) ?? 'unknown error'}`, body, clock.now());
     }, 4, redeliver);
-    const tally = () => runtime!.tally;
-    const recording = (origin: 'schedule' | 'event' | 'confirmation') => ({ enqueue: (requests: readonly SendRequest[]) => tally().recordingQueue(sendQueue, origin).enqueue(requests) });
+    const tally = new RunTally();
+    const recording = (origin: SendOrigin) => tally.recordingQueue(sendQueue, origin);
     const onConfirmed = { campaigns: options.catalog.campaigns, config: options.catalog.config, sendQueue: recording('confirmation'), failedEvents };
     const unsubscribe = createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog), onConfirmed });
     const unsubscribeServer = options.serveUnsubscribe ? await startUnsubscribeServer({ handler: unsubscribe }) : undefined;
@@ -186,7 +186,7 @@ export class LocalRuntime {
     const ingestHandler = createIngestHandler({ ...common, stageChanges, sendQueue: recording('event'), campaigns: options.catalog.campaigns });
     const ingest = async (event: unknown) => {
       const outcome = await ingestHandler(event);
-      if (outcome.outcome === 'applied') for (const s of outcome.notTriggered ?? []) tally().decide(s.campaignId, outcome.customerId, s.reason);
+      if (outcome.outcome === 'applied') for (const s of outcome.notTriggered ?? []) tally.decide(s.campaignId, outcome.customerId, s.reason);
       return outcome;
     };
     const modelRuns = new ModelRunStore(db, tables['model-runs']);
@@ -200,7 +200,7 @@ export class LocalRuntime {
       guardrail: new PauseGate(deliverability, clock, config.guardrail),
       // A queued decision is recorded with its send id by the queue; here only the reasons not to.
       onDecision: (d) => {
-        if (d.outcome !== 'queued') tally().decide(d.campaignId, d.customerId, d.outcome);
+        if (d.outcome !== 'queued') tally.decide(d.campaignId, d.customerId, d.outcome);
       },
     });
     const engagement = createEngagementHandler({ ...common, ledger, deliverability });
@@ -221,7 +221,7 @@ export class LocalRuntime {
           runtime!.noteOutcome(request.sendId, outcome.outcome);
           if (outcome.outcome === 'skipped') {
             runtime!.skippedSendIds.add(request.sendId);
-            runtime!.tally.skippedAtSend(request, outcome.reason);
+            tally.skippedAtSend(request, outcome.reason);
             const key = `${request.campaignId}|${outcome.reason}`;
             runtime!.sendSkips.set(key, (runtime!.sendSkips.get(key) ?? 0) + 1);
           }
@@ -245,7 +245,7 @@ export class LocalRuntime {
       2,
       redeliver,
     );
-    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, { segment, send, unsubscribe });
+    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, tally, { segment, send, unsubscribe });
     return runtime;
   }
 
