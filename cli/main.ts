@@ -9,6 +9,7 @@ import { LIFECYCLE_STAGES, type LifecycleStage } from '#domain/customer-profile.
 import { runJob } from '#cli/run/run-job.ts';
 import { existingDirectory, existingFile, faultSpec, fileInExistingFolder, isoDay, localeTag, positiveInteger, positiveNumber } from '#cli/arguments.ts';
 import { campaignById, loadCustomer, previewCampaign } from '#cli/campaign-preview.ts';
+import { DEMO_SCENARIOS, type DemoScenario } from '#cli/run/demo-shop.ts';
 import { registerModelsCommand } from '#cli/customer-value-report.ts';
 import { outcomeOf, stackOf, UsageError } from '#cli/errors.ts';
 import { registerFailedEventsCommand } from '#cli/failed-events.ts';
@@ -38,13 +39,14 @@ program
   .option('--to <date>', 'last day to replay YYYY-MM-DD', isoDay)
   .option('--customers <n>', 'demo shop size', positiveInteger)
   .option('--seed <seed>', 'seed for the demo shop and the emulated opens and clicks')
+  .addOption(new Option('--scenario <name>', 'demo shop list: healthy, or dirty-list (bounce and complaint addresses that make the guardrail pause)').choices(DEMO_SCENARIOS).default('healthy'))
   .option('--summary <file>', 'also write the summary as JSON', fileInExistingFolder)
   .option('--data-dir <dir>', 'where the local tables and the outbox live', '.local')
   .option('--serve', 'keep the local SES inbox open afterwards')
   .option('--quiet', 'no progress and no table')
   .option('--send-rate <n>', 'sends per second in real time (default: sending.maxSendRate); a long replay may go faster than SES would allow', positiveNumber)
   .option('--faults <spec>', 'inject faults, e.g. ses-throttle=0.2,ses-error=0.05,ddb-throttle=0.05,crash-before-send=0.02,crash-after-send=0.02,duplicate-events=0.1', faultSpec)
-  .action(async (o: { sendRate?: number; faults?: FaultPlan; orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean }) => {
+  .action(async (o: { sendRate?: number; faults?: FaultPlan; orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; scenario: DemoScenario; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean }) => {
     if (o.from && o.to && !(o.from <= o.to)) throw new UsageError(`--from ${o.from} must be on or before --to ${o.to}`);
     if (o.orders && o.customers) throw new UsageError('--customers sizes the demo shop; it does not go with --orders');
     const catalog = await buildCatalog(paths());
@@ -56,6 +58,7 @@ program
       ...(o.to ? { to: o.to } : {}),
       ...(o.customers ? { customers: o.customers } : {}),
       ...(o.seed ? { seed: o.seed } : {}),
+      scenario: o.scenario,
       ...(o.summary ? { summaryFile: o.summary } : {}),
       serve: o.serve ?? false,
       quiet: o.quiet ?? false,

@@ -42,6 +42,16 @@ const CATALOG: (LineItem & { category: string })[] = [
   { sku: 'SWE-001', name: 'Dark Chocolate Bar', category: 'sweets', quantity: 1, price: 6.5 },
 ];
 
+/**
+ * How clean the demo shop's list is. `healthy`: a realistic trickle of SES mailbox-simulator
+ * addresses (one customer in 500 bounces; one in 100 of those who sign up during the live weeks
+ * complains, so complaints come one at a time), well under the guardrail. `dirty-list`: one in 150
+ * bounces and one in 301 complains, about three times the rate at which SES reviews an account:
+ * the guardrail pauses all marketing on the first live day.
+ */
+export const DEMO_SCENARIOS = ['healthy', 'dirty-list'] as const;
+export type DemoScenario = (typeof DEMO_SCENARIOS)[number];
+
 export interface DemoShopOptions {
   customers: number;
   seed: string;
@@ -51,9 +61,10 @@ export interface DemoShopOptions {
   historyDays: number;
   /** Days at the end during which new customers keep signing up. */
   liveDays: number;
+  scenario: DemoScenario;
 }
 
-export const DEFAULT_DEMO_SHOP: DemoShopOptions = { customers: 2000, seed: 'demo-shop', end: '2026-11-01', historyDays: 540, liveDays: 42 };
+export const DEFAULT_DEMO_SHOP: DemoShopOptions = { customers: 2000, seed: 'demo-shop', end: '2026-11-01', historyDays: 540, liveDays: 42, scenario: 'healthy' };
 
 const DAY = 86_400_000;
 
@@ -70,6 +81,7 @@ export function generateDemoShop(options: DemoShopOptions = DEFAULT_DEMO_SHOP): 
   const liveStart = end - options.liveDays * DAY;
   const events: ShopEventInput[] = [];
   const iso = (ms: number) => new Date(Math.round(ms / 1000) * 1000).toISOString();
+  let liveSignUps = 0;
 
   for (let i = 1; i <= options.customers; i++) {
     const customerId = `c${String(i).padStart(6, '0')}`;
@@ -85,9 +97,6 @@ export function generateDemoShop(options: DemoShopOptions = DEFAULT_DEMO_SHOP): 
     const firstName = i % 97 === 0 ? pick(HOSTILE_NAMES) : pick(FIRST);
     const lastName = pick(LAST);
     const channel = pick(CHANNELS);
-    const email =
-      i % 150 === 0 ? `bounce+${customerId}@simulator.amazonses.com` : i % 301 === 0 ? `complaint+${customerId}@simulator.amazonses.com` : `${customerId}@demo-shop.example`;
-
     // When they signed up: recent for prospects and some one-timers, long ago for lapsed ones.
     const registeredAt =
       persona === 'prospect' && rnd() < 0.6
@@ -97,6 +106,11 @@ export function generateDemoShop(options: DemoShopOptions = DEFAULT_DEMO_SHOP): 
           : persona === 'one-time' && rnd() < 0.3
             ? liveStart - 20 * DAY + rnd() * (end - liveStart)
             : start + rnd() * 0.7 * (liveStart - start);
+    // Chosen without drawing from rnd, so both scenarios are the same shop but for these addresses.
+    if (registeredAt >= liveStart) liveSignUps++;
+    const bounces = options.scenario === 'dirty-list' ? i % 150 === 0 : i % 500 === 250;
+    const complains = options.scenario === 'dirty-list' ? i % 301 === 0 : registeredAt >= liveStart && liveSignUps % 100 === 50;
+    const email = bounces ? `bounce+${customerId}@simulator.amazonses.com` : complains ? `complaint+${customerId}@simulator.amazonses.com` : `${customerId}@demo-shop.example`;
     const registered: z.input<typeof CustomerRegistered> = {
       customerId,
       email,

@@ -3,9 +3,10 @@ import { join, resolve } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Catalog } from '#domain/catalog.ts';
 import { type OrderLogFormat, parseOrderLog } from '#cli/run/order-log.ts';
-import { DEFAULT_DEMO_SHOP, generateDemoShop } from './demo-shop.ts';
+import { DEFAULT_DEMO_SHOP, type DemoScenario, generateDemoShop } from './demo-shop.ts';
 import type { FaultPlan } from '#lib/local/fault-injection.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
+import type { RecipientBehaviour } from '#lib/local/ses-event-emulator.ts';
 import { orderLogEvents } from './order-log-events.ts';
 import { replay, type ReplayProgress } from './replay.ts';
 import { formatSummary, loyaltySnapshot, type RunSummary, summariseRun } from './run-summary.ts';
@@ -20,12 +21,16 @@ export interface RunJobOptions {
   to?: string;
   customers?: number;
   seed?: string;
+  /** The demo shop's list: healthy (the default) or dirty-list (the guardrail pauses). */
+  scenario?: DemoScenario;
   summaryFile?: string;
   /** Keep the stand-ins running afterwards (the local inbox stays open). */
   serve?: boolean;
   quiet?: boolean;
   unsubscribeBaseUrl?: string;
   faults?: FaultPlan;
+  /** How often the emulated recipients unsubscribe and re-subscribe through the emails' links. */
+  recipients?: Partial<RecipientBehaviour>;
   /** Sends per second (real time) instead of the configured SES max send rate. */
   sendRate?: number;
   /** Run the unsubscribe function on a local port and point the links at it (default: with serve). */
@@ -96,8 +101,9 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     events = orderLogEvents(parsed.orders);
     source = `${options.orders.file} (${parsed.orders.length} orders)`;
   } else {
-    events = generateDemoShop({ ...DEFAULT_DEMO_SHOP, customers: options.customers ?? DEFAULT_DEMO_SHOP.customers, seed: options.seed ?? DEFAULT_DEMO_SHOP.seed });
-    source = `demo shop (seed ${options.seed ?? DEFAULT_DEMO_SHOP.seed})`;
+    const scenario = options.scenario ?? DEFAULT_DEMO_SHOP.scenario;
+    events = generateDemoShop({ ...DEFAULT_DEMO_SHOP, customers: options.customers ?? DEFAULT_DEMO_SHOP.customers, seed: options.seed ?? DEFAULT_DEMO_SHOP.seed, scenario });
+    source = `demo shop (seed ${options.seed ?? DEFAULT_DEMO_SHOP.seed}, ${scenario})`;
   }
   if (events.length === 0) throw new Error('no events to replay');
   const lastEventDay = Date.parse(events[events.length - 1]!.time.slice(0, 10) + 'T00:00:00Z') + DAY;
@@ -112,6 +118,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     seed: options.seed ?? 'lifecycle-mailer',
     ...(options.unsubscribeBaseUrl ? { unsubscribeBaseUrl: options.unsubscribeBaseUrl } : {}),
     ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.recipients ? { recipients: options.recipients } : {}),
     ...(options.sendRate ? { sendRate: options.sendRate } : {}),
     serveUnsubscribe: options.serveUnsubscribe ?? options.serve ?? false,
   });
@@ -119,12 +126,17 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     const progress = progressBar(options.quiet ?? false);
     let loyaltyBefore = new Map<string, number>();
     const written = new Set<string>();
+    // The stand-in stamps each message with the real time; the outbox gives it the simulated moment SES took it.
+    const sentAt = (messageId: string) => runtime.emulator.acceptedAt.get(messageId);
     await replay(runtime, events, { from, to }, progress, async () => {
-      await syncOutbox(runtime.services.ses.endpoint, outbox, options.serve ?? false, written);
+      await syncOutbox(runtime.services.ses.endpoint, outbox, options.serve ?? false, written, sentAt);
     }, async () => {
+      // Score the imported history once at go-live (as a deployment does after an import), so the
+      // loyalty change measured at the end is what the live weeks did, not the first scoring.
+      await runtime.fireSchedule({ recompute: true, campaignIds: [] });
       loyaltyBefore = await loyaltySnapshot(runtime);
     });
-    await syncOutbox(runtime.services.ses.endpoint, outbox, options.serve ?? false, written);
+    await syncOutbox(runtime.services.ses.endpoint, outbox, options.serve ?? false, written, sentAt);
     const outboxFiles = existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.eml')).length : 0;
     const summary = await summariseRun(runtime, { source, from, to, startedAt, outboxFiles, loyaltyBefore });
     if (rejectedLines) summary.failedEvents.import = rejectedLines;

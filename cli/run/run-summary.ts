@@ -1,5 +1,4 @@
 import { LIFECYCLE_STAGES, type LifecycleStage } from '#domain/customer-profile.ts';
-import type { SkipReason } from '#domain/campaign-choice.ts';
 import { describeScope } from '#domain/deliverability-guardrail.ts';
 import type { LocalRuntime } from '#lib/local/local-runtime.ts';
 import type { SegmentationReport } from '../../functions/segment/run-segmentation.ts';
@@ -16,13 +15,40 @@ function top20Share(values: number[]): number {
   return round(top / total, 3);
 }
 
+/**
+ * One campaign over the whole run. Sends add up: queued = sent + Σ skippedAtSend + setAside +
+ * stillQueued + unaccounted (each queued send id counted once, in its final state). Customers
+ * add up too: customersConsidered = customersMailed + Σ notMailed.
+ */
 export interface CampaignSummary {
-  eligible: number;
+  trigger: 'schedule' | 'event';
+  /** Distinct customers a due run (scheduled) or a triggering shop event (event) decided about. */
+  customersConsidered: number;
+  /** Of those, mailed at least once. */
+  customersMailed: number;
+  /**
+   * The others, each counted once by the last word on them: the reason the last run (or event)
+   * that considered them gave, or, when that one queued them, what became of that send
+   * (`at-send:<reason>`, `set-aside`, `still-queued`).
+   */
+  notMailed: Record<string, number>;
+  /** Event-triggered campaigns: how often a shop event (or a confirmed sign-up) chose this campaign. */
+  triggered?: number;
+  /** Distinct sends queued for it (by the daily runs, or by the trigger). */
   queued: number;
   sent: number;
-  skipped: Record<string, number>;
+  /** Queued sends the send function refused (its re-check at send time), by their last reason. */
+  skippedAtSend: Record<string, number>;
+  /** Set aside with a reason in the failed-events store, not since shown sent. */
+  setAside: number;
+  stillQueued: number;
+  unaccounted: number;
   opens: number;
   clicks: number;
+  /** Customers whose consent for the campaign's topic went off (or on again) through a link in one of its emails. */
+  unsubscribes: number;
+  resubscribes: number;
+  variants: Record<string, { sent: number; opens: number; clicks: number }>;
 }
 
 export interface RunSummary {
@@ -43,7 +69,10 @@ export interface RunSummary {
   emailsSent: number;
   opensRecorded: number;
   clicksRecorded: number;
+  /** Customers whose loyalty score moved by 0.1 or more between go-live and the end. */
   loyaltyScoresChanged: number;
+  /** Over the customers known at go-live: the mean change of their loyalty score (signed), and its mean size. */
+  loyaltyChange: { customers: number; mean: number; meanAbsolute: number };
   averageLoyalty: number;
   stageChanges: number;
   segmentationRuns: number;
@@ -56,6 +85,8 @@ export interface RunSummary {
     sendsSkippedPaused: number;
     /** Customers a scheduled run did not queue because the campaign was paused (summed over runs). */
     notQueuedPaused: number;
+    /** Distinct customers whose last word for a campaign was that it was paused (at a run, or at send). */
+    customersHeldByPause: number;
   };
   /** The exactly-once accounting: every queued send is sent, skipped at send time, or set aside with a reason. */
   guarantees: {
@@ -106,6 +137,7 @@ export async function summariseRun(
   let customers = 0;
   let loyaltyChanged = 0;
   let loyaltyTotal = 0;
+  const loyaltyDeltas: number[] = [];
   const spend: number[] = [];
   const clvs: number[] = [];
   const perStage = Object.fromEntries(LIFECYCLE_STAGES.map((st) => [st, { spend: [] as number[], pAlive: [] as number[], clv: [] as number[] }])) as Record<
@@ -126,55 +158,106 @@ export async function summariseRun(
       if (p.rfm) rfmSegments[p.rfm.segment] = (rfmSegments[p.rfm.segment] ?? 0) + 1;
       if (p.suppression) suppressed[p.suppression.reason] = (suppressed[p.suppression.reason] ?? 0) + 1;
       if (Math.abs((meta.loyaltyBefore.get(p.customerId) ?? 0) - p.loyaltyScore) >= 0.1) loyaltyChanged++;
+      const before = meta.loyaltyBefore.get(p.customerId);
+      if (before !== undefined) loyaltyDeltas.push(p.loyaltyScore - before);
       loyaltyTotal += p.loyaltyScore;
     }
   }
 
-  const campaigns: Record<string, CampaignSummary> = {};
-  const entry = (id: string) => (campaigns[id] ??= { eligible: 0, queued: 0, sent: 0, skipped: {}, opens: 0, clicks: 0 });
-  for (const c of runtime.catalog.campaigns) entry(c.id);
-  for (const report of runtime.reports) {
-    for (const [id, stats] of Object.entries(report.campaigns)) {
-      const c = entry(id);
-      c.eligible += stats.eligible;
-      c.queued += stats.queued;
-      for (const [reason, n] of Object.entries(stats.skipped) as [SkipReason, number][]) c.skipped[reason] = (c.skipped[reason] ?? 0) + n;
-    }
-  }
-  let emailsSent = 0;
-  let opens = 0;
-  let clicks = 0;
-  const sentIds = new Set<string>();
-  const ledgerStatus = new Map<string, string>();
-  let confirmedBySes = 0;
-  for await (const e of runtime.ledger.all()) {
-    ledgerStatus.set(e.sendId, e.status);
-    if (e.status === 'sent') sentIds.add(e.sendId);
-    if (e.confirmedBy === 'ses-event') confirmedBySes++;
-    const c = entry(e.campaignId);
-    if (e.status === 'sent') {
-      c.sent++;
-      emailsSent++;
-      if (c.queued < c.sent) c.eligible++, c.queued++; // event-triggered sends are queued by ingest, not by a run
-    }
-    c.opens += e.opens;
-    c.clicks += e.clicks;
-    opens += e.opens;
-    clicks += e.clicks;
-  }
-  for (const [key, n] of runtime.sendSkips) {
-    const [campaignId, reason] = key.split('|') as [string, string];
-    const c = entry(campaignId);
-    c.skipped[`at-send:${reason}`] = (c.skipped[`at-send:${reason}`] ?? 0) + n;
-  }
   const failedEvents: Record<string, number> = {};
   const failed = await runtime.failedEvents.list();
   for (const f of failed) failedEvents[f.stage] = (failedEvents[f.stage] ?? 0) + 1;
   const setAsideIds = new Set(failed.filter((f) => f.stage === 'send').map((f) => f.failureId.split('#')[1] ?? ''));
   const pending = runtime.sendQueue.pendingSendIds();
+
+  const campaigns: Record<string, CampaignSummary> = {};
+  const byId = new Map(runtime.catalog.campaigns.map((c) => [c.id, c]));
+  const entry = (id: string) =>
+    (campaigns[id] ??= {
+      trigger: byId.get(id)?.trigger.type ?? 'schedule',
+      customersConsidered: 0,
+      customersMailed: 0,
+      notMailed: {},
+      ...(byId.get(id)?.trigger.type === 'event' ? { triggered: 0 } : {}),
+      queued: 0,
+      sent: 0,
+      skippedAtSend: {},
+      setAside: 0,
+      stillQueued: 0,
+      unaccounted: 0,
+      opens: 0,
+      clicks: 0,
+      unsubscribes: 0,
+      resubscribes: 0,
+      variants: {},
+    });
+  for (const c of runtime.catalog.campaigns) entry(c.id);
+  let emailsSent = 0;
+  let opens = 0;
+  let clicks = 0;
+  const sentIds = new Set<string>();
+  const mailed = new Map<string, Set<string>>();
+  const ledgerStatus = new Map<string, string>();
+  let confirmedBySes = 0;
+  for await (const e of runtime.ledger.all()) {
+    ledgerStatus.set(e.sendId, e.status);
+    if (e.confirmedBy === 'ses-event') confirmedBySes++;
+    const c = entry(e.campaignId);
+    const variant = (c.variants[e.variant] ??= { sent: 0, opens: 0, clicks: 0 });
+    if (e.status === 'sent') {
+      sentIds.add(e.sendId);
+      c.sent++;
+      variant.sent++;
+      emailsSent++;
+      mailed.set(e.campaignId, (mailed.get(e.campaignId) ?? new Set()).add(e.customerId));
+    }
+    c.opens += e.opens;
+    c.clicks += e.clicks;
+    variant.opens += e.opens;
+    variant.clicks += e.clicks;
+    opens += e.opens;
+    clicks += e.clicks;
+  }
+  // Each queued send once, in its final state; a send refused at send time and queued again later counts as what happened last.
+  const finalState = (sendId: string): string => {
+    if (sentIds.has(sendId)) return 'sent';
+    if (setAsideIds.has(sendId)) return 'set-aside';
+    if (pending.has(sendId)) return 'still-queued';
+    const skip = runtime.tally.lastSkipAtSend.get(sendId);
+    return skip ? `at-send:${skip}` : 'unaccounted';
+  };
+  const heldByPause = new Set<string>();
+  for (const [id, c] of Object.entries(campaigns)) {
+    if (c.triggered !== undefined) c.triggered = runtime.tally.triggered.get(id) ?? 0;
+    for (const sendId of runtime.tally.queuedSendIds.get(id) ?? []) {
+      c.queued++;
+      const state = finalState(sendId);
+      if (state === 'set-aside') c.setAside++;
+      else if (state === 'still-queued') c.stillQueued++;
+      else if (state === 'unaccounted') c.unaccounted++;
+      else if (state !== 'sent') c.skippedAtSend[state.slice('at-send:'.length)] = (c.skippedAtSend[state.slice('at-send:'.length)] ?? 0) + 1;
+    }
+    const mailedHere = mailed.get(id) ?? new Set<string>();
+    const last = runtime.tally.lastOutcome.get(id) ?? new Map<string, string>();
+    c.customersConsidered = new Set([...last.keys(), ...mailedHere]).size;
+    c.customersMailed = mailedHere.size;
+    for (const [customerId, outcome] of last) {
+      if (mailedHere.has(customerId)) continue;
+      const reason = outcome.startsWith('queued:') ? finalState(outcome.slice('queued:'.length)) : outcome;
+      c.notMailed[reason] = (c.notMailed[reason] ?? 0) + 1;
+      if (reason === 'paused' || reason === 'at-send:paused') heldByPause.add(customerId);
+    }
+    c.unsubscribes = runtime.tally.unsubscribes.get(id) ?? 0;
+    c.resubscribes = runtime.tally.resubscribes.get(id) ?? 0;
+  }
   const unaccountedIds: string[] = [];
+  let skippedAtSend = 0;
+  let setAside = 0;
   for (const id of runtime.sendQueue.enqueuedSendIds) {
-    if (!sentIds.has(id) && !setAsideIds.has(id) && !runtime.skippedSendIds.has(id) && !pending.has(id)) unaccountedIds.push(`${id} (ledger: ${ledgerStatus.get(id) ?? 'none'}; outcomes: ${runtime.outcomesBySendId.get(id)?.join(',') ?? 'none'})`);
+    const state = finalState(id);
+    if (state === 'set-aside') setAside++;
+    else if (state.startsWith('at-send:')) skippedAtSend++;
+    else if (state === 'unaccounted') unaccountedIds.push(`${id} (ledger: ${ledgerStatus.get(id) ?? 'none'}; outcomes: ${runtime.outcomesBySendId.get(id)?.join(',') ?? 'none'})`);
   }
   const unaccounted = unaccountedIds.length;
   const injected = runtime.faults.injected;
@@ -186,6 +269,7 @@ export async function summariseRun(
       .sort((a, b) => a.pausedAt.localeCompare(b.pausedAt)),
     sendsSkippedPaused: [...runtime.sendSkips].filter(([key]) => key.endsWith('|paused')).reduce((s, [, n]) => s + n, 0),
     notQueuedPaused: runtime.reports.reduce((s, r) => s + Object.values(r.campaigns).reduce((t, c) => t + (c.skipped.paused ?? 0), 0), 0),
+    customersHeldByPause: heldByPause.size,
   };
 
   return {
@@ -213,6 +297,11 @@ export async function summariseRun(
     opensRecorded: opens,
     clicksRecorded: clicks,
     loyaltyScoresChanged: loyaltyChanged,
+    loyaltyChange: {
+      customers: loyaltyDeltas.length,
+      mean: round(mean(loyaltyDeltas) ?? 0, 1),
+      meanAbsolute: round(mean(loyaltyDeltas.map(Math.abs)) ?? 0, 1),
+    },
     averageLoyalty: customers ? Math.round((loyaltyTotal / customers) * 10) / 10 : 0,
     stageChanges: runtime.reports.reduce((s, r) => s + r.stageChanges, 0),
     segmentationRuns: runtime.reports.length,
@@ -223,8 +312,8 @@ export async function summariseRun(
       sendsQueued: runtime.sendQueue.enqueuedSendIds.size,
       sent: sentIds.size,
       confirmedBySes,
-      skippedAtSend: runtime.skippedSendIds.size,
-      setAside: [...setAsideIds].filter((id) => !sentIds.has(id)).length,
+      skippedAtSend,
+      setAside,
       stillQueued: pending.size,
       unaccounted,
       unaccountedIds: unaccountedIds.slice(0, 20),
@@ -266,6 +355,24 @@ export function peakPerSecond(times: readonly number[]): number {
   return peak;
 }
 
+const signed = (n: number) => `${n > 0 ? '+' : ''}${n.toFixed(1)}`;
+
+function topReasons(counts: Record<string, number>, n: number): string {
+  return Object.entries(counts)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, n)
+    .map(([r, k]) => `${r} ${k}`)
+    .join(', ');
+}
+
+/** One line per campaign that tests variants: sends, opens and clicks of each. */
+function variantLines(campaigns: RunSummary['campaigns']): string[] {
+  const lines = Object.entries(campaigns)
+    .filter(([, c]) => Object.keys(c.variants).length > 1)
+    .map(([id, c]) => `  ${id.padEnd(20)} ${Object.entries(c.variants).sort((a, b) => a[0].localeCompare(b[0])).map(([v, x]) => `${v}: sent ${x.sent} opens ${x.opens} clicks ${x.clicks}`).join('   ')}`);
+  return lines.length ? ['variants (A/B):', ...lines] : [];
+}
+
 /** The summary as aligned text tables for the terminal. */
 export function formatSummary(s: RunSummary): string {
   const pad = (v: unknown, n: number) => String(v).padStart(n);
@@ -273,7 +380,7 @@ export function formatSummary(s: RunSummary): string {
     `Lifecycle Mailer run: ${s.source}`,
     `window ${s.window.from.slice(0, 10)} → ${s.window.to.slice(0, 10)}, ${s.durationSeconds}s`,
     '',
-    `customers ${s.customers}   emails sent ${s.emailsSent}   opens ${s.opensRecorded}   clicks ${s.clicksRecorded}   loyalty changed ${s.loyaltyScoresChanged} (avg ${s.averageLoyalty})`,
+    `customers ${s.customers}   emails sent ${s.emailsSent}   opens ${s.opensRecorded}   clicks ${s.clicksRecorded}   loyalty changed ${s.loyaltyScoresChanged} (mean change ${signed(s.loyaltyChange.mean)}, mean size ${s.loyaltyChange.meanAbsolute.toFixed(1)}; now avg ${s.averageLoyalty})`,
     '',
     `${'stage'.padEnd(12)} ${pad('customers', 9)} ${pad('avg spend', 10)} ${pad('P(alive)', 9)} ${pad('pred. CLV', 10)}`,
     ...Object.entries(s.stages).map(([stage, n]) => {
@@ -288,20 +395,22 @@ export function formatSummary(s: RunSummary): string {
       : `value models: ${s.value.models?.skipped ?? 'not fitted'}`,
     ...(s.value.models?.warning ? [`warning: ${s.value.models.warning}`] : []),
     '',
-    `${'campaign'.padEnd(22)} ${pad('eligible', 8)} ${pad('sent', 6)} ${pad('opens', 6)} ${pad('clicks', 6)}  skipped (top reasons)`,
+    `sends by campaign (queued by the daily runs, or triggered by a shop event): queued = sent + skipped at send + set aside + still queued, each send once in its final state`,
+    `${'campaign'.padEnd(22)} ${'trigger'.padEnd(8)} ${pad('queued', 6)} ${pad('sent', 6)} ${pad('skipped', 7)} ${pad('aside', 5)} ${pad('queue', 5)} ${pad('opens', 6)} ${pad('clicks', 6)} ${pad('unsub', 5)} ${pad('resub', 5)}  skipped at send, by reason`,
     ...Object.entries(s.campaigns).map(([id, c]) => {
-      const top = Object.entries(c.skipped)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 3)
-        .map(([r, n]) => `${r} ${n}`)
-        .join(', ');
-      return `${id.padEnd(22)} ${pad(c.eligible, 8)} ${pad(c.sent, 6)} ${pad(c.opens, 6)} ${pad(c.clicks, 6)}  ${top}`;
+      const skipped = Object.values(c.skippedAtSend).reduce((a, b) => a + b, 0);
+      return `${id.padEnd(22)} ${(c.trigger === 'event' ? 'event' : 'schedule').padEnd(8)} ${pad(c.queued, 6)} ${pad(c.sent, 6)} ${pad(skipped, 7)} ${pad(c.setAside, 5)} ${pad(c.stillQueued, 5)} ${pad(c.opens, 6)} ${pad(c.clicks, 6)} ${pad(c.unsubscribes, 5)} ${pad(c.resubscribes, 5)}  ${topReasons(c.skippedAtSend, 4)}`;
     }),
+    '',
+    `customers by campaign: each counted once; not mailed by the last reason given for them (the last run or event that considered them, or their last send's fate)`,
+    `${'campaign'.padEnd(22)} ${pad('considered', 10)} ${pad('mailed', 6)}  not mailed (top reasons)`,
+    ...Object.entries(s.campaigns).map(([id, c]) => `${id.padEnd(22)} ${pad(c.customersConsidered, 10)} ${pad(c.customersMailed, 6)}  ${topReasons(c.notMailed, 4)}`),
+    ...variantLines(s.campaigns),
     '',
     `suppressed: ${JSON.stringify(s.suppressed)}   failed events: ${JSON.stringify(s.failedEvents)}   dead letters: ${JSON.stringify(s.deadLetters)}`,
     `stage changes recorded: ${s.stageChanges}   .eml files in outbox: ${s.outboxFiles}`,
     s.guardrail.pauses.length
-      ? `deliverability guardrail: ${s.guardrail.pauses.length} pause(s); sends skipped as paused ${s.guardrail.sendsSkippedPaused}, not queued as paused ${s.guardrail.notQueuedPaused} (resume: lifecycle-mailer resume)`
+      ? `deliverability guardrail: ${s.guardrail.pauses.length} pause(s); sends skipped as paused ${s.guardrail.sendsSkippedPaused}, customers held back ${s.guardrail.customersHeldByPause} (not queued as paused ${s.guardrail.notQueuedPaused} over all runs) (resume: lifecycle-mailer resume)`
       : `deliverability guardrail: no pauses`,
     ...s.guardrail.pauses.map((p) => `  ${p.status === 'active' ? 'PAUSED ' : 'resumed'} ${describeScope(p.scope).padEnd(26)} day ${p.day}  ${p.reason}`),
     `sends queued ${s.guarantees.sendsQueued}: sent ${s.guarantees.sent}${s.guarantees.confirmedBySes ? ` (${s.guarantees.confirmedBySes} of them confirmed by SES events after a lost result)` : ''}, skipped at send ${s.guarantees.skippedAtSend}, set aside with reason ${s.guarantees.setAside}, still queued ${s.guarantees.stillQueued}, unaccounted ${s.guarantees.unaccounted}; mailed twice: ${s.guarantees.mailedTwice}`,

@@ -7,7 +7,8 @@ import { describeZodIssues } from '#domain/invalid-input-error.ts';
 import { assignLifecycleStage, stageInputsOf } from '#domain/lifecycle-stage.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
 import { ShopEvent } from '#domain/shop-events.ts';
-import { triggeredSend } from '#domain/triggered-send.ts';
+import { triggeredChoice } from '#domain/triggered-send.ts';
+import type { SkipReason } from '#domain/campaign-choice.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
@@ -25,7 +26,15 @@ export interface IngestDeps {
 }
 
 export type IngestOutcome =
-  | { outcome: 'applied'; customerId: string; stage: LifecycleStage; queued?: string }
+  | {
+      outcome: 'applied';
+      customerId: string;
+      stage: LifecycleStage;
+      queued?: string;
+      /** The queued send's id, and why the event's other triggered campaigns were not queued (the run summary counts them). */
+      sendId?: string;
+      notTriggered?: { campaignId: string; reason: SkipReason }[];
+    }
   | { outcome: 'duplicate'; customerId: string }
   | { outcome: 'rejected'; reason: string };
 
@@ -72,9 +81,10 @@ export async function ingestShopEvent(raw: unknown, deps: IngestDeps): Promise<I
     await deps.stageChanges.record([{ customerId, from: previousStage, to: profile.stage, changedAt: now }]);
   }
 
-  const request = triggeredSend(deps.campaigns, { type: event['detail-type'], time: event.time }, profile, now, deps.config);
-  if (!request) return { outcome: 'applied', customerId, stage: profile.stage };
+  const { request, skipped } = triggeredChoice(deps.campaigns, { type: event['detail-type'], time: event.time }, profile, now, deps.config);
+  const notTriggered = skipped.length ? { notTriggered: skipped } : {};
+  if (!request) return { outcome: 'applied', customerId, stage: profile.stage, ...notTriggered };
   await deps.sendQueue.enqueue([request]);
   deps.logger.info('event-triggered send queued', { customerId, campaignId: request.campaignId, sendId: request.sendId });
-  return { outcome: 'applied', customerId, stage: profile.stage, queued: request.campaignId };
+  return { outcome: 'applied', customerId, stage: profile.stage, queued: request.campaignId, sendId: request.sendId, ...notTriggered };
 }

@@ -44,6 +44,15 @@ export interface SegmentDeps {
   /** Parallel scan segments (DynamoDB reads them concurrently). */
   scanSegments?: number;
   writeConcurrency?: number;
+  /** Told each customer's outcome for each due campaign (the local run's summary counts customers, not runs). */
+  onDecision?: (decision: CampaignDecision) => void;
+}
+
+/** What one run decided for one customer and one due campaign: queued, or why not. */
+export interface CampaignDecision {
+  campaignId: string;
+  customerId: string;
+  outcome: 'queued' | SkipReason;
 }
 
 export interface CampaignRunStats {
@@ -137,7 +146,9 @@ export async function runSegmentation(input: SegmentRunInput, deps: SegmentDeps)
     for (const profile of current) {
       const facts = customerFacts(profile, now);
       for (const c of paused) {
-        if (!checkEligibility(c, profile, facts, now, deps.config.frequency).eligible) continue;
+        const eligibility = checkEligibility(c, profile, facts, now, deps.config.frequency);
+        deps.onDecision?.({ campaignId: c.id, customerId: profile.customerId, outcome: eligibility.eligible ? 'paused' : eligibility.reason });
+        if (!eligibility.eligible) continue;
         const stats = report.campaigns[c.id]!;
         stats.skipped.paused = (stats.skipped.paused ?? 0) + 1;
       }
@@ -146,8 +157,10 @@ export async function runSegmentation(input: SegmentRunInput, deps: SegmentDeps)
         const stats = report.campaigns[s.campaignId]!;
         stats.skipped[s.reason] = (stats.skipped[s.reason] ?? 0) + 1;
         if (s.reason === 'lower-priority') stats.eligible++;
+        deps.onDecision?.({ campaignId: s.campaignId, customerId: profile.customerId, outcome: s.reason });
       }
       if (choice.chosen) {
+        deps.onDecision?.({ campaignId: choice.chosen.id, customerId: profile.customerId, outcome: 'queued' });
         const stats = report.campaigns[choice.chosen.id]!;
         stats.eligible++;
         stats.queued++;

@@ -37,6 +37,9 @@ import { SesEventEmulator } from './ses-event-emulator.ts';
 import { startSesLocal } from './ses-local.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 import { startUnsubscribeServer, type UnsubscribeServer } from './unsubscribe-server.ts';
+import { RunTally, type SendOrigin } from './run-tally.ts';
+import { DEFAULT_RECIPIENT_BEHAVIOUR, type RecipientAction, type RecipientBehaviour } from './ses-event-emulator.ts';
+import { isSubscribed } from '#domain/customer-profile.ts';
 import { createUnsubscribeHandler } from '../../functions/unsubscribe/handler.ts';
 import { catalogTopics } from '../../functions/unsubscribe/unsubscribe.ts';
 
@@ -61,6 +64,8 @@ export interface LocalRuntimeOptions {
   sendRate?: number;
   /** Faults to inject (through SDK middleware, the bus and the queue). */
   faults?: FaultPlan;
+  /** How often recipients unsubscribe (and re-subscribe) through the emails' links; DEFAULT_RECIPIENT_BEHAVIOUR by default. */
+  recipients?: Partial<RecipientBehaviour>;
   /** The key the links are signed with; by default a random one, kept under dataDir when there is one. */
   unsubscribeSecret?: string;
 }
@@ -115,9 +120,12 @@ export class LocalRuntime {
     readonly mailer: PacedMailer,
     readonly sendRate: number,
     readonly sendStartTimes: number[],
+    /** Per campaign and customer, what was decided and what became of it (the summary's per-campaign figures). */
+    readonly tally: RunTally,
     readonly handlers: {
       segment: ReturnType<typeof createSegmentHandler>;
       send: ReturnType<typeof createSendHandler>;
+      unsubscribe: ReturnType<typeof createUnsubscribeHandler>;
     },
   ) {}
 
@@ -142,7 +150,7 @@ export class LocalRuntime {
       { step: 'initialize', name: 'sendStartTimes', priority: 'high' },
     );
     const clock = new SimulatedClock(options.start);
-    const emulator = new SesEventEmulator(clock, options.seed ?? 'lifecycle-mailer');
+    const emulator = new SesEventEmulator(clock, options.seed ?? 'lifecycle-mailer', { ...DEFAULT_RECIPIENT_BEHAVIOUR, ...options.recipients });
     emulator.attach(sesClient);
     const faults = new FaultInjector(FaultPlan.parse(options.faults ?? {}), options.seed ?? 'lifecycle-mailer');
     if (faults.any) {
@@ -164,20 +172,37 @@ export class LocalRuntime {
       const request = JSON.parse(body) as SendRequest;
       await failedEvents.record('send', request.sendId ?? 'unknown', `dead-lettered after ${receiveCount} receives: ${runtime!.lastSendError.get(request.sendId) ?? 'unknown error'}`, body, clock.now());
     }, 4, redeliver);
-    const onConfirmed = { campaigns: options.catalog.campaigns, config: options.catalog.config, sendQueue, failedEvents };
-    const unsubscribeServer = options.serveUnsubscribe
-      ? await startUnsubscribeServer({ handler: createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog), onConfirmed }) })
-      : undefined;
+    const tally = new RunTally();
+    const recording = (origin: SendOrigin) => tally.recordingQueue(sendQueue, origin);
+    const onConfirmed = { campaigns: options.catalog.campaigns, config: options.catalog.config, sendQueue: recording('confirmation'), failedEvents };
+    const unsubscribe = createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog), onConfirmed });
+    const unsubscribeServer = options.serveUnsubscribe ? await startUnsubscribeServer({ handler: unsubscribe }) : undefined;
     const baseUrl = unsubscribeServer?.url ?? options.unsubscribeBaseUrl;
     const config = baseUrl ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: baseUrl } } : options.catalog.config;
     const common = { customers, failedEvents, clock, logger, config };
     // One process holds the whole SES rate here (in AWS each instance holds its share); the rate is real time.
     const sendRate = options.sendRate ?? config.sending.maxSendRate;
     const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate });
-    const ingest = createIngestHandler({ ...common, stageChanges, sendQueue, campaigns: options.catalog.campaigns });
+    const ingestHandler = createIngestHandler({ ...common, stageChanges, sendQueue: recording('event'), campaigns: options.catalog.campaigns });
+    const ingest = async (event: unknown) => {
+      const outcome = await ingestHandler(event);
+      if (outcome.outcome === 'applied') for (const s of outcome.notTriggered ?? []) tally.decide(s.campaignId, outcome.customerId, s.reason);
+      return outcome;
+    };
     const modelRuns = new ModelRunStore(db, tables['model-runs']);
     // Segment and send each hold their own gate (and pause cache), as their Lambda functions would.
-    const segment = createSegmentHandler({ ...common, stageChanges, modelRuns, sendQueue, campaigns: options.catalog.campaigns, guardrail: new PauseGate(deliverability, clock, config.guardrail) });
+    const segment = createSegmentHandler({
+      ...common,
+      stageChanges,
+      modelRuns,
+      sendQueue: recording('schedule'),
+      campaigns: options.catalog.campaigns,
+      guardrail: new PauseGate(deliverability, clock, config.guardrail),
+      // A queued decision is recorded with its send id by the queue; here only the reasons not to.
+      onDecision: (d) => {
+        if (d.outcome !== 'queued') tally.decide(d.campaignId, d.customerId, d.outcome);
+      },
+    });
     const engagement = createEngagementHandler({ ...common, ledger, deliverability });
     const send = createSendHandler(
       {
@@ -196,6 +221,7 @@ export class LocalRuntime {
           runtime!.noteOutcome(request.sendId, outcome.outcome);
           if (outcome.outcome === 'skipped') {
             runtime!.skippedSendIds.add(request.sendId);
+            tally.skippedAtSend(request, outcome.reason);
             const key = `${request.campaignId}|${outcome.reason}`;
             runtime!.sendSkips.set(key, (runtime!.sendSkips.get(key) ?? 0) + 1);
           }
@@ -219,7 +245,7 @@ export class LocalRuntime {
       2,
       redeliver,
     );
-    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, { segment, send });
+    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, tally, { segment, send, unsubscribe });
     return runtime;
   }
 
@@ -253,8 +279,9 @@ export class LocalRuntime {
     return this.sendQueue.drain(this.handlers.send);
   }
 
-  /** Delivers the emulated SES events due up to `until` (ms), moving the clock along with them. */
+  /** Delivers the emulated SES events (and recipients' unsubscribe clicks) due up to `until` (ms), moving the clock along with them. */
   async deliverSesEvents(until: number): Promise<number> {
+    await this.actOnLinks(until);
     const due = this.emulator.takeDue(until);
     if (due.length === 0) return 0;
     // As EventBridge would: one customer's events in order, different customers' at once. The
@@ -266,10 +293,44 @@ export class LocalRuntime {
     return due.length;
   }
 
+  /**
+   * Recipients using an email's unsubscribe link, through the unsubscribe function as its Function
+   * URL would invoke it: one-click POSTs, and a later preference-page save that ticks every topic
+   * again. Counted for the campaign whose link was used when the customer's consent really changed.
+   */
+  private async actOnLinks(until: number): Promise<void> {
+    for (const action of this.emulator.takeDueActions(until)) {
+      this.clock.set(Math.max(action.at, this.clock.epochMs));
+      const topic = this.catalog.campaigns.find((c) => c.id === action.campaignId)?.audience.topic;
+      const before = await this.customers.get(action.customerId);
+      await this.handlers.unsubscribe(linkRequest(action, catalogTopics(this.catalog)));
+      const after = await this.customers.get(action.customerId);
+      if (!topic || !before || !after) continue;
+      const was = before.consent.marketing && isSubscribed(before.consent, topic);
+      const is = after.consent.marketing && isSubscribed(after.consent, topic);
+      if (was && !is) this.tally.countConsentChange('unsubscribe', action.campaignId);
+      if (!was && is) this.tally.countConsentChange('resubscribe', action.campaignId);
+    }
+  }
+
   async stop(): Promise<void> {
     this.db.destroy();
     this.ses.destroy();
     await this.unsubscribeServer?.close();
     await Promise.all([this.services.dynamodb.stop(), this.services.ses.stop()]);
   }
+}
+
+/** The Function URL event of a recipient's click: RFC 8058 one-click, or the preference form with every topic ticked. */
+function linkRequest(action: RecipientAction, topics: readonly string[]): Parameters<ReturnType<typeof createUnsubscribeHandler>>[0] {
+  const token = new URL(action.url).searchParams.get('token') ?? '';
+  const form = new URLSearchParams(action.kind === 'unsubscribe' ? { 'List-Unsubscribe': 'One-Click' } : { action: 'save' });
+  if (action.kind === 'resubscribe') for (const t of topics) form.append('topic', t);
+  return {
+    requestContext: { http: { method: 'POST' } },
+    queryStringParameters: { token },
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form.toString(),
+    isBase64Encoded: false,
+  };
 }

@@ -9,6 +9,25 @@ export interface PendingSesEvent {
   detail: SesEventDetail;
 }
 
+/** What a recipient does with an email's unsubscribe link: one-click unsubscribe, or later tick the topics again on the preference page. */
+export interface RecipientAction {
+  at: number;
+  kind: 'unsubscribe' | 'resubscribe';
+  /** The List-Unsubscribe https link of the email (its token names customer and topic). */
+  url: string;
+  campaignId: string;
+  customerId: string;
+}
+
+/** How recipients use the unsubscribe link. */
+export interface RecipientBehaviour {
+  /** Of the recipients who open an email, the share who then unsubscribe through its link (1%: about 0.5% of sends). */
+  unsubscribePerOpen: number;
+  /** Of those, the share who change their mind within days and tick the topics again (25%). */
+  resubscribePerUnsubscribe: number;
+}
+export const DEFAULT_RECIPIENT_BEHAVIOUR: RecipientBehaviour = { unsubscribePerOpen: 0.01, resubscribePerUnsubscribe: 0.25 };
+
 const HOUR = 3_600_000;
 const SIMULATOR = /@simulator\.amazonses\.com$/i;
 
@@ -21,6 +40,9 @@ const SIMULATOR = /@simulator\.amazonses\.com$/i;
  */
 export class SesEventEmulator {
   private readonly pending: PendingSesEvent[] = [];
+  private readonly actions: RecipientAction[] = [];
+  /** When (simulated ms) SES accepted each message, by message id: the `Date:` the outbox gives it. */
+  readonly acceptedAt = new Map<string, number>();
   readonly counts = { sent: 0, opens: 0, machineOpens: 0, clicks: 0, bounces: 0, complaints: 0 };
   /** Send ids SES accepted more than once: the exactly-once guarantee says this stays empty. */
   readonly mailedTwice: string[] = [];
@@ -29,6 +51,7 @@ export class SesEventEmulator {
   constructor(
     private readonly clock: Clock,
     private readonly seed: string,
+    private readonly behaviour: RecipientBehaviour = DEFAULT_RECIPIENT_BEHAVIOUR,
   ) {}
 
   /** Adds the emulation to an SES client as middleware: the handlers' code is unchanged. */
@@ -55,6 +78,14 @@ export class SesEventEmulator {
     return this.pending.splice(0, count);
   }
 
+  /** Removes and returns the recipient actions due at or before `until`, oldest first. */
+  takeDueActions(until: number): RecipientAction[] {
+    this.actions.sort((a, b) => a.at - b.at);
+    let count = 0;
+    while (count < this.actions.length && this.actions[count]!.at <= until) count++;
+    return this.actions.splice(0, count);
+  }
+
   nextDueAt(): number | undefined {
     return this.pending.reduce<number | undefined>((min, e) => (min === undefined || e.at < min ? e.at : min), undefined);
   }
@@ -69,6 +100,7 @@ export class SesEventEmulator {
     const push = (ms: number, detail: SesEventDetail) => this.pending.push({ at: ms, detailType: SES_DETAIL_TYPES[detail.eventType === 'Rendering Failure' ? 'RenderingFailure' : detail.eventType], detail });
 
     this.counts.sent++;
+    this.acceptedAt.set(messageId, sentAt);
     const sendId = tags[SEND_TAGS.send]?.[0];
     if (sendId) {
       if (this.acceptedSendIds.has(sendId)) this.mailedTwice.push(sendId);
@@ -114,8 +146,21 @@ export class SesEventEmulator {
         this.counts.clicks++;
         push(clickAt, { eventType: 'Click', mail, click: { timestamp: at(clickAt), ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0', link } });
       }
+      const url = unsubscribeLink(input.Content?.Simple?.Headers ?? []);
+      const campaignId = tags[SEND_TAGS.campaign]?.[0];
+      if (url && campaignId && draw() < this.behaviour.unsubscribePerOpen) {
+        const unsubscribeAt = openAt + (1 + draw() * 5) * 60_000;
+        this.actions.push({ at: unsubscribeAt, kind: 'unsubscribe', url, campaignId, customerId: customer });
+        if (draw() < this.behaviour.resubscribePerUnsubscribe) this.actions.push({ at: unsubscribeAt + (2 + draw() * 8) * 24 * HOUR, kind: 'resubscribe', url, campaignId, customerId: customer });
+      }
     }
   }
+}
+
+/** The https link of a List-Unsubscribe header (the one-click target). */
+function unsubscribeLink(headers: readonly { Name?: string | undefined; Value?: string | undefined }[]): string | undefined {
+  const value = headers.find((h) => h.Name?.toLowerCase() === 'list-unsubscribe')?.Value ?? '';
+  return /<(https?:\/\/[^>]+)>/.exec(value)?.[1];
 }
 
 function firstShopLink(html: string): string {

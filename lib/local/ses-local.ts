@@ -17,7 +17,14 @@ const EmlContent = z.object({ body: z.object({ type: z.literal('Buffer'), data: 
  * empties the stand-in's store (it keeps everything in memory). Called between simulated
  * hours, when no send is in flight; with `keepInInbox` the web inbox keeps its copies.
  */
-export async function syncOutbox(sesEndpoint: string, outboxDir: string, keepInInbox = false, written = new Set<string>()): Promise<number> {
+export async function syncOutbox(
+  sesEndpoint: string,
+  outboxDir: string,
+  keepInInbox = false,
+  written = new Set<string>(),
+  /** When (ms) each message was sent on the simulated clock: its `Date:` header, so a mail client sorts the outbox as it was sent. */
+  sentAt?: (messageId: string) => number | undefined,
+): Promise<number> {
   mkdirSync(outboxDir, { recursive: true });
   const store = StoredEmails.parse(await (await fetch(`${sesEndpoint}/store`)).json());
   const limit = pLimit(8);
@@ -28,7 +35,9 @@ export async function syncOutbox(sesEndpoint: string, outboxDir: string, keepInI
         const response = await fetch(`${sesEndpoint}/get-emlContent?messageId=${encodeURIComponent(e.messageId)}`);
         if (!response.ok) throw new Error(`local SES could not give message ${e.messageId}: HTTP ${response.status}`);
         const eml = EmlContent.parse(await response.json());
-        writeFileSync(join(outboxDir, `${e.messageId}.eml`), Buffer.from(eml.body.data));
+        const raw = Buffer.from(eml.body.data);
+        const at = sentAt?.(e.messageId);
+        writeFileSync(join(outboxDir, `${e.messageId}.eml`), at === undefined ? raw : withDateHeader(raw, at));
         written.add(e.messageId);
       }),
     ),
@@ -38,4 +47,31 @@ export async function syncOutbox(sesEndpoint: string, outboxDir: string, keepInI
     written.clear();
   }
   return fresh.length;
+}
+
+/** RFC 5322 date-time in UTC, e.g. `Sun, 20 Sep 2026 09:00:00 +0000`. */
+export const rfc5322Date = (ms: number): string => new Date(ms).toUTCString().replace(/GMT$/, '+0000');
+
+/**
+ * The message with its `Date:` header set to `ms` (replacing the one there, or added first).
+ * Only the header block is touched; the body's bytes stay as they are.
+ */
+export function withDateHeader(raw: Buffer, ms: number): Buffer {
+  const text = raw.toString('latin1'); // byte for byte, whatever the body's charset
+  const split = /\r?\n\r?\n/.exec(text);
+  const headerEnd = split ? split.index : text.length;
+  const eol = /\r\n/.test(text.slice(0, headerEnd + 2)) ? '\r\n' : '\n';
+  const lines = text.slice(0, headerEnd).split(/\r?\n/);
+  const date = `Date: ${rfc5322Date(ms)}`;
+  const out: string[] = [];
+  let replaced = false;
+  for (let i = 0; i < lines.length; i++) {
+    if (/^date:/i.test(lines[i]!)) {
+      while (i + 1 < lines.length && /^[ \t]/.test(lines[i + 1]!)) i++; // a folded Date: goes with it
+      if (!replaced) out.push(date);
+      replaced = true;
+    } else out.push(lines[i]!);
+  }
+  if (!replaced) out.unshift(date);
+  return Buffer.from(out.join(eol) + text.slice(headerEnd), 'latin1');
 }
