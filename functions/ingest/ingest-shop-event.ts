@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { applyShopEvent } from '#domain/apply-shop-event.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import type { Clock } from '#domain/clock.ts';
-import type { LifecycleStage } from '#domain/customer-profile.ts';
+import type { CustomerProfile, LifecycleStage } from '#domain/customer-profile.ts';
 import { describeZodIssues } from '#domain/invalid-input-error.ts';
 import { assignLifecycleStage, stageInputsOf } from '#domain/lifecycle-stage.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
@@ -26,7 +26,7 @@ export interface IngestDeps {
 
 export type IngestOutcome =
   | { outcome: 'applied'; customerId: string; stage: LifecycleStage; queued?: string }
-  | { outcome: 'duplicate'; customerId: string }
+  | { outcome: 'duplicate'; customerId: string; queued?: string }
   | { outcome: 'rejected'; reason: string };
 
 const idOf = (raw: unknown) =>
@@ -64,17 +64,27 @@ export async function ingestShopEvent(raw: unknown, deps: IngestDeps): Promise<I
     }
     return next;
   });
-  if (duplicate || !profile) {
+  if (!profile) return { outcome: 'duplicate', customerId };
+  if (duplicate) {
+    // The profile already holds this event, but an earlier attempt may have failed before its
+    // send was queued (the Lambda retry lands here). Queue it again: the send id is the same
+    // (campaign, period, customer), so the ledger still lets it out at most once.
     deps.logger.debug('duplicate shop event', { eventId: event.id, customerId });
-    return { outcome: 'duplicate', customerId };
+    const queued = await queueTriggeredSend(event, profile, now, deps);
+    return { outcome: 'duplicate', customerId, ...(queued ? { queued } : {}) };
   }
   if (previousStage && previousStage !== profile.stage) {
     await deps.stageChanges.record([{ customerId, from: previousStage, to: profile.stage, changedAt: now }]);
   }
+  const queued = await queueTriggeredSend(event, profile, now, deps);
+  return { outcome: 'applied', customerId, stage: profile.stage, ...(queued ? { queued } : {}) };
+}
 
+/** Queues the event-triggered campaign the customer should get now, if any; returns its id. */
+async function queueTriggeredSend(event: ShopEvent, profile: CustomerProfile, now: string, deps: IngestDeps): Promise<string | undefined> {
   const request = triggeredSend(deps.campaigns, { type: event['detail-type'], time: event.time }, profile, now, deps.config);
-  if (!request) return { outcome: 'applied', customerId, stage: profile.stage };
+  if (!request) return undefined;
   await deps.sendQueue.enqueue([request]);
-  deps.logger.info('event-triggered send queued', { customerId, campaignId: request.campaignId, sendId: request.sendId });
-  return { outcome: 'applied', customerId, stage: profile.stage, queued: request.campaignId };
+  deps.logger.info('event-triggered send queued', { customerId: profile.customerId, campaignId: request.campaignId, sendId: request.sendId });
+  return request.campaignId;
 }

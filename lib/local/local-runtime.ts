@@ -18,6 +18,7 @@ import { SesMailer } from '#adapters/mailer.ts';
 import { PacedMailer } from '#adapters/paced-mailer.ts';
 import { PauseGate } from '#adapters/pause-gate.ts';
 import { SendLedger } from '#adapters/send-ledger.ts';
+import type { SendQueue } from '#adapters/send-queue.ts';
 import { StageChangeLog } from '#adapters/stage-change-log.ts';
 import { createEngagementHandler } from '../../functions/engagement/handler.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
@@ -61,6 +62,8 @@ export interface LocalRuntimeOptions {
   sendRate?: number;
   /** Faults to inject (through SDK middleware, the bus and the queue). */
   faults?: FaultPlan;
+  /** Wraps the send queue as the ingest function sees it (a test injects a queue failure there). */
+  ingestSendQueue?: (queue: SendQueue) => SendQueue;
   /** The key the links are signed with; by default a random one, kept under dataDir when there is one. */
   unsubscribeSecret?: string;
 }
@@ -174,7 +177,7 @@ export class LocalRuntime {
     // One process holds the whole SES rate here (in AWS each instance holds its share); the rate is real time.
     const sendRate = options.sendRate ?? config.sending.maxSendRate;
     const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate });
-    const ingest = createIngestHandler({ ...common, stageChanges, sendQueue, campaigns: options.catalog.campaigns });
+    const ingest = createIngestHandler({ ...common, stageChanges, sendQueue: options.ingestSendQueue?.(sendQueue) ?? sendQueue, campaigns: options.catalog.campaigns });
     const modelRuns = new ModelRunStore(db, tables['model-runs']);
     // Segment and send each hold their own gate (and pause cache), as their Lambda functions would.
     const segment = createSegmentHandler({ ...common, stageChanges, modelRuns, sendQueue, campaigns: options.catalog.campaigns, guardrail: new PauseGate(deliverability, clock, config.guardrail) });
