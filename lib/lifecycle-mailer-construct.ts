@@ -27,9 +27,9 @@ import { Construct } from 'constructs';
 import { Catalog } from '#domain/catalog.ts';
 import { PAUSE_LOG_MESSAGE } from '#domain/deliverability-guardrail.ts';
 import { SES_DETAIL_TYPES } from '#domain/ses-events.ts';
-import { DELIVERABILITY_KEYS } from '#adapters/deliverability-store.ts';
 import { toSchedulerCron } from './cron-expression.ts';
 import { EVENT_ROUTES, type EventPattern, type FunctionName, QUEUE_ROUTES, scheduleRoutes } from './routes.ts';
+import { type AccessName, FUNCTION_ACCESS, type TableGrant, tableEnvironment } from './function-access.ts';
 import { TABLES, type TableName } from './tables.ts';
 import { sendConcurrency } from '#domain/send-rate.ts';
 
@@ -125,26 +125,6 @@ export interface LifecycleMailerProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
-/**
- * Item-level access: GetItem/BatchGetItem (`read`) and UpdateItem (`update`) only on items
- * whose partition key starts with one of the prefixes (IAM `dynamodb:LeadingKeys`).
- */
-export interface KeyScopedAccess {
-  readonly read?: readonly string[];
-  readonly update?: readonly string[];
-}
-export type TableAccess = 'readWrite' | 'write' | KeyScopedAccess;
-
-/** What each function may do with each table (least privilege, grant* only). */
-const TABLE_ACCESS: Record<FunctionName, Partial<Record<TableName, TableAccess>>> = {
-  ingest: { customers: 'readWrite', 'stage-changes': 'write', 'failed-events': 'write' },
-  // Segment reads pauses (paused campaigns are not queued); send also adds to the day's counters.
-  // Neither may write a pause record: only the engagement function pauses, only a person resumes.
-  segment: { customers: 'readWrite', 'stage-changes': 'write', 'model-runs': 'readWrite', deliverability: { read: [DELIVERABILITY_KEYS.pause] } },
-  send: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: { read: [DELIVERABILITY_KEYS.pause], update: [DELIVERABILITY_KEYS.day] } },
-  engagement: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: 'readWrite' },
-};
-
 /** Per-function sizing. The send timeout follows the queue's visibility timeout instead. */
 const FUNCTION_SIZING: Record<Exclude<FunctionName, 'send'>, { memorySize: number; timeout: Duration }> = {
   ingest: { memorySize: 512, timeout: Duration.seconds(30) },
@@ -152,8 +132,6 @@ const FUNCTION_SIZING: Record<Exclude<FunctionName, 'send'>, { memorySize: numbe
   engagement: { memorySize: 512, timeout: Duration.seconds(30) },
 };
 
-// The send function puts back sends that must wait (event delays past SQS's 15 minutes, quiet hours).
-const FUNCTIONS_WITH_SEND_QUEUE: readonly FunctionName[] = ['ingest', 'segment', 'send'];
 const SERVICE_NAME = 'lifecycle-mailer';
 const CATALOG_PATH = '/var/task/catalog.json';
 
@@ -161,6 +139,8 @@ const CATALOG_PATH = '/var/task/catalog.json';
 /** Where the stack's own metrics (from log metric filters) live. */
 export const METRIC_NAMESPACE = 'LifecycleMailer';
 export const SES_BOUNCE_RATE_ALARM = 0.04;
+/** The public unsubscribe function's reserved concurrency: enough for bursts of clicks, a cap on abuse. */
+export const UNSUBSCRIBE_RESERVED_CONCURRENCY = 10;
 export const SES_COMPLAINT_RATE_ALARM = 0.0008;
 
 export { sendConcurrency };
@@ -258,29 +238,19 @@ export class LifecycleMailer extends Construct {
     });
 
     // --- Lambda functions ---------------------------------------------------------------
-    const tableEnvironment = Object.fromEntries(TABLES.map((t) => [t.envVar, tables[t.name].tableName]));
     const functions = {} as Record<FunctionName, NodejsFunction>;
-    for (const name of Object.keys(TABLE_ACCESS) as FunctionName[]) {
+    for (const name of ['ingest', 'segment', 'send', 'engagement'] as const satisfies readonly FunctionName[]) {
       const isSend = name === 'send';
       const sizing = isSend
         ? { memorySize: 512, timeout: Duration.seconds(sendTimeoutSeconds(send.route.visibilityTimeoutSeconds)) }
         : FUNCTION_SIZING[name];
       const fn = this.createFunction(name, {
         ...sizing,
-        environment: {
-          ...tableEnvironment,
-          ...(FUNCTIONS_WITH_SEND_QUEUE.includes(name) ? { SEND_QUEUE_URL: send.queue.queueUrl } : {}),
-          ...(isSend ? { UNSUBSCRIBE_SECRET: this.unsubscribeSecret.secretValue.unsafeUnwrap() } : {}),
-        },
+        environment: this.accessEnvironment(name, send.queue),
         // Invoked asynchronously (EventBridge, Scheduler): failures after Lambda's own retries land here.
         asyncFailureQueue: isSend ? undefined : this.deadLetterQueue(`${pascal(name)}AsyncFailures`, `${name} invocations that failed after retries`),
       });
-      for (const [table, access] of Object.entries(TABLE_ACCESS[name]) as [TableName, TableAccess][]) {
-        if (access === 'readWrite') tables[table].grantReadWriteData(fn);
-        else if (access === 'write') tables[table].grantWriteData(fn);
-        else grantKeyScoped(fn, tables[table], access);
-      }
-      if (FUNCTIONS_WITH_SEND_QUEUE.includes(name)) send.queue.grantSendMessages(fn);
+      this.grantAccess(name, fn, send.queue);
       functions[name] = fn;
     }
     this.functions = functions;
@@ -381,12 +351,12 @@ export class LifecycleMailer extends Construct {
       const fn = this.createFunction('unsubscribe', {
         memorySize: 256,
         timeout: Duration.seconds(10),
-        environment: { ...tableEnvironment, SEND_QUEUE_URL: send.queue.queueUrl, UNSUBSCRIBE_SECRET: this.unsubscribeSecret.secretValue.unsafeUnwrap() },
+        environment: this.accessEnvironment('unsubscribe', send.queue),
+        // Public: a flood of requests must not take the account's whole concurrency from the pipeline.
+        reservedConcurrentExecutions: UNSUBSCRIBE_RESERVED_CONCURRENCY,
       });
-      tables.customers.grantReadWriteData(fn);
       // A double opt-in confirmation queues the welcome, or sets it aside when the queue fails.
-      send.queue.grantSendMessages(fn);
-      tables['failed-events'].grantWriteData(fn);
+      this.grantAccess('unsubscribe', fn, send.queue);
       this.unsubscribeFunction = fn;
       // Public on purpose: mail clients POST here (RFC 8058) without credentials. Every
       // request must carry an HMAC-signed token, which the handler verifies before any write.
@@ -410,6 +380,32 @@ export class LifecycleMailer extends Construct {
     this.dashboard = this.createDashboard();
   }
 
+  /** A function's environment: the tables (and the queue) its access declares, nothing more. */
+  private accessEnvironment(name: AccessName, sendQueue: sqs.Queue): Record<string, string> {
+    const access = FUNCTION_ACCESS[name];
+    return {
+      ...tableEnvironment(name, (t) => this.tables[t].tableName),
+      ...(access.sendQueue ? { SEND_QUEUE_URL: sendQueue.queueUrl } : {}),
+      ...(access.signingKeys ? { UNSUBSCRIBE_SECRET: this.unsubscribeSecret.secretValue.unsafeUnwrap() } : {}),
+    };
+  }
+
+  /** Exactly the DynamoDB actions lib/function-access.ts declares, on exactly its tables; the queue if declared. */
+  private grantAccess(name: AccessName, fn: NodejsFunction, sendQueue: sqs.Queue): void {
+    const access = FUNCTION_ACCESS[name];
+    for (const [table, grants] of Object.entries(access.tables) as [TableName, readonly TableGrant[]][]) {
+      for (const grant of grants) {
+        iam.Grant.addToPrincipal({
+          grantee: fn,
+          actions: grant.actions.map((a) => `dynamodb:${a}`),
+          resourceArns: [this.tables[table].tableArn],
+          ...(grant.leadingKeys ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.leadingKeys] } } } : {}),
+        });
+      }
+    }
+    if (access.sendQueue) sendQueue.grantSendMessages(fn);
+  }
+
   private allFunctions(): [string, NodejsFunction][] {
     return [...Object.entries(this.functions), ...(this.unsubscribeFunction ? [['unsubscribe', this.unsubscribeFunction] as [string, NodejsFunction]] : [])];
   }
@@ -428,7 +424,7 @@ export class LifecycleMailer extends Construct {
 
   private createFunction(
     name: FunctionName | 'unsubscribe',
-    options: { memorySize: number; timeout: Duration; environment: Record<string, string>; asyncFailureQueue?: sqs.Queue | undefined },
+    options: { memorySize: number; timeout: Duration; environment: Record<string, string>; asyncFailureQueue?: sqs.Queue | undefined; reservedConcurrentExecutions?: number },
   ): NodejsFunction {
     const id = `${pascal(name)}Function`;
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: this.logRetention, removalPolicy: RemovalPolicy.DESTROY });
@@ -448,6 +444,7 @@ export class LifecycleMailer extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: options.memorySize,
       timeout: options.timeout,
+      ...(options.reservedConcurrentExecutions ? { reservedConcurrentExecutions: options.reservedConcurrentExecutions } : {}),
       role,
       logGroup,
       description: `Lifecycle Mailer: ${name}`,
@@ -526,6 +523,7 @@ export class LifecycleMailer extends Construct {
       evaluationPeriods: 3,
     });
     // The guardrail stops sending on its own; someone must look and decide to resume.
+    // Engagement pauses on rates; send pauses all marketing when SES refuses the account. One metric.
     const pauses = new logs.MetricFilter(this, 'GuardrailPauseMetricFilter', {
       logGroup: this.functions.engagement.logGroup,
       filterPattern: logs.FilterPattern.stringValue('$.message', '=', PAUSE_LOG_MESSAGE),
@@ -533,8 +531,15 @@ export class LifecycleMailer extends Construct {
       metricName: 'GuardrailPauses',
       metricValue: '1',
     });
+    new logs.MetricFilter(this, 'SesAccountPauseMetricFilter', {
+      logGroup: this.functions.send.logGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', PAUSE_LOG_MESSAGE),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: 'GuardrailPauses',
+      metricValue: '1',
+    });
     alarm('GuardrailPauseAlarm', {
-      alarmDescription: `The deliverability guardrail paused a campaign or all marketing (bounce or complaint rate near SES review). See why with \`lifecycle-mailer pauses --table ${this.tables.deliverability.tableName}\`; resume only after fixing the cause, with \`lifecycle-mailer resume\`.`,
+      alarmDescription: `The deliverability guardrail paused a campaign or all marketing (bounce or complaint rate near SES review, or SES refusing the account). See why with \`lifecycle-mailer pauses --table ${this.tables.deliverability.tableName}\`; resume only after fixing the cause, with \`lifecycle-mailer resume\`.`,
       metric: pauses.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -688,21 +693,6 @@ function sesReputation(metricName: 'Reputation.BounceRate' | 'Reputation.Complai
 /** A visibility timeout of at least six times the function timeout, as AWS recommends for SQS consumers. */
 function sendTimeoutSeconds(visibilityTimeoutSeconds: number): number {
   return Math.min(visibilityTimeoutSeconds, Math.max(10, Math.floor(visibilityTimeoutSeconds / 6)));
-}
-
-/** Item-level grants: no Scan or Query (LeadingKeys cannot limit them), and only the named key prefixes. */
-function grantKeyScoped(fn: iam.IGrantable, table: dynamodb.Table, access: KeyScopedAccess) {
-  const grant = (actions: string[], prefixes: readonly string[] | undefined) => {
-    if (!prefixes?.length) return;
-    iam.Grant.addToPrincipal({
-      grantee: fn,
-      actions,
-      resourceArns: [table.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) } },
-    });
-  };
-  grant(['dynamodb:GetItem', 'dynamodb:BatchGetItem'], access.read);
-  grant(['dynamodb:UpdateItem'], access.update);
 }
 
 /** lambda grantInvoke covers the function's versions and aliases (`<arn>:*`). */

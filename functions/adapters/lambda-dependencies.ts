@@ -7,7 +7,7 @@ import { readCatalogFile } from './catalog-file.ts';
 import { DynamoCustomerStore } from './customer-store.ts';
 import { DeliverabilityStore } from './deliverability-store.ts';
 import { FailedEventStore } from './failed-event-store.ts';
-import { lambdaEnvironment } from './lambda-environment.ts';
+import { type LambdaEnvironment, lambdaEnvironment } from './lambda-environment.ts';
 import { ModelRunStore } from './model-run-store.ts';
 import { PauseGate } from './pause-gate.ts';
 import { SesMailer } from './mailer.ts';
@@ -22,21 +22,37 @@ import { StageChangeLog } from './stage-change-log.ts';
  */
 let shared: ReturnType<typeof build> | undefined;
 
+type TableVariable = 'CUSTOMERS_TABLE' | 'SEND_LEDGER_TABLE' | 'FAILED_EVENTS_TABLE' | 'STAGE_CHANGES_TABLE' | 'MODEL_RUNS_TABLE' | 'DELIVERABILITY_TABLE';
+
+/**
+ * The adapter over a table, or, when this function was not given the table's name, a stand-in
+ * that refuses on first use with the reason (the function's access does not include the table).
+ */
+function overTable<T extends object>(env: LambdaEnvironment, variable: TableVariable, make: (tableName: string) => T): T {
+  const tableName = env[variable];
+  if (tableName) return make(tableName);
+  return new Proxy({} as T, {
+    get(_target, property) {
+      throw new Error(`${variable} is not set: this function's access (lib/function-access.ts) does not include that table, yet its code used ${String(property)}`);
+    },
+  });
+}
+
 function build() {
   const env = lambdaEnvironment();
   const db = createDocumentClient();
   const catalog: Catalog = readCatalogFile(env.CATALOG_PATH);
-  const deliverability = new DeliverabilityStore(db, env.DELIVERABILITY_TABLE);
+  const deliverability = overTable(env, 'DELIVERABILITY_TABLE', (t) => new DeliverabilityStore(db, t));
   return {
     env,
     catalog,
     logger: new Logger({ serviceName: 'lifecycle-mailer' }),
     clock: systemClock,
-    customers: new DynamoCustomerStore(db, env.CUSTOMERS_TABLE),
-    ledger: new SendLedger(db, env.SEND_LEDGER_TABLE),
-    failedEvents: new FailedEventStore(db, env.FAILED_EVENTS_TABLE),
-    stageChanges: new StageChangeLog(db, env.STAGE_CHANGES_TABLE),
-    modelRuns: new ModelRunStore(db, env.MODEL_RUNS_TABLE),
+    customers: overTable(env, 'CUSTOMERS_TABLE', (t) => new DynamoCustomerStore(db, t)),
+    ledger: overTable(env, 'SEND_LEDGER_TABLE', (t) => new SendLedger(db, t)),
+    failedEvents: overTable(env, 'FAILED_EVENTS_TABLE', (t) => new FailedEventStore(db, t)),
+    stageChanges: overTable(env, 'STAGE_CHANGES_TABLE', (t) => new StageChangeLog(db, t)),
+    modelRuns: overTable(env, 'MODEL_RUNS_TABLE', (t) => new ModelRunStore(db, t)),
     deliverability,
     // One per process: its pause cache then serves every batch the warm function handles.
     guardrail: new PauseGate(deliverability, systemClock, catalog.config.guardrail),

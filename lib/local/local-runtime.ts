@@ -30,6 +30,7 @@ import { EVENT_ROUTES, QUEUE_ROUTES, scheduleRoutes } from '../routes.ts';
 import { localTableNames, type TableNames } from '../tables.ts';
 import type { ChildService } from './child-service.ts';
 import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, localDynamoClient, startDynalite } from './dynamodb-local.ts';
+import { AccessGuard } from './access-guard.ts';
 import { FaultInjector, FaultPlan } from './fault-injection.ts';
 import { inOrderPerKey } from './in-order-per-key.ts';
 import { LocalEventBus } from './local-event-bus.ts';
@@ -122,6 +123,8 @@ export class LocalRuntime {
       segment: ReturnType<typeof createSegmentHandler>;
       send: ReturnType<typeof createSendHandler>;
     },
+    /** The DynamoDB calls refused because a function's access does not declare them. */
+    readonly access: AccessGuard,
   ) {}
 
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -153,6 +156,9 @@ export class LocalRuntime {
       faults.attachToDynamoDb(db as unknown as DynamoDBClient, tables['send-ledger']);
     }
     const redeliver = () => faults.roll('duplicate-events');
+    // Each handler may make only the DynamoDB calls its function is granted in AWS (lib/function-access.ts).
+    const access = new AccessGuard(tables);
+    access.attach(db as unknown as DynamoDBClient);
 
     const logger = new Logger({ serviceName: 'lifecycle-mailer', logLevel: options.logLevel ?? 'ERROR' });
     const customers = new DynamoCustomerStore(db, tables.customers);
@@ -169,7 +175,7 @@ export class LocalRuntime {
     }, 4, redeliver);
     const onConfirmed = { campaigns: options.catalog.campaigns, config: options.catalog.config, sendQueue, failedEvents };
     const unsubscribeServer = options.serveUnsubscribe
-      ? await startUnsubscribeServer({ handler: createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog), onConfirmed }) })
+      ? await startUnsubscribeServer({ handler: access.as('unsubscribe', createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog), onConfirmed })) })
       : undefined;
     const baseUrl = unsubscribeServer?.url ?? options.unsubscribeBaseUrl;
     const config = baseUrl ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: baseUrl } } : options.catalog.config;
@@ -212,7 +218,7 @@ export class LocalRuntime {
     );
     const bus = new LocalEventBus(
       EVENT_ROUTES,
-      { ingest, engagement, segment, send: () => Promise.reject(new Error('send is fed by the queue')) },
+      { ingest: access.as('ingest', ingest), engagement: access.as('engagement', engagement), segment: access.as('segment', segment), send: () => Promise.reject(new Error('send is fed by the queue')) },
       clock,
       async ({ routeId, event, error }) => {
         runtime!.deadLetters.events++;
@@ -222,7 +228,7 @@ export class LocalRuntime {
       2,
       redeliver,
     );
-    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, { segment, send });
+    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, { segment: access.as('segment', segment), send: access.as('send', send) }, access);
     return runtime;
   }
 

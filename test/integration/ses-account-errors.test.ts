@@ -83,6 +83,7 @@ describe('an SES account-level error pauses instead of skipping', () => {
     await drainWithRetries();
     expect(await mailsTo(customerId)).toBe(1);
     expect((await runtime.ledger.get(sendId))?.status).toBe('sent');
+    expect(runtime.access.violations).toEqual([]); // every call was one the function is granted in AWS
   });
 
   it('a NotFoundException about something other than the configuration set is a rejection of the message, not a pause', async () => {
