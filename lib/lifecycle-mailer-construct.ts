@@ -227,14 +227,15 @@ export class LifecycleMailer extends Construct {
     this.sendQueue = send.queue;
 
     // --- Unsubscribe secret -------------------------------------------------------------
+    // Generated as a bare key (read as {"current": key}); a rotation stores {"current": new, "previous": old}.
     this.unsubscribeSecret = new secretsmanager.Secret(this, 'UnsubscribeSecret', {
-      description: 'HMAC key that signs unsubscribe links (List-Unsubscribe, RFC 8058 one-click).',
+      description: 'HMAC keys that sign unsubscribe and confirmation links: a bare key, or {"current": …, "previous": …} after a rotation.',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
     Validations.of(this.unsubscribeSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The key signs unsubscribe links that must stay valid for sending.unsubscribeLinkDays; rotating it would break every link already in an inbox. Rotation needs dual-key verification in the code first.',
+        'Rotated by hand (README, Deploy): links verify with the current key and then the previous one, so the old key must stay as "previous" for sending.unsubscribeLinkDays; an automatic rotation Lambda would drop it too early.',
     });
 
     // --- Lambda functions ---------------------------------------------------------------
@@ -386,7 +387,8 @@ export class LifecycleMailer extends Construct {
     return {
       ...tableEnvironment(name, (t) => this.tables[t].tableName),
       ...(access.sendQueue ? { SEND_QUEUE_URL: sendQueue.queueUrl } : {}),
-      ...(access.signingKeys ? { UNSUBSCRIBE_SECRET: this.unsubscribeSecret.secretValue.unsafeUnwrap() } : {}),
+      // The secret's ARN, never its value: the function reads the keys from Secrets Manager at cold start.
+      ...(access.signingKeys ? { SIGNING_KEYS_SECRET_ARN: this.unsubscribeSecret.secretArn } : {}),
     };
   }
 
@@ -404,6 +406,7 @@ export class LifecycleMailer extends Construct {
       }
     }
     if (access.sendQueue) sendQueue.grantSendMessages(fn);
+    if (access.signingKeys) this.unsubscribeSecret.grantRead(fn);
   }
 
   private allFunctions(): [string, NodejsFunction][] {

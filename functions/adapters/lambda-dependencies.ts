@@ -13,6 +13,7 @@ import { PauseGate } from './pause-gate.ts';
 import { SesMailer } from './mailer.ts';
 import { PacedMailer } from './paced-mailer.ts';
 import { SendLedger } from './send-ledger.ts';
+import { loadSigningKeys } from './signing-keys-secret.ts';
 import { SqsSendQueue } from './send-queue.ts';
 import { StageChangeLog } from './stage-change-log.ts';
 
@@ -59,6 +60,11 @@ function build() {
     sendQueue: () => {
       if (!env.SEND_QUEUE_URL) throw new Error('SEND_QUEUE_URL is not set');
       return new SqsSendQueue(createSqsClient(), env.SEND_QUEUE_URL);
+    },
+    /** The link-signing keys, from Secrets Manager (cached a few minutes, so a rotation reaches every instance). */
+    signingKeys: () => {
+      if (!env.SIGNING_KEYS_SECRET_ARN) throw new Error("SIGNING_KEYS_SECRET_ARN is not set: this function's access (lib/function-access.ts) does not include the signing keys");
+      return loadSigningKeys(env.SIGNING_KEYS_SECRET_ARN);
     },
     // No SDK retries for SendEmail (a retried timeout could mail twice); PacedMailer retries throttles
     // and holds this instance to its share of the SES rate.

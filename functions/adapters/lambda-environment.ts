@@ -15,7 +15,8 @@ export const LambdaEnvironment = z.object({
   DELIVERABILITY_TABLE: z.string().min(1).optional(),
   SEND_QUEUE_URL: z.string().optional(),
   CATALOG_PATH: z.string().default('./catalog.json'),
-  UNSUBSCRIBE_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** The Secrets Manager secret holding the link-signing keys (its ARN, never its value). */
+  SIGNING_KEYS_SECRET_ARN: z.string().min(1).optional(),
 });
 export type LambdaEnvironment = z.infer<typeof LambdaEnvironment>;
 

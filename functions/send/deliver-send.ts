@@ -18,6 +18,7 @@ import type { PauseGate } from '#adapters/pause-gate.ts';
 import { AlreadySentError, SendLedger } from '#adapters/send-ledger.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
 import { linkSigner } from '#signed-links/link-signer.ts';
+import type { SigningKeys } from '#signed-links/signing-keys.ts';
 
 export interface SendDeps {
   customers: CustomerStore;
@@ -29,7 +30,8 @@ export interface SendDeps {
   campaigns: ReadonlyMap<string, Campaign>;
   renderer: TemplateRenderer;
   config: MailerConfig;
-  unsubscribeSecret: string;
+  /** Links are signed with the current key. */
+  signingKeys: SigningKeys;
   clock: Clock;
   logger: Logger;
   /** Deliverability guardrail: paused campaigns, and the day's send counts. */
@@ -159,7 +161,7 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
 
   let messageId: string;
   try {
-    const email = composeEmail({ request, campaign, profile, config: deps.config, renderer: deps.renderer, links: linkSigner(deps.unsubscribeSecret), now });
+    const email = composeEmail({ request, campaign, profile, config: deps.config, renderer: deps.renderer, links: linkSigner(deps.signingKeys.current), now });
     messageId = await deps.mailer.send(email);
   } catch (error) {
     if (error instanceof RetryableSendError) {

@@ -8,6 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Catalog, campaignsById } from '#domain/catalog.ts';
 import type { SendRequest } from '#domain/send-request.ts';
 import { SEND_TAGS } from '#domain/ses-events.ts';
+import { parseSigningKeys, type SigningKeys } from '#signed-links/signing-keys.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients.ts';
 import { DynamoCustomerStore } from '#adapters/customer-store.ts';
@@ -67,16 +68,19 @@ export interface LocalRuntimeOptions {
   ingestSendQueue?: (queue: SendQueue) => SendQueue;
   /** The key the links are signed with; by default a random one, kept under dataDir when there is one. */
   unsubscribeSecret?: string;
+  /** Current and previous keys (a rotation); overrides unsubscribeSecret. */
+  signingKeys?: SigningKeys;
 }
 
-function unsubscribeSecret(dataDir?: string): string {
-  if (!dataDir) return randomBytes(32).toString('hex');
+/** The local secret file holds what the Secrets Manager secret holds: a bare key, or `{"current", "previous"?}`. */
+function localSigningKeys(dataDir?: string): SigningKeys {
+  if (!dataDir) return { current: randomBytes(32).toString('hex') };
   const file = join(dataDir, 'unsubscribe-secret');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
   }
-  return readFileSync(file, 'utf8').trim();
+  return parseSigningKeys(readFileSync(file, 'utf8'), file);
 }
 
 /**
@@ -166,7 +170,8 @@ export class LocalRuntime {
     const failedEvents = new FailedEventStore(db, tables['failed-events']);
     const stageChanges = new StageChangeLog(db, tables['stage-changes']);
     const deliverability = new DeliverabilityStore(db, tables.deliverability);
-    const secret = options.unsubscribeSecret ?? unsubscribeSecret(options.dataDir); // one secret: links signed by send verify in unsubscribe
+    // One set of keys: links signed by send verify in unsubscribe.
+    const secret = options.signingKeys ?? (options.unsubscribeSecret ? { current: options.unsubscribeSecret } : localSigningKeys(options.dataDir));
     let runtime: LocalRuntime | undefined;
     const sendQueue = new LocalSendQueue(QUEUE_ROUTES[0]!, clock, async (body, receiveCount) => {
       runtime!.deadLetters.sends++;
@@ -196,7 +201,7 @@ export class LocalRuntime {
         sendQueue,
         campaigns: campaignsById(options.catalog),
         renderer: new TemplateRenderer(options.catalog.templates),
-        unsubscribeSecret: secret,
+        signingKeys: secret,
         guardrail: new PauseGate(deliverability, clock, config.guardrail),
       },
       {

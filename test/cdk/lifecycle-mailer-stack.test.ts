@@ -231,12 +231,34 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('ingest, segment and send (which puts back sends that must wait) get the send queue URL; only send gets the unsubscribe secret, as a dynamic reference', () => {
+  it('ingest, segment and send (which puts back sends that must wait) get the send queue URL', () => {
     const env = (name: FunctionName) => template.toJSON().Resources[logicalId(stack.mailer.functions[name])].Properties.Environment.Variables as Record<string, unknown>;
     for (const name of ['ingest', 'segment', 'send'] as const) expect(env(name).SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
     expect(env('engagement').SEND_QUEUE_URL).toBeUndefined();
-    expect(JSON.stringify(env('send').UNSUBSCRIBE_SECRET)).toContain('{{resolve:secretsmanager:');
-    for (const name of ['ingest', 'segment', 'engagement'] as const) expect(env(name).UNSUBSCRIBE_SECRET).toBeUndefined();
+  });
+
+  it('no environment variable of any function holds the signing secret or a dynamic reference to it; send and unsubscribe get its ARN and read it', () => {
+    const secret = stack.mailer.unsubscribeSecret;
+    const withArn: string[] = [];
+    for (const [name, fn] of allFunctions()) {
+      const env = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables as Record<string, unknown>;
+      for (const [key, value] of Object.entries(env)) {
+        const text = JSON.stringify(value);
+        expect(text, `${name} ${key}`).not.toMatch(/\{\{resolve:/);
+        expect(text, `${name} ${key}`).not.toContain('SecretString');
+        if (text.includes(`"${logicalId(secret)}"`)) {
+          expect([key, value], name).toEqual(['SIGNING_KEYS_SECRET_ARN', ref(secret)]); // a Ref to a secret is its ARN
+          withArn.push(name);
+        }
+      }
+    }
+    expect(withArn.sort()).toEqual(['send', 'unsubscribe']);
+    // Nowhere in the template is the value resolved (the secret's own generator aside).
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/resolve:secretsmanager/);
+    const readers = allFunctions()
+      .filter(([, fn]) => statementsOf((fn as { role?: IConstruct }).role!).some((st) => actions(st).includes('secretsmanager:GetSecretValue') && resources(st).some((r) => JSON.stringify(r) === JSON.stringify(ref(secret)))))
+      .map(([n]) => n);
+    expect(readers.sort()).toEqual(['send', 'unsubscribe']);
   });
 
   it('bundles are ESM with a require shim, and carry a valid catalog.json', () => {
@@ -267,7 +289,7 @@ describe.runIf(existsSync(join(root, 'functions/unsubscribe/handler.ts')))('unsu
     template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: arnOf(fn) });
     expect(template.toJSON().Resources[logicalId(fn)].Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     const env = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables as Record<string, unknown>;
-    expect(JSON.stringify(env.UNSUBSCRIBE_SECRET)).toContain('{{resolve:secretsmanager:');
+    expect(env.SIGNING_KEYS_SECRET_ARN).toEqual(ref(stack.mailer.unsubscribeSecret));
   });
 
   it('may read and write customers, set a send aside, and queue the welcome a confirmation earns; nothing else', () => {
@@ -278,7 +300,7 @@ describe.runIf(existsSync(join(root, 'functions/unsubscribe/handler.ts')))('unsu
     expect(actionsOn(stack.mailer.tables['failed-events'])).toEqual(['dynamodb:PutItem']);
     expect(actionsOn(stack.mailer.sendQueue)).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
     const reached = new Set(statements.flatMap(resources).map((r) => JSON.stringify(r)));
-    const allowed = [stack.mailer.tables.customers, stack.mailer.tables['failed-events'], stack.mailer.sendQueue].map(logicalId);
+    const allowed = [stack.mailer.tables.customers, stack.mailer.tables['failed-events'], stack.mailer.sendQueue, stack.mailer.unsubscribeSecret].map(logicalId);
     for (const r of reached) expect(allowed.some((id) => r.includes(`"${id}"`)), r).toBe(true);
     const env = template.toJSON().Resources[logicalId(stack.mailer.unsubscribeFunction!)].Properties.Environment.Variables as Record<string, unknown>;
     expect(env.SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
