@@ -15,6 +15,8 @@ import { LifecycleMailerStack } from '#lib/lifecycle-mailer-stack.ts';
  *   senderIdentity       verified SES domain or address (default: the campaigns' from domain)
  *   createEmailIdentity  "true" to create the SES identity too
  *   unsubscribeBaseUrl   the deployed UnsubscribeUrl output (default: mailer.config.yaml)
+ *   unsubscribeMailDomain  a domain SES receives mail for: the List-Unsubscribe mailto: is then
+ *                        processed there (default: none, and the header carries only the URL)
  */
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const app = new App();
@@ -34,6 +36,7 @@ new LifecycleMailerStack(app, context('stackName') ?? 'LifecycleMailer', {
   alarmEmail: context('alarmEmail'),
   createEmailIdentity: context('createEmailIdentity') === 'true',
   unsubscribeBaseUrl: context('unsubscribeBaseUrl'),
+  ...(context('unsubscribeMailDomain') ? { unsubscribeMailbox: { receivingDomain: context('unsubscribeMailDomain')! } } : {}),
 });
 
 // AWS Solutions checks run on every synth; a finding fails it unless acknowledged, with a reason, next to the resource.

@@ -83,9 +83,9 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
     sendQueue: true,
     signingKeys: true,
   },
-  // Unsubscribe mails (List-Unsubscribe mailto:) through an SES receipt rule.
+  // Unsubscribe mails (List-Unsubscribe mailto:) through an SES receipt rule: customers only.
   'unsubscribe-mail': {
-    tables: { customers: any('GetItem', 'PutItem'), 'failed-events': any('PutItem') },
+    tables: { customers: any('GetItem', 'PutItem') },
     signingKeys: true,
   },
 };

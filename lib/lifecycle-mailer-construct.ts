@@ -20,6 +20,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sesActions from 'aws-cdk-lib/aws-ses-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -35,6 +36,23 @@ import { sendConcurrency } from '#domain/send-rate.ts';
 
 /** The repository root: function entry points, the lock file and tsconfig live here. */
 const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+export interface UnsubscribeMailbox {
+  /** A domain SES receives mail for in this region, e.g. `mailer.shop.example.com`. */
+  readonly receivingDomain: string;
+  /**
+   * The address in List-Unsubscribe.
+   * @default - `sending.unsubscribeMailto` when it is on receivingDomain, else `unsubscribe@<receivingDomain>`
+   */
+  readonly address?: string;
+  /**
+   * Add the receipt rule to this rule set (the account's active one) instead of a new set.
+   * @default - a new rule set, to be activated with `aws ses set-active-receipt-rule-set`
+   */
+  readonly receiptRuleSet?: ses.IReceiptRuleSet;
+  /** @default true when receivingDomain is given */
+  readonly enabled?: boolean;
+}
 
 /** Thrown at synth for props that cannot work together; the message says what to change. */
 export class LifecycleMailerPropsError extends Error {
@@ -84,6 +102,15 @@ export interface LifecycleMailerProps {
    * @default - `sending.unsubscribeBaseUrl` from mailer.config.yaml
    */
   readonly unsubscribeBaseUrl?: string;
+
+  /**
+   * Receive unsubscribe mails (the List-Unsubscribe `mailto:`) with an SES receipt rule and
+   * unsubscribe their senders. Without it the header carries only the https URL: a mailbox
+   * nobody reads is not advertised. The receiving domain needs an MX record pointing to SES
+   * inbound (`inbound-smtp.<region>.amazonaws.com`), and the rule set must be the active one.
+   * @default - no mailbox; `sending.unsubscribeMailto` is left out of every message
+   */
+  readonly unsubscribeMailbox?: UnsubscribeMailbox;
 
   /**
    * When the daily segmentation runs.
@@ -172,6 +199,9 @@ export class LifecycleMailer extends Construct {
   /** The unsubscribe function and its public URL, when `functions/unsubscribe/handler.ts` exists. */
   readonly unsubscribeFunction?: NodejsFunction;
   readonly unsubscribeUrl?: lambda.FunctionUrl;
+  /** The function SES hands unsubscribe mails to, and the address it receives them at (with `unsubscribeMailbox`). */
+  readonly unsubscribeMailFunction?: NodejsFunction;
+  readonly unsubscribeMailAddress?: string;
 
   private readonly catalogFile: string;
   private readonly logRetention: logs.RetentionDays;
@@ -364,6 +394,30 @@ export class LifecycleMailer extends Construct {
       this.unsubscribeUrl = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     }
 
+    // --- Unsubscribe mailbox: SES receipt rule → function (when a receiving domain is given) ---
+    const mailto = this.catalog.config.sending.unsubscribeMailto;
+    if (mailto && props.unsubscribeMailbox) {
+      const fn = this.createFunction('unsubscribe-mail', {
+        memorySize: 256,
+        timeout: Duration.seconds(10),
+        environment: this.accessEnvironment('unsubscribe-mail', send.queue),
+        reservedConcurrentExecutions: UNSUBSCRIBE_RESERVED_CONCURRENCY,
+        asyncFailureQueue: this.deadLetterQueue('UnsubscribeMailAsyncFailures', 'unsubscribe mails that failed after retries'),
+      });
+      this.grantAccess('unsubscribe-mail', fn, send.queue);
+      const ruleSet = props.unsubscribeMailbox.receiptRuleSet ?? new ses.ReceiptRuleSet(this, 'UnsubscribeMailRuleSet');
+      new ses.ReceiptRule(this, 'UnsubscribeMailRule', {
+        ruleSet,
+        recipients: [mailto],
+        scanEnabled: true,
+        tlsPolicy: ses.TlsPolicy.REQUIRE,
+        // The token is in the subject, which this action's event carries: the body is never stored.
+        actions: [new sesActions.Lambda({ function: fn, invocationType: sesActions.LambdaInvocationType.EVENT })],
+      });
+      this.unsubscribeMailFunction = fn;
+      this.unsubscribeMailAddress = mailto;
+    }
+
     // --- Alarms, their topic, and a dashboard ------------------------------------------
     const alarmKey = new kms.Key(this, 'AlarmTopicKey', {
       description: 'Encrypts the Lifecycle Mailer alarm topic.',
@@ -410,7 +464,11 @@ export class LifecycleMailer extends Construct {
   }
 
   private allFunctions(): [string, NodejsFunction][] {
-    return [...Object.entries(this.functions), ...(this.unsubscribeFunction ? [['unsubscribe', this.unsubscribeFunction] as [string, NodejsFunction]] : [])];
+    return [
+      ...Object.entries(this.functions),
+      ...(this.unsubscribeFunction ? [['unsubscribe', this.unsubscribeFunction] as [string, NodejsFunction]] : []),
+      ...(this.unsubscribeMailFunction ? [['unsubscribe-mail', this.unsubscribeMailFunction] as [string, NodejsFunction]] : []),
+    ];
   }
 
   private deadLetterQueue(id: string, holds: string): sqs.Queue {
@@ -426,7 +484,7 @@ export class LifecycleMailer extends Construct {
   }
 
   private createFunction(
-    name: FunctionName | 'unsubscribe',
+    name: AccessName,
     options: { memorySize: number; timeout: Duration; environment: Record<string, string>; asyncFailureQueue?: sqs.Queue | undefined; reservedConcurrentExecutions?: number },
   ): NodejsFunction {
     const id = `${pascal(name)}Function`;
@@ -624,6 +682,8 @@ function effectiveCatalog(props: LifecycleMailerProps): Catalog {
         configurationSet: props.configurationSetName ?? config.sending.configurationSet,
         maxSendRate: props.maxSendRate ?? config.sending.maxSendRate,
         unsubscribeBaseUrl: props.unsubscribeBaseUrl ?? config.sending.unsubscribeBaseUrl,
+        // Advertised only when a mailbox receives it (honoured or not advertised).
+        unsubscribeMailto: unsubscribeMailAddress(config.sending.unsubscribeMailto, props.unsubscribeMailbox),
       },
       segmentation: props.segmentationSchedule ? { cron: props.segmentationSchedule.cron, timeZone: props.segmentationSchedule.timeZone } : config.segmentation,
     },
@@ -634,6 +694,21 @@ function effectiveCatalog(props: LifecycleMailerProps): Catalog {
     throw new LifecycleMailerPropsError(`catalog (with configurationSetName/maxSendRate/unsubscribeBaseUrl/segmentationSchedule applied) is invalid: ${problems}`);
   }
   return parsed.data;
+}
+
+/** The List-Unsubscribe mailto: address a receipt rule will process, or undefined (not advertised). */
+function unsubscribeMailAddress(configured: string | undefined, mailbox: UnsubscribeMailbox | undefined): string | undefined {
+  if (!mailbox || mailbox.enabled === false) return undefined;
+  const domain = mailbox.receivingDomain.toLowerCase();
+  if (!DOMAIN.test(domain)) throw new LifecycleMailerPropsError(`unsubscribeMailbox.receivingDomain: "${mailbox.receivingDomain}" is not a domain (mailer.shop.example.com)`);
+  const onDomain = (address: string) => address.split('@')[1]?.toLowerCase() === domain;
+  if (mailbox.address !== undefined) {
+    if (!EMAIL.test(mailbox.address) || !onDomain(mailbox.address)) {
+      throw new LifecycleMailerPropsError(`unsubscribeMailbox.address: "${mailbox.address}" is not an address on the receiving domain ${domain}`);
+    }
+    return mailbox.address.toLowerCase();
+  }
+  return configured && onDomain(configured) ? configured.toLowerCase() : `unsubscribe@${domain}`;
 }
 
 /** The identity that covers every enabled campaign's from address. */
