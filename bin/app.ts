@@ -15,6 +15,7 @@ import { LifecycleMailerStack } from '#lib/lifecycle-mailer-stack.ts';
  *   senderIdentity       verified SES domain or address (default: the campaigns' from domain)
  *   createEmailIdentity  "true" to create the SES identity too
  *   unsubscribeBaseUrl   the deployed UnsubscribeUrl output (default: mailer.config.yaml)
+ *   shopifyPartnerEventSourceName  Shopify's EventBridge partner source (aws.partner/shopify.com/…)
  *   unsubscribeMailDomain  a domain SES receives mail for: the List-Unsubscribe mailto: is then
  *                        processed there (default: none, and the header carries only the URL)
  */
@@ -36,6 +37,7 @@ new LifecycleMailerStack(app, context('stackName') ?? 'LifecycleMailer', {
   alarmEmail: context('alarmEmail'),
   createEmailIdentity: context('createEmailIdentity') === 'true',
   unsubscribeBaseUrl: context('unsubscribeBaseUrl'),
+  ...(context('shopifyPartnerEventSourceName') ? { shopify: { partnerEventSourceName: context('shopifyPartnerEventSourceName')! } } : {}),
   ...(context('unsubscribeMailDomain') ? { unsubscribeMailbox: { receivingDomain: context('unsubscribeMailDomain')! } } : {}),
 });
 

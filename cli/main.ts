@@ -10,6 +10,8 @@ import { runJob } from '#cli/run/run-job.ts';
 import { previewCampaign } from '#cli/campaign-preview.ts';
 import { registerModelsCommand } from '#cli/customer-value-report.ts';
 import { PauseCommandError, registerPauseCommands } from '#cli/pause-commands.ts';
+import { registerConnectCommands } from '#cli/connect-commands.ts';
+import { registerImportCommands } from '#cli/import-commands.ts';
 import { type FaultPlan, parseFaults } from '#lib/local/fault-injection.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -89,6 +91,8 @@ program
 
 registerModelsCommand(program);
 registerPauseCommands(program, paths);
+registerConnectCommands(program, paths);
+registerImportCommands(program, paths);
 
 try {
   await program.parseAsync();

@@ -32,6 +32,7 @@ import { toSchedulerCron } from './cron-expression.ts';
 import { EVENT_ROUTES, type EventPattern, type FunctionName, QUEUE_ROUTES, scheduleRoutes } from './routes.ts';
 import { type AccessName, FUNCTION_ACCESS, type TableGrant, tableEnvironment } from './function-access.ts';
 import { TABLES, type TableName } from './tables.ts';
+import { ShopConnector, type ShopifyPartnerSourceProps } from './shop-connector-construct.ts';
 import { sendConcurrency } from '#domain/send-rate.ts';
 
 /** The repository root: function entry points, the lock file and tsconfig live here. */
@@ -150,6 +151,12 @@ export interface LifecycleMailerProps {
    * @default logs.RetentionDays.THREE_MONTHS
    */
   readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * Shopify through its Amazon EventBridge partner event source (see lib/shop-connector-construct.ts).
+   * @default - HTTPS webhooks only
+   */
+  readonly shopify?: ShopifyPartnerSourceProps;
 }
 
 /** Per-function sizing. The send timeout follows the queue's visibility timeout instead. */
@@ -199,6 +206,8 @@ export class LifecycleMailer extends Construct {
   /** The unsubscribe function and its public URL, when `functions/unsubscribe/handler.ts` exists. */
   readonly unsubscribeFunction?: NodejsFunction;
   readonly unsubscribeUrl?: lambda.FunctionUrl;
+  /** Shopify and WooCommerce webhooks (and the optional Shopify partner source) into the shop bus. */
+  readonly shopConnector: ShopConnector;
   /** The function SES hands unsubscribe mails to, and the address it receives them at (with `unsubscribeMailbox`). */
   readonly unsubscribeMailFunction?: NodejsFunction;
   readonly unsubscribeMailAddress?: string;
@@ -322,6 +331,14 @@ export class LifecycleMailer extends Construct {
         }),
       );
     }
+
+    this.shopConnector = new ShopConnector(this, 'ShopConnector', {
+      shopBus: this.shopBus,
+      table: tables['shop-connector'],
+      failedEventsTable: tables['failed-events'],
+      logRetention: this.logRetention,
+      ...(props.shopify ? { shopify: props.shopify } : {}),
+    });
 
     // --- EventBridge Scheduler: segmentation and scheduled campaigns -------------------
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {

@@ -25,6 +25,8 @@ export class LifecycleMailerStack extends Stack {
     for (const [name, fn] of Object.entries(this.mailer.functions)) {
       new CfnOutput(this, `${name[0]!.toUpperCase()}${name.slice(1)}FunctionName`, { value: fn.functionName });
     }
+    new CfnOutput(this, 'WebhookUrl', { value: this.mailer.shopConnector.webhookUrl.url, description: 'Shopify and WooCommerce webhooks: <this>webhooks/shopify and <this>webhooks/woocommerce.' });
+    new CfnOutput(this, 'WebhookSecretArn', { value: this.mailer.shopConnector.webhookSecret.secretArn, description: 'Put the signing secrets here: {"shopify": ["…"], "woocommerce": ["…"]}.' });
     if (this.mailer.unsubscribeUrl) {
       new CfnOutput(this, 'UnsubscribeUrl', { value: this.mailer.unsubscribeUrl.url, description: 'Point sending.unsubscribeBaseUrl in mailer.config.yaml here (or at a domain in front of it).' });
     }

@@ -17,7 +17,7 @@ export interface TableDefinition {
   envVar: string;
 }
 
-export type TableName = 'customers' | 'send-ledger' | 'failed-events' | 'stage-changes' | 'model-runs' | 'deliverability';
+export type TableName = 'customers' | 'send-ledger' | 'failed-events' | 'stage-changes' | 'model-runs' | 'deliverability' | 'shop-connector';
 
 export const TABLES: readonly TableDefinition[] = [
   { name: 'customers', partitionKey: 'customerId', holdsCustomerData: true, envVar: 'CUSTOMERS_TABLE' },
@@ -29,6 +29,9 @@ export const TABLES: readonly TableDefinition[] = [
   // counts and SES message ids, no customer data. Retained all the same, because losing an
   // active pause with the table would resume sending without anyone deciding to.
   { name: 'deliverability', partitionKey: 'id', timeToLiveAttribute: 'expiresAt', holdsCustomerData: false, retainOnDelete: true, envVar: 'DELIVERABILITY_TABLE' },
+  // The shop connector's webhook delivery ids (a redelivery changes nothing) and order → customer
+  // links (a refund names only its order); both expire. The links are customer data.
+  { name: 'shop-connector', partitionKey: 'id', timeToLiveAttribute: 'expiresAt', holdsCustomerData: true, envVar: 'SHOP_CONNECTOR_TABLE' },
 ];
 
 export type TableNames = Record<TableName, string>;

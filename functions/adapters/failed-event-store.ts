@@ -4,7 +4,7 @@ import { z } from 'zod';
 export const FailedEvent = z.object({
   failureId: z.string(),
   /** Which handler set it aside. */
-  stage: z.enum(['ingest', 'segment', 'send', 'engagement', 'import', 'confirm']),
+  stage: z.enum(['ingest', 'segment', 'send', 'engagement', 'import', 'confirm', 'connector']),
   reason: z.string(),
   /** The original input, as received (truncated if huge). */
   payload: z.string(),

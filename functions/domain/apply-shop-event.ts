@@ -1,6 +1,6 @@
 import { type CustomerProfile, newProfile, rememberEventKey } from './customer-profile.ts';
 import { type ConsentPolicy, consentOnRegistration, SINGLE_OPT_IN } from './double-opt-in.ts';
-import { eventKey, type ShopEvent } from './shop-events.ts';
+import { type CustomerUpdated, eventKey, type ShopEvent } from './shop-events.ts';
 
 export type ProfileUpdate =
   | { outcome: 'applied'; profile: CustomerProfile }
@@ -39,6 +39,19 @@ export function applyShopEvent(current: CustomerProfile | undefined, event: Shop
         registeredAt: d.registeredAt,
         consent: consentOnRegistration(base.consent, d, consent),
       });
+      if (d.attributes) profile.attributes = { ...base.attributes, ...d.attributes };
+      break;
+    }
+    case 'Customer Updated': {
+      const d = event.detail;
+      // Only what the statement names changes; an absent field keeps what is on file.
+      if (d.email !== undefined) profile.email = d.email;
+      if (d.firstName !== undefined) profile.firstName = d.firstName;
+      if (d.lastName !== undefined) profile.lastName = d.lastName;
+      if (d.locale !== undefined) profile.locale = d.locale;
+      if (d.timeZone !== undefined) profile.timeZone = d.timeZone;
+      if (d.attributes) profile.attributes = { ...base.attributes, ...d.attributes };
+      profile.consent = consentOnUpdate(base.consent, d, current !== undefined && consentStated(current));
       break;
     }
     case 'Order Placed': {
@@ -78,12 +91,44 @@ export function applyShopEvent(current: CustomerProfile | undefined, event: Shop
           value: d.value,
           abandonedAt: d.abandonedAt,
           items: d.items.map(({ sku, name, quantity, price }) => ({ sku, name, quantity, price })),
+          ...(d.recoveryUrl ? { recoveryUrl: d.recoveryUrl } : {}),
         };
       }
       break;
     }
   }
   return { outcome: 'applied', profile };
+}
+
+/**
+ * The consent a `Customer Updated` statement leaves: changed only by a statement newer than
+ * the consent on file (an older export or a late webhook never overrides a newer choice).
+ * A withdrawal clears a pending double opt-in request; topic opt-outs are kept unless consent is given again.
+ */
+function consentOnUpdate(current: CustomerProfile['consent'], d: CustomerUpdated, stated: boolean): CustomerProfile['consent'] {
+  if (d.consentAt === undefined || (stated && Date.parse(d.consentAt) <= Date.parse(current.updatedAt))) return current;
+  if (d.marketingConsent === undefined && d.topics === undefined) return current;
+  const marketing = d.marketingConsent ?? current.marketing;
+  const topics = d.topics ?? current.topics;
+  const { pending: _pending, ...rest } = current;
+  return {
+    ...rest,
+    marketing,
+    topics,
+    unsubscribedTopics: d.marketingConsent === true ? current.unsubscribedTopics.filter((t) => !topics.includes(t)) : current.unsubscribedTopics,
+    updatedAt: d.consentAt,
+    ...(d.consentSource ? { source: d.consentSource } : {}),
+    ...(d.marketingConsent === undefined && current.pending ? { pending: current.pending } : {}),
+  };
+}
+
+/**
+ * Whether the consent on file was ever stated: a profile first seen through an order carries
+ * the default "no consent" timed at its creation, which any real statement supersedes.
+ */
+function consentStated(p: CustomerProfile): boolean {
+  const c = p.consent;
+  return p.registeredAt !== undefined || c.marketing || c.pending !== undefined || c.confirmed !== undefined || c.source !== undefined || c.updatedAt !== p.createdAt;
 }
 
 function favourite(counts: Record<string, number>): string | undefined {

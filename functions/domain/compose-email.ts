@@ -87,7 +87,7 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
     shop: { ...config.shop, url: shopLink },
     campaign: { id: campaign.id, name: campaign.name, content: campaign.content },
     cart: profile.lastCart
-      ? { ...profile.lastCart, url: withUtm(`${config.shop.url.replace(/\/$/, '')}/cart/${encodeURIComponent(profile.lastCart.cartId)}`, campaign.id) }
+      ? { ...profile.lastCart, url: withUtm(profile.lastCart.recoveryUrl ?? `${config.shop.url.replace(/\/$/, '')}/cart/${encodeURIComponent(profile.lastCart.cartId)}`, campaign.id) }
       : undefined,
     links: { unsubscribe: unsubscribeUrl, preferences: preferencesUrl, shop: shopLink, ...(confirmUrl ? { confirm: confirmUrl } : {}) },
     year: now.slice(0, 4),

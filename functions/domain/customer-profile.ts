@@ -51,6 +51,8 @@ export const CartSnapshot = z.object({
   value: z.number(),
   abandonedAt: IsoInstant,
   items: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number(), price: z.number() })),
+  /** The shop's own link back to the cart (a Shopify checkout's recovery URL). */
+  recoveryUrl: z.string().optional(),
 });
 
 export const PendingConfirmation = z.object({
@@ -89,7 +91,11 @@ export const CustomerProfile = z.object({
     pending: PendingConfirmation.optional(),
     /** Proof of the last confirmation; kept as a record when consent changes later. */
     confirmed: ConsentConfirmation.optional(),
+    /** Where the last consent statement came from (a shop, an import file), when known. */
+    source: z.string().optional(),
   }),
+  /** Facts from the shop or an import (tags, tier…), by name. */
+  attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   registeredAt: IsoInstant.optional(),
   firstOrderAt: IsoInstant.optional(),
   lastOrderAt: IsoInstant.optional(),

@@ -25,6 +25,12 @@ export const LineItem = z.object({
 });
 export type LineItem = z.infer<typeof LineItem>;
 
+/** Free-form facts about a customer from the shop or an import (tags, loyalty tier…), bounded like any text. */
+export const Attributes = z
+  .record(z.string().trim().min(1).max(64), z.union([Text(500), z.number().finite(), z.boolean()]))
+  .refine((a) => Object.keys(a).length <= 50, 'at most 50 attributes');
+export type Attributes = z.infer<typeof Attributes>;
+
 export const CustomerRegistered = z.object({
   customerId: CustomerId,
   email: Email,
@@ -36,8 +42,33 @@ export const CustomerRegistered = z.object({
   marketingConsent: z.boolean(),
   topics: z.array(Text(40)).max(20).default([]),
   registeredAt: IsoInstant,
+  /** When the consent statement was made, if the shop knows (it may predate the registration event). */
+  consentAt: IsoInstant.optional(),
+  attributes: Attributes.optional(),
 });
 export type CustomerRegistered = z.infer<typeof CustomerRegistered>;
+
+/**
+ * A change to a known customer's details as the shop (or an import) states it at `updatedAt`.
+ * Only the fields present change. Consent changes only when `consentAt` is newer than the consent on file.
+ */
+export const CustomerUpdated = z.object({
+  customerId: CustomerId,
+  email: Email.optional(),
+  firstName: Text(100).optional(),
+  lastName: Text(100).optional(),
+  locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a locale like en or en-GB').optional(),
+  timeZone: z.string().refine(isTimeZone, 'an IANA time zone like Europe/Berlin').optional(),
+  marketingConsent: z.boolean().optional(),
+  /** When the consent statement was made; required with marketingConsent. */
+  consentAt: IsoInstant.optional(),
+  /** Where the consent was given (e.g. `shopify`, `import:crm-2024.csv`), kept with it. */
+  consentSource: Text(100).optional(),
+  topics: z.array(Text(40)).max(20).optional(),
+  attributes: Attributes.optional(),
+  updatedAt: IsoInstant,
+}).refine((d) => d.marketingConsent === undefined || d.consentAt !== undefined, { message: 'consentAt is required with marketingConsent', path: ['consentAt'] });
+export type CustomerUpdated = z.infer<typeof CustomerUpdated>;
 
 export const OrderPlaced = z.object({
   customerId: CustomerId,
@@ -55,6 +86,8 @@ export const OrderRefunded = z.object({
   orderId: Text(128).min(1),
   refundedAt: IsoInstant,
   amount: Money,
+  /** The shop's own refund id, when it has one: two refunds of one order stay two. */
+  refundId: Text(128).min(1).optional(),
 });
 
 export const CartAbandoned = z.object({
@@ -63,6 +96,8 @@ export const CartAbandoned = z.object({
   abandonedAt: IsoInstant,
   value: Money,
   items: z.array(LineItem).max(100).default([]),
+  /** The shop's link back to this cart or checkout (Shopify's abandoned_checkout_url). */
+  recoveryUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
 });
 
 const envelope = {
@@ -81,10 +116,11 @@ export const ShopEvent = z.discriminatedUnion('detail-type', [
   z.object({ ...envelope, 'detail-type': z.literal('Order Placed'), detail: OrderPlaced }),
   z.object({ ...envelope, 'detail-type': z.literal('Order Refunded'), detail: OrderRefunded }),
   z.object({ ...envelope, 'detail-type': z.literal('Cart Abandoned'), detail: CartAbandoned }),
+  z.object({ ...envelope, 'detail-type': z.literal('Customer Updated'), detail: CustomerUpdated }),
 ]);
 export type ShopEvent = z.infer<typeof ShopEvent>;
 export type ShopEventType = ShopEvent['detail-type'];
-export const SHOP_EVENT_TYPES: readonly ShopEventType[] = ['Customer Registered', 'Order Placed', 'Order Refunded', 'Cart Abandoned'];
+export const SHOP_EVENT_TYPES: readonly ShopEventType[] = ['Customer Registered', 'Order Placed', 'Order Refunded', 'Cart Abandoned', 'Customer Updated'];
 
 /** The key that makes an event idempotent: a redelivery or a re-publish of the same fact has the same key. */
 export function eventKey(event: ShopEvent): string {
@@ -94,9 +130,11 @@ export function eventKey(event: ShopEvent): string {
     case 'Order Placed':
       return `order:${event.detail.orderId}`;
     case 'Order Refunded':
-      return `refund:${event.detail.orderId}:${event.detail.refundedAt}`;
+      return `refund:${event.detail.orderId}:${event.detail.refundId ?? event.detail.refundedAt}`;
     case 'Cart Abandoned':
       return `cart:${event.detail.cartId}`;
+    case 'Customer Updated':
+      return `updated:${event.detail.updatedAt}`;
   }
 }
 
