@@ -16,6 +16,8 @@ import { LifecycleMailerStack } from '#lib/lifecycle-mailer-stack.ts';
  *   createEmailIdentity  "true" to create the SES identity too
  *   unsubscribeBaseUrl   the deployed UnsubscribeUrl output (default: mailer.config.yaml)
  *   shopifyPartnerEventSourceName  Shopify's EventBridge partner source (aws.partner/shopify.com/…)
+ *   unsubscribeMailDomain  a domain SES receives mail for: the List-Unsubscribe mailto: is then
+ *                        processed there (default: none, and the header carries only the URL)
  */
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const app = new App();
@@ -36,6 +38,7 @@ new LifecycleMailerStack(app, context('stackName') ?? 'LifecycleMailer', {
   createEmailIdentity: context('createEmailIdentity') === 'true',
   unsubscribeBaseUrl: context('unsubscribeBaseUrl'),
   ...(context('shopifyPartnerEventSourceName') ? { shopify: { partnerEventSourceName: context('shopifyPartnerEventSourceName')! } } : {}),
+  ...(context('unsubscribeMailDomain') ? { unsubscribeMailbox: { receivingDomain: context('unsubscribeMailDomain')! } } : {}),
 });
 
 // AWS Solutions checks run on every synth; a finding fails it unless acknowledged, with a reason, next to the resource.

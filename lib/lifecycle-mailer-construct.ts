@@ -20,6 +20,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as ses from 'aws-cdk-lib/aws-ses';
+import * as sesActions from 'aws-cdk-lib/aws-ses-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -27,15 +28,32 @@ import { Construct } from 'constructs';
 import { Catalog } from '#domain/catalog.ts';
 import { PAUSE_LOG_MESSAGE } from '#domain/deliverability-guardrail.ts';
 import { SES_DETAIL_TYPES } from '#domain/ses-events.ts';
-import { DELIVERABILITY_KEYS } from '#adapters/deliverability-store.ts';
 import { toSchedulerCron } from './cron-expression.ts';
 import { EVENT_ROUTES, type EventPattern, type FunctionName, QUEUE_ROUTES, scheduleRoutes } from './routes.ts';
+import { type AccessName, FUNCTION_ACCESS, type TableGrant, tableEnvironment } from './function-access.ts';
 import { TABLES, type TableName } from './tables.ts';
 import { ShopConnector, type ShopifyPartnerSourceProps } from './shop-connector-construct.ts';
 import { sendConcurrency } from '#domain/send-rate.ts';
 
 /** The repository root: function entry points, the lock file and tsconfig live here. */
 const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+export interface UnsubscribeMailbox {
+  /** A domain SES receives mail for in this region, e.g. `mailer.shop.example.com`. */
+  readonly receivingDomain: string;
+  /**
+   * The address in List-Unsubscribe.
+   * @default - `sending.unsubscribeMailto` when it is on receivingDomain, else `unsubscribe@<receivingDomain>`
+   */
+  readonly address?: string;
+  /**
+   * Add the receipt rule to this rule set (the account's active one) instead of a new set.
+   * @default - a new rule set, to be activated with `aws ses set-active-receipt-rule-set`
+   */
+  readonly receiptRuleSet?: ses.IReceiptRuleSet;
+  /** @default true when receivingDomain is given */
+  readonly enabled?: boolean;
+}
 
 /** Thrown at synth for props that cannot work together; the message says what to change. */
 export class LifecycleMailerPropsError extends Error {
@@ -87,6 +105,15 @@ export interface LifecycleMailerProps {
   readonly unsubscribeBaseUrl?: string;
 
   /**
+   * Receive unsubscribe mails (the List-Unsubscribe `mailto:`) with an SES receipt rule and
+   * unsubscribe their senders. Without it the header carries only the https URL: a mailbox
+   * nobody reads is not advertised. The receiving domain needs an MX record pointing to SES
+   * inbound (`inbound-smtp.<region>.amazonaws.com`), and the rule set must be the active one.
+   * @default - no mailbox; `sending.unsubscribeMailto` is left out of every message
+   */
+  readonly unsubscribeMailbox?: UnsubscribeMailbox;
+
+  /**
    * When the daily segmentation runs.
    * @default - `segmentation` from mailer.config.yaml
    */
@@ -132,26 +159,6 @@ export interface LifecycleMailerProps {
   readonly shopify?: ShopifyPartnerSourceProps;
 }
 
-/**
- * Item-level access: GetItem/BatchGetItem (`read`) and UpdateItem (`update`) only on items
- * whose partition key starts with one of the prefixes (IAM `dynamodb:LeadingKeys`).
- */
-export interface KeyScopedAccess {
-  readonly read?: readonly string[];
-  readonly update?: readonly string[];
-}
-export type TableAccess = 'readWrite' | 'write' | KeyScopedAccess;
-
-/** What each function may do with each table (least privilege, grant* only). */
-const TABLE_ACCESS: Record<FunctionName, Partial<Record<TableName, TableAccess>>> = {
-  ingest: { customers: 'readWrite', 'stage-changes': 'write', 'failed-events': 'write' },
-  // Segment reads pauses (paused campaigns are not queued); send also adds to the day's counters.
-  // Neither may write a pause record: only the engagement function pauses, only a person resumes.
-  segment: { customers: 'readWrite', 'stage-changes': 'write', 'model-runs': 'readWrite', deliverability: { read: [DELIVERABILITY_KEYS.pause] } },
-  send: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: { read: [DELIVERABILITY_KEYS.pause], update: [DELIVERABILITY_KEYS.day] } },
-  engagement: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: 'readWrite' },
-};
-
 /** Per-function sizing. The send timeout follows the queue's visibility timeout instead. */
 const FUNCTION_SIZING: Record<Exclude<FunctionName, 'send'>, { memorySize: number; timeout: Duration }> = {
   ingest: { memorySize: 512, timeout: Duration.seconds(30) },
@@ -159,8 +166,6 @@ const FUNCTION_SIZING: Record<Exclude<FunctionName, 'send'>, { memorySize: numbe
   engagement: { memorySize: 512, timeout: Duration.seconds(30) },
 };
 
-// The send function puts back sends that must wait (event delays past SQS's 15 minutes, quiet hours).
-const FUNCTIONS_WITH_SEND_QUEUE: readonly FunctionName[] = ['ingest', 'segment', 'send'];
 const SERVICE_NAME = 'lifecycle-mailer';
 const CATALOG_PATH = '/var/task/catalog.json';
 
@@ -168,6 +173,8 @@ const CATALOG_PATH = '/var/task/catalog.json';
 /** Where the stack's own metrics (from log metric filters) live. */
 export const METRIC_NAMESPACE = 'LifecycleMailer';
 export const SES_BOUNCE_RATE_ALARM = 0.04;
+/** The public unsubscribe function's reserved concurrency: enough for bursts of clicks, a cap on abuse. */
+export const UNSUBSCRIBE_RESERVED_CONCURRENCY = 10;
 export const SES_COMPLAINT_RATE_ALARM = 0.0008;
 
 export { sendConcurrency };
@@ -201,6 +208,9 @@ export class LifecycleMailer extends Construct {
   readonly unsubscribeUrl?: lambda.FunctionUrl;
   /** Shopify and WooCommerce webhooks (and the optional Shopify partner source) into the shop bus. */
   readonly shopConnector: ShopConnector;
+  /** The function SES hands unsubscribe mails to, and the address it receives them at (with `unsubscribeMailbox`). */
+  readonly unsubscribeMailFunction?: NodejsFunction;
+  readonly unsubscribeMailAddress?: string;
 
   private readonly catalogFile: string;
   private readonly logRetention: logs.RetentionDays;
@@ -256,40 +266,31 @@ export class LifecycleMailer extends Construct {
     this.sendQueue = send.queue;
 
     // --- Unsubscribe secret -------------------------------------------------------------
+    // Generated as a bare key (read as {"current": key}); a rotation stores {"current": new, "previous": old}.
     this.unsubscribeSecret = new secretsmanager.Secret(this, 'UnsubscribeSecret', {
-      description: 'HMAC key that signs unsubscribe links (List-Unsubscribe, RFC 8058 one-click).',
+      description: 'HMAC keys that sign unsubscribe and confirmation links: a bare key, or {"current": …, "previous": …} after a rotation.',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
     Validations.of(this.unsubscribeSecret).acknowledge({
       id: 'AwsSolutions-SMG4',
       reason:
-        'The key signs unsubscribe links that must stay valid for sending.unsubscribeLinkDays; rotating it would break every link already in an inbox. Rotation needs dual-key verification in the code first.',
+        'Rotated by hand (README, Deploy): links verify with the current key and then the previous one, so the old key must stay as "previous" for sending.unsubscribeLinkDays; an automatic rotation Lambda would drop it too early.',
     });
 
     // --- Lambda functions ---------------------------------------------------------------
-    const tableEnvironment = Object.fromEntries(TABLES.map((t) => [t.envVar, tables[t.name].tableName]));
     const functions = {} as Record<FunctionName, NodejsFunction>;
-    for (const name of Object.keys(TABLE_ACCESS) as FunctionName[]) {
+    for (const name of ['ingest', 'segment', 'send', 'engagement'] as const satisfies readonly FunctionName[]) {
       const isSend = name === 'send';
       const sizing = isSend
         ? { memorySize: 512, timeout: Duration.seconds(sendTimeoutSeconds(send.route.visibilityTimeoutSeconds)) }
         : FUNCTION_SIZING[name];
       const fn = this.createFunction(name, {
         ...sizing,
-        environment: {
-          ...tableEnvironment,
-          ...(FUNCTIONS_WITH_SEND_QUEUE.includes(name) ? { SEND_QUEUE_URL: send.queue.queueUrl } : {}),
-          ...(isSend ? { UNSUBSCRIBE_SECRET: this.unsubscribeSecret.secretValue.unsafeUnwrap() } : {}),
-        },
+        environment: this.accessEnvironment(name, send.queue),
         // Invoked asynchronously (EventBridge, Scheduler): failures after Lambda's own retries land here.
         asyncFailureQueue: isSend ? undefined : this.deadLetterQueue(`${pascal(name)}AsyncFailures`, `${name} invocations that failed after retries`),
       });
-      for (const [table, access] of Object.entries(TABLE_ACCESS[name]) as [TableName, TableAccess][]) {
-        if (access === 'readWrite') tables[table].grantReadWriteData(fn);
-        else if (access === 'write') tables[table].grantWriteData(fn);
-        else grantKeyScoped(fn, tables[table], access);
-      }
-      if (FUNCTIONS_WITH_SEND_QUEUE.includes(name)) send.queue.grantSendMessages(fn);
+      this.grantAccess(name, fn, send.queue);
       functions[name] = fn;
     }
     this.functions = functions;
@@ -398,16 +399,40 @@ export class LifecycleMailer extends Construct {
       const fn = this.createFunction('unsubscribe', {
         memorySize: 256,
         timeout: Duration.seconds(10),
-        environment: { ...tableEnvironment, SEND_QUEUE_URL: send.queue.queueUrl, UNSUBSCRIBE_SECRET: this.unsubscribeSecret.secretValue.unsafeUnwrap() },
+        environment: this.accessEnvironment('unsubscribe', send.queue),
+        // Public: a flood of requests must not take the account's whole concurrency from the pipeline.
+        reservedConcurrentExecutions: UNSUBSCRIBE_RESERVED_CONCURRENCY,
       });
-      tables.customers.grantReadWriteData(fn);
       // A double opt-in confirmation queues the welcome, or sets it aside when the queue fails.
-      send.queue.grantSendMessages(fn);
-      tables['failed-events'].grantWriteData(fn);
+      this.grantAccess('unsubscribe', fn, send.queue);
       this.unsubscribeFunction = fn;
       // Public on purpose: mail clients POST here (RFC 8058) without credentials. Every
       // request must carry an HMAC-signed token, which the handler verifies before any write.
       this.unsubscribeUrl = fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+    }
+
+    // --- Unsubscribe mailbox: SES receipt rule → function (when a receiving domain is given) ---
+    const mailto = this.catalog.config.sending.unsubscribeMailto;
+    if (mailto && props.unsubscribeMailbox) {
+      const fn = this.createFunction('unsubscribe-mail', {
+        memorySize: 256,
+        timeout: Duration.seconds(10),
+        environment: this.accessEnvironment('unsubscribe-mail', send.queue),
+        reservedConcurrentExecutions: UNSUBSCRIBE_RESERVED_CONCURRENCY,
+        asyncFailureQueue: this.deadLetterQueue('UnsubscribeMailAsyncFailures', 'unsubscribe mails that failed after retries'),
+      });
+      this.grantAccess('unsubscribe-mail', fn, send.queue);
+      const ruleSet = props.unsubscribeMailbox.receiptRuleSet ?? new ses.ReceiptRuleSet(this, 'UnsubscribeMailRuleSet');
+      new ses.ReceiptRule(this, 'UnsubscribeMailRule', {
+        ruleSet,
+        recipients: [mailto],
+        scanEnabled: true,
+        tlsPolicy: ses.TlsPolicy.REQUIRE,
+        // The token is in the subject, which this action's event carries: the body is never stored.
+        actions: [new sesActions.Lambda({ function: fn, invocationType: sesActions.LambdaInvocationType.EVENT })],
+      });
+      this.unsubscribeMailFunction = fn;
+      this.unsubscribeMailAddress = mailto;
     }
 
     // --- Alarms, their topic, and a dashboard ------------------------------------------
@@ -427,8 +452,40 @@ export class LifecycleMailer extends Construct {
     this.dashboard = this.createDashboard();
   }
 
+  /** A function's environment: the tables (and the queue) its access declares, nothing more. */
+  private accessEnvironment(name: AccessName, sendQueue: sqs.Queue): Record<string, string> {
+    const access = FUNCTION_ACCESS[name];
+    return {
+      ...tableEnvironment(name, (t) => this.tables[t].tableName),
+      ...(access.sendQueue ? { SEND_QUEUE_URL: sendQueue.queueUrl } : {}),
+      // The secret's ARN, never its value: the function reads the keys from Secrets Manager at cold start.
+      ...(access.signingKeys ? { SIGNING_KEYS_SECRET_ARN: this.unsubscribeSecret.secretArn } : {}),
+    };
+  }
+
+  /** Exactly the DynamoDB actions lib/function-access.ts declares, on exactly its tables; the queue if declared. */
+  private grantAccess(name: AccessName, fn: NodejsFunction, sendQueue: sqs.Queue): void {
+    const access = FUNCTION_ACCESS[name];
+    for (const [table, grants] of Object.entries(access.tables) as [TableName, readonly TableGrant[]][]) {
+      for (const grant of grants) {
+        iam.Grant.addToPrincipal({
+          grantee: fn,
+          actions: grant.actions.map((a) => `dynamodb:${a}`),
+          resourceArns: [this.tables[table].tableArn],
+          ...(grant.leadingKeys ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.leadingKeys] } } } : {}),
+        });
+      }
+    }
+    if (access.sendQueue) sendQueue.grantSendMessages(fn);
+    if (access.signingKeys) this.unsubscribeSecret.grantRead(fn);
+  }
+
   private allFunctions(): [string, NodejsFunction][] {
-    return [...Object.entries(this.functions), ...(this.unsubscribeFunction ? [['unsubscribe', this.unsubscribeFunction] as [string, NodejsFunction]] : [])];
+    return [
+      ...Object.entries(this.functions),
+      ...(this.unsubscribeFunction ? [['unsubscribe', this.unsubscribeFunction] as [string, NodejsFunction]] : []),
+      ...(this.unsubscribeMailFunction ? [['unsubscribe-mail', this.unsubscribeMailFunction] as [string, NodejsFunction]] : []),
+    ];
   }
 
   private deadLetterQueue(id: string, holds: string): sqs.Queue {
@@ -444,8 +501,8 @@ export class LifecycleMailer extends Construct {
   }
 
   private createFunction(
-    name: FunctionName | 'unsubscribe',
-    options: { memorySize: number; timeout: Duration; environment: Record<string, string>; asyncFailureQueue?: sqs.Queue | undefined },
+    name: AccessName,
+    options: { memorySize: number; timeout: Duration; environment: Record<string, string>; asyncFailureQueue?: sqs.Queue | undefined; reservedConcurrentExecutions?: number },
   ): NodejsFunction {
     const id = `${pascal(name)}Function`;
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: this.logRetention, removalPolicy: RemovalPolicy.DESTROY });
@@ -465,6 +522,7 @@ export class LifecycleMailer extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: options.memorySize,
       timeout: options.timeout,
+      ...(options.reservedConcurrentExecutions ? { reservedConcurrentExecutions: options.reservedConcurrentExecutions } : {}),
       role,
       logGroup,
       description: `Lifecycle Mailer: ${name}`,
@@ -543,6 +601,7 @@ export class LifecycleMailer extends Construct {
       evaluationPeriods: 3,
     });
     // The guardrail stops sending on its own; someone must look and decide to resume.
+    // Engagement pauses on rates; send pauses all marketing when SES refuses the account. One metric.
     const pauses = new logs.MetricFilter(this, 'GuardrailPauseMetricFilter', {
       logGroup: this.functions.engagement.logGroup,
       filterPattern: logs.FilterPattern.stringValue('$.message', '=', PAUSE_LOG_MESSAGE),
@@ -550,8 +609,15 @@ export class LifecycleMailer extends Construct {
       metricName: 'GuardrailPauses',
       metricValue: '1',
     });
+    new logs.MetricFilter(this, 'SesAccountPauseMetricFilter', {
+      logGroup: this.functions.send.logGroup,
+      filterPattern: logs.FilterPattern.stringValue('$.message', '=', PAUSE_LOG_MESSAGE),
+      metricNamespace: METRIC_NAMESPACE,
+      metricName: 'GuardrailPauses',
+      metricValue: '1',
+    });
     alarm('GuardrailPauseAlarm', {
-      alarmDescription: `The deliverability guardrail paused a campaign or all marketing (bounce or complaint rate near SES review). See why with \`lifecycle-mailer pauses --table ${this.tables.deliverability.tableName}\`; resume only after fixing the cause, with \`lifecycle-mailer resume\`.`,
+      alarmDescription: `The deliverability guardrail paused a campaign or all marketing (bounce or complaint rate near SES review, or SES refusing the account). See why with \`lifecycle-mailer pauses --table ${this.tables.deliverability.tableName}\`; resume only after fixing the cause, with \`lifecycle-mailer resume\`.`,
       metric: pauses.metric({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -633,6 +699,8 @@ function effectiveCatalog(props: LifecycleMailerProps): Catalog {
         configurationSet: props.configurationSetName ?? config.sending.configurationSet,
         maxSendRate: props.maxSendRate ?? config.sending.maxSendRate,
         unsubscribeBaseUrl: props.unsubscribeBaseUrl ?? config.sending.unsubscribeBaseUrl,
+        // Advertised only when a mailbox receives it (honoured or not advertised).
+        unsubscribeMailto: unsubscribeMailAddress(config.sending.unsubscribeMailto, props.unsubscribeMailbox),
       },
       segmentation: props.segmentationSchedule ? { cron: props.segmentationSchedule.cron, timeZone: props.segmentationSchedule.timeZone } : config.segmentation,
     },
@@ -643,6 +711,21 @@ function effectiveCatalog(props: LifecycleMailerProps): Catalog {
     throw new LifecycleMailerPropsError(`catalog (with configurationSetName/maxSendRate/unsubscribeBaseUrl/segmentationSchedule applied) is invalid: ${problems}`);
   }
   return parsed.data;
+}
+
+/** The List-Unsubscribe mailto: address a receipt rule will process, or undefined (not advertised). */
+function unsubscribeMailAddress(configured: string | undefined, mailbox: UnsubscribeMailbox | undefined): string | undefined {
+  if (!mailbox || mailbox.enabled === false) return undefined;
+  const domain = mailbox.receivingDomain.toLowerCase();
+  if (!DOMAIN.test(domain)) throw new LifecycleMailerPropsError(`unsubscribeMailbox.receivingDomain: "${mailbox.receivingDomain}" is not a domain (mailer.shop.example.com)`);
+  const onDomain = (address: string) => address.split('@')[1]?.toLowerCase() === domain;
+  if (mailbox.address !== undefined) {
+    if (!EMAIL.test(mailbox.address) || !onDomain(mailbox.address)) {
+      throw new LifecycleMailerPropsError(`unsubscribeMailbox.address: "${mailbox.address}" is not an address on the receiving domain ${domain}`);
+    }
+    return mailbox.address.toLowerCase();
+  }
+  return configured && onDomain(configured) ? configured.toLowerCase() : `unsubscribe@${domain}`;
 }
 
 /** The identity that covers every enabled campaign's from address. */
@@ -705,21 +788,6 @@ function sesReputation(metricName: 'Reputation.BounceRate' | 'Reputation.Complai
 /** A visibility timeout of at least six times the function timeout, as AWS recommends for SQS consumers. */
 function sendTimeoutSeconds(visibilityTimeoutSeconds: number): number {
   return Math.min(visibilityTimeoutSeconds, Math.max(10, Math.floor(visibilityTimeoutSeconds / 6)));
-}
-
-/** Item-level grants: no Scan or Query (LeadingKeys cannot limit them), and only the named key prefixes. */
-function grantKeyScoped(fn: iam.IGrantable, table: dynamodb.Table, access: KeyScopedAccess) {
-  const grant = (actions: string[], prefixes: readonly string[] | undefined) => {
-    if (!prefixes?.length) return;
-    iam.Grant.addToPrincipal({
-      grantee: fn,
-      actions,
-      resourceArns: [table.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': prefixes.map((p) => `${p}*`) } },
-    });
-  };
-  grant(['dynamodb:GetItem', 'dynamodb:BatchGetItem'], access.read);
-  grant(['dynamodb:UpdateItem'], access.update);
 }
 
 /** lambda grantInvoke covers the function's versions and aliases (`<arn>:*`). */

@@ -7,12 +7,13 @@ import { readCatalogFile } from './catalog-file.ts';
 import { DynamoCustomerStore } from './customer-store.ts';
 import { DeliverabilityStore } from './deliverability-store.ts';
 import { FailedEventStore } from './failed-event-store.ts';
-import { lambdaEnvironment } from './lambda-environment.ts';
+import { type LambdaEnvironment, lambdaEnvironment } from './lambda-environment.ts';
 import { ModelRunStore } from './model-run-store.ts';
 import { PauseGate } from './pause-gate.ts';
 import { SesMailer } from './mailer.ts';
 import { PacedMailer } from './paced-mailer.ts';
 import { SendLedger } from './send-ledger.ts';
+import { loadSigningKeys } from './signing-keys-secret.ts';
 import { SqsSendQueue } from './send-queue.ts';
 import { StageChangeLog } from './stage-change-log.ts';
 
@@ -22,27 +23,48 @@ import { StageChangeLog } from './stage-change-log.ts';
  */
 let shared: ReturnType<typeof build> | undefined;
 
+type TableVariable = 'CUSTOMERS_TABLE' | 'SEND_LEDGER_TABLE' | 'FAILED_EVENTS_TABLE' | 'STAGE_CHANGES_TABLE' | 'MODEL_RUNS_TABLE' | 'DELIVERABILITY_TABLE';
+
+/**
+ * The adapter over a table, or, when this function was not given the table's name, a stand-in
+ * that refuses on first use with the reason (the function's access does not include the table).
+ */
+function overTable<T extends object>(env: LambdaEnvironment, variable: TableVariable, make: (tableName: string) => T): T {
+  const tableName = env[variable];
+  if (tableName) return make(tableName);
+  return new Proxy({} as T, {
+    get(_target, property) {
+      throw new Error(`${variable} is not set: this function's access (lib/function-access.ts) does not include that table, yet its code used ${String(property)}`);
+    },
+  });
+}
+
 function build() {
   const env = lambdaEnvironment();
   const db = createDocumentClient();
   const catalog: Catalog = readCatalogFile(env.CATALOG_PATH);
-  const deliverability = new DeliverabilityStore(db, env.DELIVERABILITY_TABLE);
+  const deliverability = overTable(env, 'DELIVERABILITY_TABLE', (t) => new DeliverabilityStore(db, t));
   return {
     env,
     catalog,
     logger: new Logger({ serviceName: 'lifecycle-mailer' }),
     clock: systemClock,
-    customers: new DynamoCustomerStore(db, env.CUSTOMERS_TABLE),
-    ledger: new SendLedger(db, env.SEND_LEDGER_TABLE),
-    failedEvents: new FailedEventStore(db, env.FAILED_EVENTS_TABLE),
-    stageChanges: new StageChangeLog(db, env.STAGE_CHANGES_TABLE),
-    modelRuns: new ModelRunStore(db, env.MODEL_RUNS_TABLE),
+    customers: overTable(env, 'CUSTOMERS_TABLE', (t) => new DynamoCustomerStore(db, t)),
+    ledger: overTable(env, 'SEND_LEDGER_TABLE', (t) => new SendLedger(db, t)),
+    failedEvents: overTable(env, 'FAILED_EVENTS_TABLE', (t) => new FailedEventStore(db, t)),
+    stageChanges: overTable(env, 'STAGE_CHANGES_TABLE', (t) => new StageChangeLog(db, t)),
+    modelRuns: overTable(env, 'MODEL_RUNS_TABLE', (t) => new ModelRunStore(db, t)),
     deliverability,
     // One per process: its pause cache then serves every batch the warm function handles.
     guardrail: new PauseGate(deliverability, systemClock, catalog.config.guardrail),
     sendQueue: () => {
       if (!env.SEND_QUEUE_URL) throw new Error('SEND_QUEUE_URL is not set');
       return new SqsSendQueue(createSqsClient(), env.SEND_QUEUE_URL);
+    },
+    /** The link-signing keys, from Secrets Manager (cached a few minutes, so a rotation reaches every instance). */
+    signingKeys: () => {
+      if (!env.SIGNING_KEYS_SECRET_ARN) throw new Error("SIGNING_KEYS_SECRET_ARN is not set: this function's access (lib/function-access.ts) does not include the signing keys");
+      return loadSigningKeys(env.SIGNING_KEYS_SECRET_ARN);
     },
     // No SDK retries for SendEmail (a retried timeout could mail twice); PacedMailer retries throttles
     // and holds this instance to its share of the SES rate.

@@ -1,17 +1,22 @@
 import { z } from 'zod';
 import { parseOrThrow } from '#domain/invalid-input-error.ts';
 
-/** The functions' configuration, read once per cold start. Secrets are never logged. */
+/**
+ * The functions' configuration, read once per cold start. Secrets are never logged. Each
+ * function is given the names of the tables it may use only (lib/function-access.ts), so
+ * every table is optional here; an adapter over a table the function was not given refuses.
+ */
 export const LambdaEnvironment = z.object({
-  CUSTOMERS_TABLE: z.string().min(1),
-  SEND_LEDGER_TABLE: z.string().min(1),
-  FAILED_EVENTS_TABLE: z.string().min(1),
-  STAGE_CHANGES_TABLE: z.string().min(1),
-  MODEL_RUNS_TABLE: z.string().min(1),
-  DELIVERABILITY_TABLE: z.string().min(1),
+  CUSTOMERS_TABLE: z.string().min(1).optional(),
+  SEND_LEDGER_TABLE: z.string().min(1).optional(),
+  FAILED_EVENTS_TABLE: z.string().min(1).optional(),
+  STAGE_CHANGES_TABLE: z.string().min(1).optional(),
+  MODEL_RUNS_TABLE: z.string().min(1).optional(),
+  DELIVERABILITY_TABLE: z.string().min(1).optional(),
   SEND_QUEUE_URL: z.string().optional(),
   CATALOG_PATH: z.string().default('./catalog.json'),
-  UNSUBSCRIBE_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  /** The Secrets Manager secret holding the link-signing keys (its ARN, never its value). */
+  SIGNING_KEYS_SECRET_ARN: z.string().min(1).optional(),
 });
 export type LambdaEnvironment = z.infer<typeof LambdaEnvironment>;
 

@@ -26,18 +26,37 @@ export class RejectedSendError extends Error {
   override readonly name = 'RejectedSendError';
 }
 
+/**
+ * SES refused because of the account or its setup, not this message: every send would fail the
+ * same way until someone fixes it. The message was not taken (SES answered), so the claim goes
+ * back and the send is retried later; all marketing pauses with this reason until a person resumes.
+ */
+export class SystemicSendError extends Error {
+  override readonly name = 'SystemicSendError';
+  constructor(
+    /** The SES error name, e.g. AccountSuspendedException. */
+    readonly sesError: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
 export interface Mailer {
-  /** Sends and returns the SES message id. Throws RetryableSendError or RejectedSendError. */
+  /** Sends and returns the SES message id. Throws RetryableSendError, SystemicSendError or RejectedSendError. */
   send(email: OutgoingEmail): Promise<string>;
 }
 
-const PERMANENT = new Set([
-  'MessageRejected',
-  'BadRequestException',
-  'MailFromDomainNotVerifiedException',
-  'NotFoundException',
-  'AccountSuspendedException',
-]);
+const PERMANENT = new Set(['MessageRejected', 'BadRequestException', 'NotFoundException']);
+
+/** Errors that say nothing about the message and everything about the account (SES v2 SendEmail). */
+const ACCOUNT_LEVEL = new Set(['AccountSuspendedException', 'SendingPausedException', 'MailFromDomainNotVerifiedException']);
+
+/** Account-level: one of the names above, or the configuration set every message names is missing. */
+export function isAccountLevel(name: string, message: string): boolean {
+  return ACCOUNT_LEVEL.has(name) || (name === 'NotFoundException' && /configuration set/i.test(message));
+}
 
 /**
  * Sends through SES v2 `SendEmail` (simple content, so SES builds the MIME and applies tracking).
@@ -71,6 +90,7 @@ export class SesMailer implements Mailer {
       if (error instanceof RetryableSendError) throw error;
       const name = error instanceof Error ? error.name : 'Unknown';
       const message = error instanceof Error ? error.message : String(error);
+      if (isAccountLevel(name, message)) throw new SystemicSendError(name, `${name}: ${message}`, { cause: error });
       if (PERMANENT.has(name)) throw new RejectedSendError(`${name}: ${message}`, { cause: error });
       // An HTTP status means SES answered: it did not take the message. No status: we cannot know.
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

@@ -1,6 +1,6 @@
 import type { Campaign } from '#domain/campaign.ts';
 import type { Clock } from '#domain/clock.ts';
-import { ALL_MARKETING, blockingPause, campaignScope, type GuardrailConfig, type PauseRecord, type PauseScope, sendingDay } from '#domain/deliverability-guardrail.ts';
+import { ALL_MARKETING, blockingPause, campaignScope, type GuardrailConfig, type PauseRecord, type PauseScope, sendingDay, sesAccountPause } from '#domain/deliverability-guardrail.ts';
 import type { DeliverabilityStore } from './deliverability-store.ts';
 
 /** How long a read pause status is trusted: a pause reaches every sender within this. */
@@ -40,6 +40,30 @@ export class PauseGate {
       if (record) pauses.set(s, record);
     }
     return blockingPause(campaign, pauses);
+  }
+
+  /**
+   * SES refused the account: pause all marketing with the reason (unless it is paused already).
+   * Returns the pause this call started, if any. The cache takes the stored record at once, so
+   * this instance's next sends are held without waiting for the cache to expire.
+   */
+  async pauseAllMarketing(refusal: { sesError: string; message: string }): Promise<PauseRecord | undefined> {
+    if (!this.config.enabled) return undefined;
+    for (let round = 0; round < 4; round++) {
+      const now = this.clock.now();
+      const existing = (await this.store.getPauses([ALL_MARKETING])).get(ALL_MARKETING);
+      const record = sesAccountPause(existing, refusal, now);
+      if (!record) {
+        this.cache.set(ALL_MARKETING, { readAt: Date.parse(now), record: existing });
+        return undefined;
+      }
+      if (await this.store.putPause(record)) {
+        this.cache.set(ALL_MARKETING, { readAt: Date.parse(now), record });
+        return record;
+      }
+      // Someone else wrote the record in between (another instance pausing too): read again.
+    }
+    return undefined;
   }
 
   /** One accepted send on its sending day's counters. */

@@ -91,7 +91,10 @@ export const PauseEntry = z.object({
   /** The sending day whose rates crossed. */
   day: z.iso.date(),
   reason: z.string(),
-  numbers: PauseNumbers,
+  /** The rates that paused (absent for an SES account-level refusal, which pauses on the error alone). */
+  numbers: PauseNumbers.optional(),
+  /** What paused: the day's rates, or SES refusing the whole account (suspended, paused, setup missing). */
+  cause: z.enum(['rates', 'ses-account']).optional(),
   pausedAt: z.iso.datetime({ offset: true }),
   resumedAt: z.iso.datetime({ offset: true }).optional(),
   resumedBy: z.string().optional(),
@@ -157,6 +160,26 @@ export function mayPause(existing: PauseRecord | undefined, day: string): boolea
 export function pausedRecord(existing: PauseRecord | undefined, scope: PauseScope, day: string, verdict: Extract<Verdict, { pause: true }>, now: string): PauseRecord {
   const history = existing ? [...existing.history, pastEntry(existing)].slice(-MAX_PAUSE_HISTORY) : [];
   return { scope, status: 'active', day, reason: verdict.reason, numbers: verdict.numbers, pausedAt: now, history, version: (existing?.version ?? 0) + 1 };
+}
+
+/**
+ * The all-marketing record after SES refused a send for an account-level reason: every later
+ * send would fail alike, so all marketing pauses on the error alone, rates or not, even on a
+ * day a person resumed (the account still refuses). Undefined when it is paused already.
+ */
+export function sesAccountPause(existing: PauseRecord | undefined, refusal: { sesError: string; message: string }, now: string): PauseRecord | undefined {
+  if (existing?.status === 'active') return undefined;
+  const history = existing ? [...existing.history, pastEntry(existing)].slice(-MAX_PAUSE_HISTORY) : [];
+  return {
+    scope: ALL_MARKETING,
+    status: 'active',
+    day: sendingDay(now),
+    reason: `SES refused the account, not the message (${refusal.message}); fix the account or its setup, then resume`,
+    cause: 'ses-account',
+    pausedAt: now,
+    history,
+    version: (existing?.version ?? 0) + 1,
+  };
 }
 
 function pastEntry(record: PauseRecord): PauseEntry {

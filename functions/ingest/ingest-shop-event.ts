@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { applyShopEvent } from '#domain/apply-shop-event.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import type { Clock } from '#domain/clock.ts';
-import type { LifecycleStage } from '#domain/customer-profile.ts';
+import type { CustomerProfile, LifecycleStage } from '#domain/customer-profile.ts';
 import { describeZodIssues } from '#domain/invalid-input-error.ts';
 import { assignLifecycleStage, stageInputsOf } from '#domain/lifecycle-stage.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
@@ -35,7 +35,7 @@ export type IngestOutcome =
       sendId?: string;
       notTriggered?: { campaignId: string; reason: SkipReason }[];
     }
-  | { outcome: 'duplicate'; customerId: string }
+  | { outcome: 'duplicate'; customerId: string; queued?: string; sendId?: string }
   | { outcome: 'rejected'; reason: string };
 
 const idOf = (raw: unknown) =>
@@ -73,18 +73,29 @@ export async function ingestShopEvent(raw: unknown, deps: IngestDeps): Promise<I
     }
     return next;
   });
-  if (duplicate || !profile) {
+  if (!profile) return { outcome: 'duplicate', customerId };
+  if (duplicate) {
+    // The profile already holds this event, but an earlier attempt may have failed before its
+    // send was queued (the Lambda retry lands here). Queue it again: the send id is the same
+    // (campaign, period, customer), so the ledger still lets it out at most once.
     deps.logger.debug('duplicate shop event', { eventId: event.id, customerId });
-    return { outcome: 'duplicate', customerId };
+    const { request } = await queueTriggeredSend(event, profile, now, deps);
+    return { outcome: 'duplicate', customerId, ...(request ? { queued: request.campaignId, sendId: request.sendId } : {}) };
   }
   if (previousStage && previousStage !== profile.stage) {
     await deps.stageChanges.record([{ customerId, from: previousStage, to: profile.stage, changedAt: now }]);
   }
-
-  const { request, skipped } = triggeredChoice(deps.campaigns, { type: event['detail-type'], time: event.time }, profile, now, deps.config);
+  const { request, skipped } = await queueTriggeredSend(event, profile, now, deps);
   const notTriggered = skipped.length ? { notTriggered: skipped } : {};
   if (!request) return { outcome: 'applied', customerId, stage: profile.stage, ...notTriggered };
-  await deps.sendQueue.enqueue([request]);
-  deps.logger.info('event-triggered send queued', { customerId, campaignId: request.campaignId, sendId: request.sendId });
   return { outcome: 'applied', customerId, stage: profile.stage, queued: request.campaignId, sendId: request.sendId, ...notTriggered };
+}
+
+/** Queues the event-triggered campaign the customer should get now, if any; says why the event's other campaigns were not. */
+async function queueTriggeredSend(event: ShopEvent, profile: CustomerProfile, now: string, deps: IngestDeps): Promise<ReturnType<typeof triggeredChoice>> {
+  const choice = triggeredChoice(deps.campaigns, { type: event['detail-type'], time: event.time }, profile, now, deps.config);
+  if (!choice.request) return choice;
+  await deps.sendQueue.enqueue([choice.request]);
+  deps.logger.info('event-triggered send queued', { customerId: profile.customerId, campaignId: choice.request.campaignId, sendId: choice.request.sendId });
+  return choice;
 }

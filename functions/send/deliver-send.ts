@@ -8,15 +8,17 @@ import type { CustomerProfile } from '#domain/customer-profile.ts';
 import { isCapped, recordSend, releaseCapSlot, takeCapSlot } from '#domain/customer-sends.ts';
 import { releaseTime } from '#domain/quiet-hours.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
+import { PAUSE_LOG_MESSAGE } from '#domain/deliverability-guardrail.ts';
 import type { SendRequest } from '#domain/send-request.ts';
 import type { TemplateRenderer } from '#domain/template-renderer.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
-import { type Mailer, RejectedSendError, RetryableSendError } from '#adapters/mailer.ts';
+import { type Mailer, RejectedSendError, RetryableSendError, SystemicSendError } from '#adapters/mailer.ts';
 import type { PauseGate } from '#adapters/pause-gate.ts';
 import { AlreadySentError, SendLedger } from '#adapters/send-ledger.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
 import { linkSigner } from '#signed-links/link-signer.ts';
+import type { SigningKeys } from '#signed-links/signing-keys.ts';
 
 export interface SendDeps {
   customers: CustomerStore;
@@ -28,7 +30,8 @@ export interface SendDeps {
   campaigns: ReadonlyMap<string, Campaign>;
   renderer: TemplateRenderer;
   config: MailerConfig;
-  unsubscribeSecret: string;
+  /** Links are signed with the current key. */
+  signingKeys: SigningKeys;
   clock: Clock;
   logger: Logger;
   /** Deliverability guardrail: paused campaigns, and the day's send counts. */
@@ -158,7 +161,7 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
 
   let messageId: string;
   try {
-    const email = composeEmail({ request, campaign, profile, config: deps.config, renderer: deps.renderer, links: linkSigner(deps.unsubscribeSecret), now });
+    const email = composeEmail({ request, campaign, profile, config: deps.config, renderer: deps.renderer, links: linkSigner(deps.signingKeys.current), now });
     messageId = await deps.mailer.send(email);
   } catch (error) {
     if (error instanceof RetryableSendError) {
@@ -168,6 +171,14 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
         await deps.ledger.release(request.sendId);
         await releaseSlot(deps, request, now);
       }
+      throw error;
+    }
+    if (error instanceof SystemicSendError) {
+      // The account, not this message: never skipped for its period. The claim and the slot go
+      // back, all marketing pauses (the pause alarm counts the log line), and the queue retries.
+      await deps.ledger.release(request.sendId);
+      await releaseSlot(deps, request, now);
+      await pauseForAccount(deps, error, log);
       throw error;
     }
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
@@ -198,6 +209,21 @@ async function defer(request: SendRequest, until: string, deps: SendDeps): Promi
  */
 async function countForGuardrail(deps: SendDeps, campaignId: string, sentAt: string, log: Record<string, string>): Promise<void> {
   await deps.guardrail.countSend(campaignId, sentAt).catch((error: unknown) => deps.logger.warn('send not counted for the guardrail', { ...log, error: error instanceof Error ? error.name : 'unknown' }));
+}
+
+/** Pauses all marketing for an SES account-level refusal; a failure to pause is logged, the send is retried either way. */
+async function pauseForAccount(deps: SendDeps, error: SystemicSendError, log: Record<string, string>): Promise<void> {
+  // SES's message stays out of the log (the pause record keeps it): only the error name is logged.
+  const line = { ...log, scope: 'all-marketing', cause: 'ses-account', sesError: error.sesError };
+  try {
+    const started = await deps.guardrail.pauseAllMarketing({ sesError: error.sesError, message: error.message });
+    if (started) deps.logger.warn(PAUSE_LOG_MESSAGE, line);
+    else if (!deps.config.guardrail.enabled) deps.logger.warn(PAUSE_LOG_MESSAGE, { ...line, pauseNotStored: 'guardrail disabled' }); // still an alarm
+    else deps.logger.info('SES refused the account; all marketing is paused already', line);
+  } catch (pauseError) {
+    // Still an alarm: the pause line is what the alarm counts, and the account is refusing.
+    deps.logger.warn(PAUSE_LOG_MESSAGE, { ...line, pauseNotStored: pauseError instanceof Error ? pauseError.name : 'unknown' });
+  }
 }
 
 /** SES did not take the message: the customer's cap slot is free again. */

@@ -36,20 +36,23 @@ export function createSendHandler(deps: SendDeps, observer: SendObserver = {}) {
     processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
 }
 
-let instance: ReturnType<typeof createSendHandler> | undefined;
-export const handler = (event: SQSEvent) => {
+let instance: { deps: SendDeps; handle: ReturnType<typeof createSendHandler> } | undefined;
+export const handler = async (event: SQSEvent) => {
+  const d = lambdaDependencies();
+  // Read at cold start, then from Powertools' cache; a rotated key is picked up when it expires.
+  const signingKeys = await d.signingKeys();
   if (!instance) {
-    const d = lambdaDependencies();
-    if (!d.env.UNSUBSCRIBE_SECRET) throw new Error('UNSUBSCRIBE_SECRET is not set');
-    instance = createSendHandler({
+    const deps: SendDeps = {
       ...d,
       mailer: d.mailer(),
       sendQueue: d.sendQueue(),
       campaigns: campaignsById(d.catalog),
       renderer: new TemplateRenderer(d.catalog.templates),
       config: d.catalog.config,
-      unsubscribeSecret: d.env.UNSUBSCRIBE_SECRET,
-    });
+      signingKeys,
+    };
+    instance = { deps, handle: createSendHandler(deps) };
   }
-  return instance(event);
+  instance.deps.signingKeys = signingKeys; // one event at a time per instance: safe to swap between events
+  return instance.handle(event);
 };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidTokenError, openPayload, signPayload } from './signed-token.ts';
+import { type VerifyingKeys, verifyWithKeys } from './signing-keys.ts';
 
 export { InvalidTokenError };
 
@@ -18,8 +19,10 @@ export function signUnsubscribeToken(claim: UnsubscribeClaim, secret: string): s
   return signPayload([claim.customerId, claim.topic, claim.expiresAt], secret);
 }
 
-export function verifyUnsubscribeToken(token: string, secret: string, nowEpochSeconds: number): UnsubscribeClaim {
-  const tuple = z.tuple([z.string(), z.string(), z.number()]).safeParse(openPayload(token, secret, 'unsubscribe'));
+/** Verifies with the current key, then the previous one (links mailed before a rotation). */
+export function verifyUnsubscribeToken(token: string, keys: VerifyingKeys, nowEpochSeconds: number): UnsubscribeClaim {
+  const payload = verifyWithKeys(keys, (secret) => openPayload(token, secret, 'unsubscribe'));
+  const tuple = z.tuple([z.string(), z.string(), z.number()]).safeParse(payload);
   if (!tuple.success) throw new InvalidTokenError('malformed');
   const [customerId, topic, expiresAt] = tuple.data;
   if (expiresAt < nowEpochSeconds) throw new InvalidTokenError('expired');

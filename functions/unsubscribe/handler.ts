@@ -26,17 +26,19 @@ export const createUnsubscribeHandler =
     return { statusCode: response.status, headers: response.headers, body: response.body };
   };
 
-let instance: ReturnType<typeof createUnsubscribeHandler> | undefined;
-export const handler = (event: UnsubscribeEvent) => {
+let instance: { deps: UnsubscribeDeps; handle: ReturnType<typeof createUnsubscribeHandler> } | undefined;
+export const handler = async (event: UnsubscribeEvent) => {
+  const d = lambdaDependencies();
+  const secret = await d.signingKeys(); // current and previous: links mailed before a rotation still verify
   if (!instance) {
-    const d = lambdaDependencies();
-    if (!d.env.UNSUBSCRIBE_SECRET) throw new Error('UNSUBSCRIBE_SECRET is not set');
-    instance = createUnsubscribeHandler({
+    const deps: UnsubscribeDeps = {
       ...d,
-      secret: d.env.UNSUBSCRIBE_SECRET,
+      secret,
       topics: catalogTopics(d.catalog),
       onConfirmed: { campaigns: d.catalog.campaigns, config: d.catalog.config, sendQueue: d.sendQueue(), failedEvents: d.failedEvents },
-    });
+    };
+    instance = { deps, handle: createUnsubscribeHandler(deps) };
   }
-  return instance(event);
+  instance.deps.secret = secret;
+  return instance.handle(event);
 };

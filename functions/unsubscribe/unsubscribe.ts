@@ -9,6 +9,7 @@ import type { MailerConfig } from '#domain/mailer-config.ts';
 import { languageFromAcceptLanguage, preferenceLanguage, type PreferenceLanguage } from '#domain/preference-texts.ts';
 import { triggeredSend } from '#domain/triggered-send.ts';
 import { InvalidTokenError, type UnsubscribeClaim, verifyUnsubscribeToken } from '#signed-links/unsubscribe-token.ts';
+import type { VerifyingKeys } from '#signed-links/signing-keys.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
@@ -34,8 +35,8 @@ export interface UnsubscribeDeps {
   customers: Pick<CustomerStore, 'get' | 'modify'>;
   clock: Clock;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
-  /** The secret the send function signs the links with (unsubscribe tokens, and confirmation tokens under a derived key). */
-  secret: string;
+  /** The keys the links are signed with (current) and verified with (current, then previous after a rotation); a bare string is one key. */
+  secret: VerifyingKeys;
   /** Topics offered on the preference page, in display order. */
   topics: string[];
   /**

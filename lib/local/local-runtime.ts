@@ -8,6 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Catalog, campaignsById } from '#domain/catalog.ts';
 import type { SendRequest } from '#domain/send-request.ts';
 import { SEND_TAGS } from '#domain/ses-events.ts';
+import { parseSigningKeys, type SigningKeys } from '#signed-links/signing-keys.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients.ts';
 import { DynamoCustomerStore } from '#adapters/customer-store.ts';
@@ -18,6 +19,7 @@ import { SesMailer } from '#adapters/mailer.ts';
 import { PacedMailer } from '#adapters/paced-mailer.ts';
 import { PauseGate } from '#adapters/pause-gate.ts';
 import { SendLedger } from '#adapters/send-ledger.ts';
+import type { SendQueue } from '#adapters/send-queue.ts';
 import { StageChangeLog } from '#adapters/stage-change-log.ts';
 import { createEngagementHandler } from '../../functions/engagement/handler.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
@@ -29,6 +31,7 @@ import { EVENT_ROUTES, QUEUE_ROUTES, scheduleRoutes } from '../routes.ts';
 import { localTableNames, type TableNames } from '../tables.ts';
 import type { ChildService } from './child-service.ts';
 import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, localDynamoClient, startDynalite } from './dynamodb-local.ts';
+import { AccessGuard } from './access-guard.ts';
 import { FaultInjector, FaultPlan } from './fault-injection.ts';
 import { inOrderPerKey } from './in-order-per-key.ts';
 import { LocalEventBus } from './local-event-bus.ts';
@@ -66,18 +69,23 @@ export interface LocalRuntimeOptions {
   faults?: FaultPlan;
   /** How often recipients unsubscribe (and re-subscribe) through the emails' links; DEFAULT_RECIPIENT_BEHAVIOUR by default. */
   recipients?: Partial<RecipientBehaviour>;
+  /** Wraps the send queue as the ingest function sees it (a test injects a queue failure there). */
+  ingestSendQueue?: (queue: SendQueue) => SendQueue;
   /** The key the links are signed with; by default a random one, kept under dataDir when there is one. */
   unsubscribeSecret?: string;
+  /** Current and previous keys (a rotation); overrides unsubscribeSecret. */
+  signingKeys?: SigningKeys;
 }
 
-function unsubscribeSecret(dataDir?: string): string {
-  if (!dataDir) return randomBytes(32).toString('hex');
+/** The local secret file holds what the Secrets Manager secret holds: a bare key, or `{"current", "previous"?}`. */
+function localSigningKeys(dataDir?: string): SigningKeys {
+  if (!dataDir) return { current: randomBytes(32).toString('hex') };
   const file = join(dataDir, 'unsubscribe-secret');
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
   }
-  return readFileSync(file, 'utf8').trim();
+  return parseSigningKeys(readFileSync(file, 'utf8'), file);
 }
 
 /**
@@ -127,6 +135,8 @@ export class LocalRuntime {
       send: ReturnType<typeof createSendHandler>;
       unsubscribe: ReturnType<typeof createUnsubscribeHandler>;
     },
+    /** The DynamoDB calls refused because a function's access does not declare them. */
+    readonly access: AccessGuard,
   ) {}
 
   static async start(options: LocalRuntimeOptions): Promise<LocalRuntime> {
@@ -158,6 +168,9 @@ export class LocalRuntime {
       faults.attachToDynamoDb(db as unknown as DynamoDBClient, tables['send-ledger']);
     }
     const redeliver = () => faults.roll('duplicate-events');
+    // Each handler may make only the DynamoDB calls its function is granted in AWS (lib/function-access.ts).
+    const access = new AccessGuard(tables);
+    access.attach(db as unknown as DynamoDBClient);
 
     const logger = new Logger({ serviceName: 'lifecycle-mailer', logLevel: options.logLevel ?? 'ERROR' });
     const customers = new DynamoCustomerStore(db, tables.customers);
@@ -165,7 +178,8 @@ export class LocalRuntime {
     const failedEvents = new FailedEventStore(db, tables['failed-events']);
     const stageChanges = new StageChangeLog(db, tables['stage-changes']);
     const deliverability = new DeliverabilityStore(db, tables.deliverability);
-    const secret = options.unsubscribeSecret ?? unsubscribeSecret(options.dataDir); // one secret: links signed by send verify in unsubscribe
+    // One set of keys: links signed by send verify in unsubscribe.
+    const secret = options.signingKeys ?? (options.unsubscribeSecret ? { current: options.unsubscribeSecret } : localSigningKeys(options.dataDir));
     let runtime: LocalRuntime | undefined;
     const sendQueue = new LocalSendQueue(QUEUE_ROUTES[0]!, clock, async (body, receiveCount) => {
       runtime!.deadLetters.sends++;
@@ -175,7 +189,7 @@ export class LocalRuntime {
     const tally = new RunTally();
     const recording = (origin: SendOrigin) => tally.recordingQueue(sendQueue, origin);
     const onConfirmed = { campaigns: options.catalog.campaigns, config: options.catalog.config, sendQueue: recording('confirmation'), failedEvents };
-    const unsubscribe = createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog), onConfirmed });
+    const unsubscribe = access.as('unsubscribe', createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog), onConfirmed }));
     const unsubscribeServer = options.serveUnsubscribe ? await startUnsubscribeServer({ handler: unsubscribe }) : undefined;
     const baseUrl = unsubscribeServer?.url ?? options.unsubscribeBaseUrl;
     const config = baseUrl ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: baseUrl } } : options.catalog.config;
@@ -183,7 +197,7 @@ export class LocalRuntime {
     // One process holds the whole SES rate here (in AWS each instance holds its share); the rate is real time.
     const sendRate = options.sendRate ?? config.sending.maxSendRate;
     const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate });
-    const ingestHandler = createIngestHandler({ ...common, stageChanges, sendQueue: recording('event'), campaigns: options.catalog.campaigns });
+    const ingestHandler = createIngestHandler({ ...common, stageChanges, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns });
     const ingest = async (event: unknown) => {
       const outcome = await ingestHandler(event);
       if (outcome.outcome === 'applied') for (const s of outcome.notTriggered ?? []) tally.decide(s.campaignId, outcome.customerId, s.reason);
@@ -212,7 +226,7 @@ export class LocalRuntime {
         sendQueue,
         campaigns: campaignsById(options.catalog),
         renderer: new TemplateRenderer(options.catalog.templates),
-        unsubscribeSecret: secret,
+        signingKeys: secret,
         guardrail: new PauseGate(deliverability, clock, config.guardrail),
       },
       {
@@ -235,7 +249,7 @@ export class LocalRuntime {
     );
     const bus = new LocalEventBus(
       EVENT_ROUTES,
-      { ingest, engagement, segment, send: () => Promise.reject(new Error('send is fed by the queue')) },
+      { ingest: access.as('ingest', ingest), engagement: access.as('engagement', engagement), segment: access.as('segment', segment), send: () => Promise.reject(new Error('send is fed by the queue')) },
       clock,
       async ({ routeId, event, error }) => {
         runtime!.deadLetters.events++;
@@ -245,7 +259,7 @@ export class LocalRuntime {
       2,
       redeliver,
     );
-    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, tally, { segment, send, unsubscribe });
+    runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, tally, { segment: access.as('segment', segment), send: access.as('send', send), unsubscribe }, access);
     return runtime;
   }
 

@@ -44,7 +44,9 @@ describe('defaults', () => {
       expect(template.toJSON().Resources[logicalId(mailer.tables[def.name])].DeletionPolicy, def.name).toBe('Retain');
     }
     expect(mailer.senderIdentity).toBe('shop.example.com');
-    expect(mailer.catalog).toEqual(catalog);
+    // The catalog as given, less the mailto: no mailbox receives it by default (see the mailbox tests).
+    const { unsubscribeMailto: _unread, ...sending } = catalog.config.sending;
+    expect(mailer.catalog).toEqual({ ...catalog, config: { ...catalog.config, sending } });
     template.hasResourceProperties('AWS::SES::ConfigurationSet', { Name: catalog.config.sending.configurationSet });
   });
 
@@ -148,5 +150,55 @@ describe('impossible combinations are refused at synth, with a message that says
     const disabled = withCampaign(0, (c) => ({ ...c, enabled: false, from: { ...c.from, address: 'hello@news.example.org' } }));
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     expect(new LifecycleMailer(new Stack(app, 'Disabled'), 'Mailer', { catalog: disabled }).senderIdentity).toBe('shop.example.com');
+  });
+});
+
+describe('unsubscribe mailbox (List-Unsubscribe mailto:)', () => {
+  type Statement = { Action: string | string[]; Resource: unknown };
+  const statementsOf = (template: Template, role: IConstruct): Statement[] =>
+    Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: logicalId(role) }]) } })).flatMap(
+      (p) => (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument.Statement,
+    );
+
+  it('without a receiving domain: no receipt rule, no mail function, and the mailto: is not advertised', () => {
+    const { mailer, template } = synth();
+    expect(catalog.config.sending.unsubscribeMailto).toBeDefined(); // the config names one…
+    expect(mailer.catalog.config.sending.unsubscribeMailto).toBeUndefined(); // …but nothing would read it
+    expect(mailer.unsubscribeMailFunction).toBeUndefined();
+    template.resourceCountIs('AWS::SES::ReceiptRule', 0);
+    template.resourceCountIs('AWS::SES::ReceiptRuleSet', 0);
+  });
+
+  it('with a receiving domain: a receipt rule for the configured address hands mails to the unsubscribe-mail function', () => {
+    const { mailer, template } = synth({ unsubscribeMailbox: { receivingDomain: 'mailer.shop.example.com' } });
+    expect(mailer.catalog.config.sending.unsubscribeMailto).toBe('unsubscribe@mailer.shop.example.com');
+    expect(mailer.unsubscribeMailAddress).toBe('unsubscribe@mailer.shop.example.com');
+    const fn = mailer.unsubscribeMailFunction!;
+    template.resourceCountIs('AWS::SES::ReceiptRuleSet', 1);
+    template.hasResourceProperties('AWS::SES::ReceiptRule', {
+      Rule: Match.objectLike({
+        Enabled: true,
+        Recipients: ['unsubscribe@mailer.shop.example.com'],
+        ScanEnabled: true,
+        TlsPolicy: 'Require',
+        Actions: [{ LambdaAction: { FunctionArn: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] }, InvocationType: 'Event' } }],
+      }),
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', { FunctionName: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] }, Principal: 'ses.amazonaws.com', SourceAccount: Match.anyValue() });
+    const props = template.toJSON().Resources[logicalId(fn)].Properties;
+    expect(Object.keys(props.Environment.Variables).filter((k) => k.endsWith('_TABLE'))).toEqual(['CUSTOMERS_TABLE']);
+    expect(props.Environment.Variables.SIGNING_KEYS_SECRET_ARN).toEqual({ Ref: logicalId(mailer.unsubscribeSecret) });
+    expect(props.ReservedConcurrentExecutions).toBeGreaterThan(0);
+    const dynamo = statementsOf(template, fn.role!).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).filter((a) => a.startsWith('dynamodb:'));
+    expect(dynamo.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(statementsOf(template, fn.role!).some((s) => JSON.stringify(s.Resource).includes(logicalId(mailer.sendQueue)))).toBe(false);
+  });
+
+  it('an address of its own on the receiving domain; one elsewhere is refused', () => {
+    const { mailer } = synth({ unsubscribeMailbox: { receivingDomain: 'in.shop.example.com', address: 'Leave@in.shop.example.com' } });
+    expect(mailer.catalog.config.sending.unsubscribeMailto).toBe('leave@in.shop.example.com');
+    expect(make({ unsubscribeMailbox: { receivingDomain: 'in.shop.example.com', address: 'leave@shop.example.com' } })).toThrow(/unsubscribeMailbox\.address.*in\.shop\.example\.com/);
+    expect(make({ unsubscribeMailbox: { receivingDomain: 'not a domain' } })).toThrow(/unsubscribeMailbox\.receivingDomain/);
+    expect(synth({ unsubscribeMailbox: { receivingDomain: 'in.shop.example.com', enabled: false } }).mailer.catalog.config.sending.unsubscribeMailto).toBeUndefined();
   });
 });

@@ -10,7 +10,8 @@ import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { Catalog } from '#domain/catalog.ts';
 import { toSchedulerCron } from '#lib/cron-expression.ts';
 import { CLAIM_LEASE_SECONDS } from '../../functions/send/deliver-send.ts';
-import { METRIC_NAMESPACE, SES_BOUNCE_RATE_ALARM, SES_COMPLAINT_RATE_ALARM, sendConcurrency } from '#lib/lifecycle-mailer-construct.ts';
+import { METRIC_NAMESPACE, SES_BOUNCE_RATE_ALARM, SES_COMPLAINT_RATE_ALARM, sendConcurrency, UNSUBSCRIBE_RESERVED_CONCURRENCY } from '#lib/lifecycle-mailer-construct.ts';
+import { type AccessName, FUNCTION_ACCESS } from '#lib/function-access.ts';
 import { PAUSE_LOG_MESSAGE } from '#domain/deliverability-guardrail.ts';
 import { LifecycleMailerStack } from '#lib/lifecycle-mailer-stack.ts';
 import { EVENT_ROUTES, type FunctionName, QUEUE_ROUTES, scheduleRoutes } from '#lib/routes.ts';
@@ -33,6 +34,11 @@ const arnOf = (c: IConstruct) => ({ 'Fn::GetAtt': [logicalId(c), 'Arn'] });
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const resources = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+/** The four pipeline functions and the unsubscribe endpoint (and any other the construct adds), by name. */
+const allFunctions = (): [string, IConstruct][] => [
+  ...Object.entries(stack.mailer.functions),
+  ...(stack.mailer.unsubscribeFunction ? [['unsubscribe', stack.mailer.unsubscribeFunction] as [string, IConstruct]] : []),
+];
 
 /** Statements of the policies attached to a role. */
 function statementsOf(role: IConstruct): Statement[] {
@@ -71,11 +77,21 @@ describe('DynamoDB tables (from TABLES)', () => {
     });
   });
 
-  it('every function learns every table name through its envVar', () => {
-    for (const [name, fn] of Object.entries(stack.mailer.functions)) {
+  it('each function learns the names of its own tables only, through their envVars', () => {
+    const named: Record<string, TableName[]> = {};
+    for (const [name, fn] of allFunctions()) {
       const env = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables as Record<string, unknown>;
-      for (const t of TABLES) expect(env[t.envVar], `${name} ${t.envVar}`).toEqual(ref(stack.mailer.tables[t.name]));
+      const given = TABLES.filter((t) => env[t.envVar] !== undefined);
+      named[name] = given.map((t) => t.name);
+      for (const t of given) expect(env[t.envVar], `${name} ${t.envVar}`).toEqual(ref(stack.mailer.tables[t.name]));
     }
+    expect(named).toEqual({
+      ingest: ['customers', 'failed-events', 'stage-changes'],
+      segment: ['customers', 'stage-changes', 'model-runs', 'deliverability'],
+      send: ['customers', 'send-ledger', 'failed-events', 'deliverability'],
+      engagement: ['customers', 'send-ledger', 'failed-events', 'deliverability'],
+      unsubscribe: ['customers', 'failed-events'],
+    });
   });
 });
 
@@ -148,6 +164,7 @@ describe('EventBridge Scheduler (from scheduleRoutes)', () => {
     const role = stack.mailer.node.findChild('SchedulerRole');
     const statements = statementsOf(role);
     const segment = logicalId(stack.mailer.functions.segment);
+    expect(statements.filter((s) => actions(s).includes('lambda:InvokeFunction'))).toHaveLength(1);
     for (const s of statements) {
       if (actions(s).includes('lambda:InvokeFunction')) {
         expect(actions(s)).toEqual(['lambda:InvokeFunction']);
@@ -216,12 +233,34 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('ingest, segment and send (which puts back sends that must wait) get the send queue URL; only send gets the unsubscribe secret, as a dynamic reference', () => {
+  it('ingest, segment and send (which puts back sends that must wait) get the send queue URL', () => {
     const env = (name: FunctionName) => template.toJSON().Resources[logicalId(stack.mailer.functions[name])].Properties.Environment.Variables as Record<string, unknown>;
     for (const name of ['ingest', 'segment', 'send'] as const) expect(env(name).SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
     expect(env('engagement').SEND_QUEUE_URL).toBeUndefined();
-    expect(JSON.stringify(env('send').UNSUBSCRIBE_SECRET)).toContain('{{resolve:secretsmanager:');
-    for (const name of ['ingest', 'segment', 'engagement'] as const) expect(env(name).UNSUBSCRIBE_SECRET).toBeUndefined();
+  });
+
+  it('no environment variable of any function holds the signing secret or a dynamic reference to it; send and unsubscribe get its ARN and read it', () => {
+    const secret = stack.mailer.unsubscribeSecret;
+    const withArn: string[] = [];
+    for (const [name, fn] of allFunctions()) {
+      const env = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables as Record<string, unknown>;
+      for (const [key, value] of Object.entries(env)) {
+        const text = JSON.stringify(value);
+        expect(text, `${name} ${key}`).not.toMatch(/\{\{resolve:/);
+        expect(text, `${name} ${key}`).not.toContain('SecretString');
+        if (text.includes(`"${logicalId(secret)}"`)) {
+          expect([key, value], name).toEqual(['SIGNING_KEYS_SECRET_ARN', ref(secret)]); // a Ref to a secret is its ARN
+          withArn.push(name);
+        }
+      }
+    }
+    expect(withArn.sort()).toEqual(['send', 'unsubscribe']);
+    // Nowhere in the template is the value resolved (the secret's own generator aside).
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/resolve:secretsmanager/);
+    const readers = allFunctions()
+      .filter(([, fn]) => statementsOf((fn as { role?: IConstruct }).role!).some((st) => actions(st).includes('secretsmanager:GetSecretValue') && resources(st).some((r) => JSON.stringify(r) === JSON.stringify(ref(secret)))))
+      .map(([n]) => n);
+    expect(readers.sort()).toEqual(['send', 'unsubscribe']);
   });
 
   it('bundles are ESM with a require shim, and carry a valid catalog.json', () => {
@@ -252,18 +291,18 @@ describe.runIf(existsSync(join(root, 'functions/unsubscribe/handler.ts')))('unsu
     template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE', TargetFunctionArn: arnOf(fn) });
     expect(template.toJSON().Resources[logicalId(fn)].Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'] });
     const env = template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables as Record<string, unknown>;
-    expect(JSON.stringify(env.UNSUBSCRIBE_SECRET)).toContain('{{resolve:secretsmanager:');
+    expect(env.SIGNING_KEYS_SECRET_ARN).toEqual(ref(stack.mailer.unsubscribeSecret));
   });
 
   it('may read and write customers, set a send aside, and queue the welcome a confirmation earns; nothing else', () => {
     const statements = statementsOf(stack.mailer.unsubscribeFunction!.role!).filter((s) => actions(s).some((a) => !a.startsWith('logs:')));
     const on = (resource: IConstruct) => statements.filter((s) => resources(s).some((r) => JSON.stringify(r).includes(`"${logicalId(resource)}"`)));
     const actionsOn = (resource: IConstruct) => [...new Set(on(resource).flatMap(actions))].sort();
-    expect(actionsOn(stack.mailer.tables.customers)).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']));
-    expect(actionsOn(stack.mailer.tables['failed-events']).filter((a) => /Get|Query|Scan/.test(a))).toEqual([]);
+    expect(actionsOn(stack.mailer.tables.customers)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(actionsOn(stack.mailer.tables['failed-events'])).toEqual(['dynamodb:PutItem']);
     expect(actionsOn(stack.mailer.sendQueue)).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
     const reached = new Set(statements.flatMap(resources).map((r) => JSON.stringify(r)));
-    const allowed = [stack.mailer.tables.customers, stack.mailer.tables['failed-events'], stack.mailer.sendQueue].map(logicalId);
+    const allowed = [stack.mailer.tables.customers, stack.mailer.tables['failed-events'], stack.mailer.sendQueue, stack.mailer.unsubscribeSecret].map(logicalId);
     for (const r of reached) expect(allowed.some((id) => r.includes(`"${id}"`)), r).toBe(true);
     const env = template.toJSON().Resources[logicalId(stack.mailer.unsubscribeFunction!)].Properties.Environment.Variables as Record<string, unknown>;
     expect(env.SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
@@ -271,53 +310,85 @@ describe.runIf(existsSync(join(root, 'functions/unsubscribe/handler.ts')))('unsu
 });
 
 describe('IAM: least privilege through grants', () => {
-  /** Item-level access: the partition-key prefixes a function may read (GetItem, BatchGetItem) or update. */
-  type Access = 'readWrite' | 'write' | { read?: string[]; update?: string[] };
-  const expected: Record<FunctionName, Partial<Record<TableName, Access>>> = {
-    ingest: { customers: 'readWrite', 'stage-changes': 'write', 'failed-events': 'write' },
-    segment: { customers: 'readWrite', 'stage-changes': 'write', 'model-runs': 'readWrite', deliverability: { read: ['pause#*'] } },
-    send: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: { read: ['pause#*'], update: ['day#*'] } },
-    engagement: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: 'readWrite' },
-  };
   type Conditioned = Statement & { Condition?: Record<string, Record<string, string[]>> };
   const leadingKeys = (s: Conditioned) => s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];
-
-  it.each(Object.keys(expected) as FunctionName[])('%s reaches exactly its tables, reading only where it must', (name) => {
-    const statements = statementsOf(stack.mailer.functions[name].role!) as Conditioned[];
-    const access: Partial<Record<TableName, Access>> = {};
-    for (const t of TABLES) {
-      const id = logicalId(stack.mailer.tables[t.name]);
-      const onTable = statements.filter((s) => resources(s).some((r) => JSON.stringify(r).includes(`"${id}"`)));
-      if (!onTable.length) continue;
-      if (onTable.some(leadingKeys)) {
-        const scoped: { read?: string[]; update?: string[] } = {};
-        for (const s of onTable) {
-          const keys = leadingKeys(s);
-          expect(keys, `${name} → ${t.name}: every statement is key-scoped`).toBeDefined();
-          const acts = [...actions(s)].sort();
-          if (acts.join() === 'dynamodb:BatchGetItem,dynamodb:GetItem') scoped.read = keys!;
-          else if (acts.join() === 'dynamodb:UpdateItem') scoped.update = keys!;
-          else throw new Error(`${name} → ${t.name}: unexpected key-scoped actions ${acts.join()}`);
-        }
-        access[t.name] = scoped;
-        continue;
+  /** Per table, the exact DynamoDB actions granted, each with the partition-key patterns it is limited to (`*`: any item). */
+  function dynamoGrants(fn: IConstruct): Record<string, string[]> {
+    const out: Record<string, string[]> = {};
+    for (const s of statementsOf((fn as { role?: IConstruct }).role!) as Conditioned[]) {
+      const dynamo = actions(s).filter((a) => a.startsWith('dynamodb:'));
+      if (!dynamo.length) continue;
+      for (const r of resources(s)) {
+        const table = TABLES.find((t) => JSON.stringify(r) === JSON.stringify(arnOf(stack.mailer.tables[t.name])));
+        if (!table) throw new Error(`DynamoDB grant on something other than a table: ${JSON.stringify(r)}`);
+        const scope = leadingKeys(s)?.join('|') ?? '*';
+        out[table.name] = [...(out[table.name] ?? []), ...dynamo.map((a) => `${a.slice('dynamodb:'.length)} ${scope}`)].sort();
       }
-      const acts = onTable.flatMap(actions);
-      access[t.name] = acts.includes('dynamodb:GetItem') || acts.includes('dynamodb:Query') ? 'readWrite' : 'write';
     }
-    expect(access).toEqual(expected[name]);
+    return out;
+  }
+  /** The exact grants, spelled out: an over-grant (an action, a table, a wider key) fails as surely as a missing one. */
+  const expected: Record<string, Record<string, string[]>> = {
+    ingest: { customers: ['GetItem *', 'PutItem *'], 'stage-changes': ['BatchWriteItem *'], 'failed-events': ['PutItem *'] },
+    segment: {
+      customers: ['GetItem *', 'PutItem *', 'Scan *', 'UpdateItem *'],
+      'stage-changes': ['BatchWriteItem *'],
+      'model-runs': ['PutItem *', 'Query *'],
+      deliverability: ['BatchGetItem pause#*'],
+    },
+    send: {
+      customers: ['GetItem *', 'PutItem *'],
+      'send-ledger': ['DeleteItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
+      'failed-events': ['PutItem *'],
+      deliverability: ['BatchGetItem pause#*', 'PutItem pause#all-marketing', 'UpdateItem day#*'],
+    },
+    engagement: {
+      customers: ['GetItem *', 'PutItem *'],
+      'send-ledger': ['UpdateItem *'],
+      'failed-events': ['PutItem *'],
+      deliverability: ['BatchGetItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
+    },
+    unsubscribe: { customers: ['GetItem *', 'PutItem *'], 'failed-events': ['PutItem *'] },
+  };
+
+  it.each(Object.keys(expected))('%s has exactly the DynamoDB actions it calls, on exactly its tables', (name) => {
+    const fn = allFunctions().find(([n]) => n === name)?.[1];
+    expect(fn, name).toBeDefined();
+    expect(dynamoGrants(fn!)).toEqual(expected[name]);
   });
 
-  it('only the engagement function may write a pause record; send and segment can neither scan nor put on the deliverability table', () => {
-    const id = logicalId(stack.mailer.tables.deliverability);
-    const writers = Object.entries(stack.mailer.functions)
-      .filter(([, fn]) =>
-        statementsOf(fn.role!).some((s) => resources(s).some((r) => JSON.stringify(r).includes(`"${id}"`)) && actions(s).some((a) => ['dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:DeleteItem'].includes(a))),
-      )
-      .map(([name]) => name);
-    expect(writers).toEqual(['engagement']);
-    const unsubscribe = statementsOf(stack.mailer.unsubscribeFunction!.role!);
-    expect(unsubscribe.some((s) => resources(s).some((r) => JSON.stringify(r).includes(`"${id}"`)))).toBe(false);
+  it('every function is checked: none has grants this test does not spell out', () => {
+    expect(allFunctions().map(([n]) => n).sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it('the grants are the declaration in lib/function-access.ts, action for action', () => {
+    for (const [name, fn] of allFunctions()) {
+      const declared: Record<string, string[]> = {};
+      for (const [table, grants] of Object.entries(FUNCTION_ACCESS[name as AccessName].tables)) {
+        declared[table] = grants!.flatMap((g) => g.actions.map((a) => `${a} ${g.leadingKeys?.join('|') ?? '*'}`)).sort();
+      }
+      expect(dynamoGrants(fn), name).toEqual(declared);
+    }
+  });
+
+  it('only segmentation scans customers; DeleteItem and BatchWriteItem only where the code calls them', () => {
+    const holders = (action: string) => allFunctions().filter(([, fn]) => Object.values(dynamoGrants(fn)).some((acts) => acts.some((a) => a.startsWith(`${action} `)))).map(([n]) => n);
+    expect(holders('Scan')).toEqual(['segment']);
+    expect(holders('DeleteItem')).toEqual(['send']); // a claim given back (SendLedger.release)
+    expect(holders('BatchWriteItem').sort()).toEqual(['ingest', 'segment']); // stage changes
+    expect(holders('Query')).toEqual(['segment']); // the latest model run
+  });
+
+  it('the public unsubscribe function has reserved concurrency', () => {
+    expect(UNSUBSCRIBE_RESERVED_CONCURRENCY).toBe(10);
+    expect(template.toJSON().Resources[logicalId(stack.mailer.unsubscribeFunction!)].Properties.ReservedConcurrentExecutions).toBe(10);
+  });
+
+  it('engagement writes pauses on rates; send may write the all-marketing pause only (SES refusing the account); segment and unsubscribe none', () => {
+    const pauseWriters = allFunctions()
+      .map(([name, fn]) => [name, (dynamoGrants(fn).deliverability ?? []).filter((a) => a.startsWith('PutItem '))] as const)
+      .filter(([, puts]) => puts.length);
+    expect(Object.fromEntries(pauseWriters)).toEqual({ send: ['PutItem pause#all-marketing'], engagement: ['PutItem *'] });
   });
 
   it('only ingest, segment, send (deferrals) and unsubscribe (confirmed sign-ups) may send to the send queue', () => {
@@ -422,12 +493,14 @@ describe('CloudWatch alarms and notifications', () => {
     }
   });
 
-  it('a guardrail pause alarms: a metric filter on the engagement log counts the pause log line', () => {
-    template.hasResourceProperties('AWS::Logs::MetricFilter', {
-      LogGroupName: ref(stack.mailer.functions.engagement.logGroup),
-      FilterPattern: `{ $.message = "${PAUSE_LOG_MESSAGE}" }`,
-      MetricTransformations: [{ MetricNamespace: METRIC_NAMESPACE, MetricName: 'GuardrailPauses', MetricValue: '1' }],
-    });
+  it('a guardrail pause alarms: metric filters on the engagement log (rates) and the send log (SES refusing the account) count the pause log line', () => {
+    for (const fn of [stack.mailer.functions.engagement, stack.mailer.functions.send]) {
+      template.hasResourceProperties('AWS::Logs::MetricFilter', {
+        LogGroupName: ref(fn.logGroup),
+        FilterPattern: `{ $.message = "${PAUSE_LOG_MESSAGE}" }`,
+        MetricTransformations: [{ MetricNamespace: METRIC_NAMESPACE, MetricName: 'GuardrailPauses', MetricValue: '1' }],
+      });
+    }
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: METRIC_NAMESPACE,
       MetricName: 'GuardrailPauses',
@@ -449,7 +522,21 @@ describe('CloudWatch alarms and notifications', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  it('has a dashboard', () => {
-    template.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardBody: Match.anyValue() });
+  it("has a dashboard: every alarm, each function's invocations, errors and duration, the queues and SES", () => {
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as { Properties: { DashboardBody: { 'Fn::Join': [string, unknown[]] } } }[];
+    expect(dashboards).toHaveLength(1);
+    // The body is JSON with CloudFormation references spliced in: put each reference's logical id in its place.
+    const parts = dashboards[0]!.Properties.DashboardBody['Fn::Join'][1];
+    const text = parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p).match(/"(?:Ref|Fn::GetAtt)":\[?"([^"]+)"/)?.[1] ?? 'REF')).join('');
+    const body = JSON.parse(text) as { widgets: { properties: { title?: string; alarms?: string[]; metrics?: unknown[][] } }[] };
+    const byTitle = new Map(body.widgets.map((w) => [w.properties.title, w.properties]));
+    expect([...byTitle.keys()]).toEqual(['Alarms', 'Invocations', 'Errors and throttles', 'Duration p95', 'Send queue', 'Dead-letter queues', 'SES', 'SES reputation']);
+    expect(byTitle.get('Alarms')!.alarms).toHaveLength(stack.mailer.alarms.length);
+    for (const title of ['Invocations', 'Errors and throttles', 'Duration p95']) {
+      const metrics = JSON.stringify(byTitle.get(title)!.metrics);
+      for (const [name, fn] of allFunctions()) expect(metrics, `${title}: ${name}`).toContain(`"${logicalId(fn)}"`);
+    }
+    expect(byTitle.get('Dead-letter queues')!.metrics).toHaveLength(stack.mailer.deadLetterQueues.length);
+    expect(JSON.stringify(byTitle.get('SES')!.metrics)).toContain('"Complaint"');
   });
 });

@@ -62,8 +62,11 @@ describe('judgeDay', () => {
 
   it('pauses at the complaint threshold and says why, with the numbers', () => {
     const verdict = judgeDay(campaignScope('win-back'), day, counts({ sends: 1250, complaints: 1 }), config);
-    expect(verdict).toMatchObject({ pause: true, reason: 'complaint rate 0.08% (1 of 1250 sends on 2026-10-05) ≥ 0.08%' });
-    if (verdict.pause) expect(verdict.numbers).toMatchObject({ sends: 1250, complaints: 1, complaintRate: 0.0008, thresholds: { minSends: 200, minEvents: 1, bounceRate: 0.04, complaintRate: 0.0008 } });
+    expect(verdict).toMatchObject({
+      pause: true,
+      reason: 'complaint rate 0.08% (1 of 1250 sends on 2026-10-05) ≥ 0.08%',
+      numbers: { sends: 1250, complaints: 1, complaintRate: 0.0008, thresholds: { minSends: 200, minEvents: 1, bounceRate: 0.04, complaintRate: 0.0008 } },
+    });
     expect(judgeDay(campaignScope('win-back'), day, counts({ sends: 1251, complaints: 1 }), config).pause).toBe(false);
   });
 

@@ -1,7 +1,7 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RejectedSendError, RetryableSendError, SesMailer } from '#adapters/mailer.ts';
+import { RejectedSendError, RetryableSendError, SesMailer, SystemicSendError } from '#adapters/mailer.ts';
 import type { OutgoingEmail } from '#domain/compose-email.ts';
 
 const ses = mockClient(SESv2Client);
@@ -33,8 +33,25 @@ describe('SesMailer error mapping (what the queue retries and what it does not)'
     await expect(new SesMailer(new SESv2Client({ region: 'us-east-1' })).send(email)).rejects.toMatchObject({ throttled, accepted: 'no' });
   });
 
-  it.each(['MessageRejected', 'BadRequestException', 'MailFromDomainNotVerifiedException'])('does not retry %s', async (name) => {
+  it.each(['MessageRejected', 'BadRequestException'])('does not retry %s', async (name) => {
     ses.on(SendEmailCommand).rejects(failure(name));
+    await expect(new SesMailer(new SESv2Client({ region: 'us-east-1' })).send(email)).rejects.toBeInstanceOf(RejectedSendError);
+  });
+
+  it.each([
+    ['AccountSuspendedException', 'Account suspended.'],
+    ['SendingPausedException', 'Sending paused for this account.'],
+    ['MailFromDomainNotVerifiedException', 'MAIL FROM domain mail.b.example is not verified.'],
+    ['NotFoundException', 'Configuration set <cs> does not exist.'],
+  ])('%s is account-level (systemic), not a rejection of this message', async (name, message) => {
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } }));
+    const error = await new SesMailer(new SESv2Client({ region: 'us-east-1' })).send(email).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SystemicSendError);
+    expect(error).toMatchObject({ sesError: name, message: `${name}: ${message}` });
+  });
+
+  it('a NotFoundException about anything but the configuration set stays a rejection', async () => {
+    ses.on(SendEmailCommand).rejects(Object.assign(new Error('Contact list <x> does not exist.'), { name: 'NotFoundException' }));
     await expect(new SesMailer(new SESv2Client({ region: 'us-east-1' })).send(email)).rejects.toBeInstanceOf(RejectedSendError);
   });
 

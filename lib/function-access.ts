@@ -1,0 +1,110 @@
+import { DELIVERABILITY_KEYS } from '#adapters/deliverability-store.ts';
+import { ALL_MARKETING } from '#domain/deliverability-guardrail.ts';
+import type { FunctionName } from './routes.ts';
+import { TABLES, type TableName } from './tables.ts';
+
+/**
+ * What each function may do, declared once: the CDK construct grants exactly these DynamoDB
+ * actions on exactly these tables, and gives each function the environment variables of
+ * these tables only; the local runtime refuses any other call as IAM would
+ * (`accessGuard`), so every integration test checks the code against this list.
+ *
+ * Each action is the one an adapter method sends (functions/adapters/*):
+ * customers get/modify → GetItem, PutItem; updateFields → UpdateItem; scanSegment → Scan.
+ * ledger get → GetItem; claim → PutItem; markSent/markSkipped/markUnknown/confirmSentBySes/count/flag → UpdateItem; release → DeleteItem.
+ * failed events record → PutItem. Stage changes record → BatchWriteItem. Model runs record → PutItem, latest → Query.
+ * Deliverability counters → UpdateItem (ADD) / GetItem; event markers and pauses → PutItem; getPauses → BatchGetItem.
+ */
+export type DynamoAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'Scan' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
+
+export interface TableGrant {
+  readonly actions: readonly DynamoAction[];
+  /** Only items whose partition key matches one of these (IAM `dynamodb:LeadingKeys`, StringLike: `*` is a wildcard). */
+  readonly leadingKeys?: readonly string[];
+}
+
+export interface FunctionAccess {
+  readonly tables: Partial<Record<TableName, readonly TableGrant[]>>;
+  /** May put messages on the send queue. */
+  readonly sendQueue?: boolean;
+  /** Reads the link-signing keys from Secrets Manager. */
+  readonly signingKeys?: boolean;
+}
+
+export type AccessName = FunctionName | 'unsubscribe' | 'unsubscribe-mail';
+
+const any = (...actions: DynamoAction[]): TableGrant[] => [{ actions }];
+const PAUSES = `${DELIVERABILITY_KEYS.pause}*`;
+const DAYS = `${DELIVERABILITY_KEYS.day}*`;
+
+export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
+  ingest: {
+    tables: { customers: any('GetItem', 'PutItem'), 'stage-changes': any('BatchWriteItem'), 'failed-events': any('PutItem') },
+    sendQueue: true,
+  },
+  // The only function that scans customers. It reads pauses (paused campaigns are not queued), never writes one.
+  segment: {
+    tables: {
+      customers: any('Scan', 'GetItem', 'PutItem', 'UpdateItem'),
+      'stage-changes': any('BatchWriteItem'),
+      'model-runs': any('PutItem', 'Query'),
+      deliverability: [{ actions: ['BatchGetItem'], leadingKeys: [PAUSES] }],
+    },
+    sendQueue: true,
+  },
+  // Puts back sends that must wait. Adds to the day's counters; reads pauses; writes only the
+  // all-marketing pause an SES account-level refusal calls for.
+  send: {
+    tables: {
+      customers: any('GetItem', 'PutItem'),
+      'send-ledger': any('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
+      'failed-events': any('PutItem'),
+      deliverability: [
+        { actions: ['BatchGetItem'], leadingKeys: [PAUSES] },
+        { actions: ['UpdateItem'], leadingKeys: [DAYS] },
+        { actions: ['PutItem'], leadingKeys: [`${DELIVERABILITY_KEYS.pause}${ALL_MARKETING}`] },
+      ],
+    },
+    sendQueue: true,
+    signingKeys: true,
+  },
+  engagement: {
+    tables: {
+      customers: any('GetItem', 'PutItem'),
+      'send-ledger': any('UpdateItem'),
+      'failed-events': any('PutItem'),
+      deliverability: any('GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'),
+    },
+  },
+  // Public (Function URL): reads and updates customers, nothing else of that table. A confirmed
+  // sign-up queues its welcome, or sets it aside when the queue fails.
+  unsubscribe: {
+    tables: { customers: any('GetItem', 'PutItem'), 'failed-events': any('PutItem') },
+    sendQueue: true,
+    signingKeys: true,
+  },
+  // Unsubscribe mails (List-Unsubscribe mailto:) through an SES receipt rule: customers only.
+  'unsubscribe-mail': {
+    tables: { customers: any('GetItem', 'PutItem') },
+    signingKeys: true,
+  },
+};
+
+/** The environment variables naming the tables a function may use, and only those. */
+export function tableEnvironment(name: AccessName, physicalName: (table: TableName) => string): Record<string, string> {
+  const tables = FUNCTION_ACCESS[name].tables;
+  return Object.fromEntries(TABLES.filter((t) => tables[t.name]).map((t) => [t.envVar, physicalName(t.name)]));
+}
+
+/** Whether a function's declared access allows `action` on `table` for an item with partition key `key`. */
+export function allows(name: AccessName, table: TableName, action: DynamoAction, keys: readonly string[]): boolean {
+  return (FUNCTION_ACCESS[name].tables[table] ?? []).some(
+    (g) => g.actions.includes(action) && (!g.leadingKeys || (keys.length > 0 && keys.every((k) => g.leadingKeys!.some((p) => likeMatch(k, p))))),
+  );
+}
+
+/** IAM StringLike: `*` matches any run of characters, `?` one character. */
+function likeMatch(value: string, pattern: string): boolean {
+  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  return re.test(value);
+}
