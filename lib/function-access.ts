@@ -1,4 +1,5 @@
 import { DELIVERABILITY_KEYS } from '#adapters/deliverability-store.ts';
+import { IDENTITY_KEYS } from '#adapters/identity-store.ts';
 import { ALL_MARKETING } from '#domain/deliverability-guardrail.ts';
 import type { FunctionName } from './routes.ts';
 import { TABLES, type TableName } from './tables.ts';
@@ -14,6 +15,7 @@ import { TABLES, type TableName } from './tables.ts';
  * ledger get → GetItem; claim → PutItem; markSent/markSkipped/markUnknown/confirmSentBySes/count/flag → UpdateItem; release → DeleteItem.
  * failed events record → PutItem. Stage changes record → BatchWriteItem. Model runs record → PutItem, latest → Query.
  * Deliverability counters → UpdateItem (ADD) / GetItem; event markers and pauses → PutItem; getPauses → BatchGetItem.
+ * Identities: links and erased addresses → GetItem; claims → PutItem; forgetErasure → DeleteItem (erased addresses only).
  */
 export type DynamoAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'Scan' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
 
@@ -29,6 +31,8 @@ export interface FunctionAccess {
   readonly sendQueue?: boolean;
   /** Reads the link-signing keys from Secrets Manager. */
   readonly signingKeys?: boolean;
+  /** Reads the salt of the address hashes (identity links, erased addresses) from Secrets Manager. */
+  readonly privacySalt?: boolean;
 }
 
 export type AccessName = FunctionName | 'unsubscribe' | 'unsubscribe-mail';
@@ -39,8 +43,18 @@ const DAYS = `${DELIVERABILITY_KEYS.day}*`;
 
 export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
   ingest: {
-    tables: { customers: any('GetItem', 'PutItem'), 'stage-changes': any('BatchWriteItem'), 'failed-events': any('PutItem') },
+    tables: {
+      customers: any('GetItem', 'PutItem'),
+      'stage-changes': any('BatchWriteItem'),
+      'failed-events': any('PutItem'),
+      identities: [
+        { actions: ['GetItem'], leadingKeys: [`${IDENTITY_KEYS.email}*`, `${IDENTITY_KEYS.source}*`, `${IDENTITY_KEYS.erased}*`] },
+        { actions: ['PutItem'], leadingKeys: [`${IDENTITY_KEYS.email}*`, `${IDENTITY_KEYS.source}*`] },
+        { actions: ['DeleteItem'], leadingKeys: [`${IDENTITY_KEYS.erased}*`] },
+      ],
+    },
     sendQueue: true,
+    privacySalt: true,
   },
   // The only function that scans customers. It reads pauses (paused campaigns are not queued), never writes one.
   segment: {

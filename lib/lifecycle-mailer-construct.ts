@@ -198,6 +198,8 @@ export class LifecycleMailer extends Construct {
   readonly emailIdentity?: ses.EmailIdentity;
   /** Holds the HMAC key for unsubscribe links. */
   readonly unsubscribeSecret: secretsmanager.Secret;
+  /** The salt of the address hashes (identity links, erased addresses). */
+  readonly privacySalt: secretsmanager.Secret;
   /** Every dead-letter queue; each has a depth alarm. */
   readonly deadLetterQueues: readonly sqs.Queue[];
   readonly alarmTopic: sns.Topic;
@@ -275,6 +277,15 @@ export class LifecycleMailer extends Construct {
       id: 'AwsSolutions-SMG4',
       reason:
         'Rotated by hand (README, Deploy): links verify with the current key and then the previous one, so the old key must stay as "previous" for sending.unsubscribeLinkDays; an automatic rotation Lambda would drop it too early.',
+    });
+
+    this.privacySalt = new secretsmanager.Secret(this, 'PrivacySalt', {
+      description: 'Salt of the HMAC-SHA256 address hashes in the identities table (identity links, erased addresses).',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(this.privacySalt).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'Never rotated: a new salt would make every stored address hash (erased addresses among them) unrecognisable, and an erased person could be mailed again.',
     });
 
     // --- Lambda functions ---------------------------------------------------------------
@@ -460,6 +471,7 @@ export class LifecycleMailer extends Construct {
       ...(access.sendQueue ? { SEND_QUEUE_URL: sendQueue.queueUrl } : {}),
       // The secret's ARN, never its value: the function reads the keys from Secrets Manager at cold start.
       ...(access.signingKeys ? { SIGNING_KEYS_SECRET_ARN: this.unsubscribeSecret.secretArn } : {}),
+      ...(access.privacySalt ? { PRIVACY_SALT_SECRET_ARN: this.privacySalt.secretArn } : {}),
     };
   }
 
@@ -478,6 +490,7 @@ export class LifecycleMailer extends Construct {
     }
     if (access.sendQueue) sendQueue.grantSendMessages(fn);
     if (access.signingKeys) this.unsubscribeSecret.grantRead(fn);
+    if (access.privacySalt) this.privacySalt.grantRead(fn);
   }
 
   private allFunctions(): [string, NodejsFunction][] {

@@ -17,7 +17,7 @@ export interface TableDefinition {
   envVar: string;
 }
 
-export type TableName = 'customers' | 'send-ledger' | 'failed-events' | 'stage-changes' | 'model-runs' | 'deliverability' | 'shop-connector';
+export type TableName = 'customers' | 'send-ledger' | 'failed-events' | 'stage-changes' | 'model-runs' | 'deliverability' | 'shop-connector' | 'identities';
 
 export const TABLES: readonly TableDefinition[] = [
   { name: 'customers', partitionKey: 'customerId', holdsCustomerData: true, envVar: 'CUSTOMERS_TABLE' },
@@ -32,6 +32,9 @@ export const TABLES: readonly TableDefinition[] = [
   // The shop connector's webhook delivery ids (a redelivery changes nothing) and order → customer
   // links (a refund names only its order); both expire. The links are customer data.
   { name: 'shop-connector', partitionKey: 'id', timeToLiveAttribute: 'expiresAt', holdsCustomerData: true, envVar: 'SHOP_CONNECTOR_TABLE' },
+  // One customer across storefronts: address hash and storefront id → customer id links, the
+  // salted hashes of erased addresses (so they are not mailed again) and the erasure receipts.
+  { name: 'identities', partitionKey: 'id', holdsCustomerData: true, envVar: 'IDENTITIES_TABLE' },
 ];
 
 export type TableNames = Record<TableName, string>;

@@ -13,6 +13,8 @@ import { PauseGate } from './pause-gate.ts';
 import { SesMailer } from './mailer.ts';
 import { PacedMailer } from './paced-mailer.ts';
 import { SendLedger } from './send-ledger.ts';
+import { IdentityStore } from './identity-store.ts';
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { loadSigningKeys } from './signing-keys-secret.ts';
 import { SqsSendQueue } from './send-queue.ts';
 import { StageChangeLog } from './stage-change-log.ts';
@@ -23,7 +25,7 @@ import { StageChangeLog } from './stage-change-log.ts';
  */
 let shared: ReturnType<typeof build> | undefined;
 
-type TableVariable = 'CUSTOMERS_TABLE' | 'SEND_LEDGER_TABLE' | 'FAILED_EVENTS_TABLE' | 'STAGE_CHANGES_TABLE' | 'MODEL_RUNS_TABLE' | 'DELIVERABILITY_TABLE';
+type TableVariable = 'CUSTOMERS_TABLE' | 'SEND_LEDGER_TABLE' | 'FAILED_EVENTS_TABLE' | 'STAGE_CHANGES_TABLE' | 'MODEL_RUNS_TABLE' | 'DELIVERABILITY_TABLE' | 'IDENTITIES_TABLE';
 
 /**
  * The adapter over a table, or, when this function was not given the table's name, a stand-in
@@ -65,6 +67,13 @@ function build() {
     signingKeys: () => {
       if (!env.SIGNING_KEYS_SECRET_ARN) throw new Error("SIGNING_KEYS_SECRET_ARN is not set: this function's access (lib/function-access.ts) does not include the signing keys");
       return loadSigningKeys(env.SIGNING_KEYS_SECRET_ARN);
+    },
+    /** The identities table with the salt of its address hashes (read from Secrets Manager once per cold start: it never changes). */
+    identities: async () => {
+      if (!env.PRIVACY_SALT_SECRET_ARN) throw new Error("PRIVACY_SALT_SECRET_ARN is not set: this function's access (lib/function-access.ts) does not include the privacy salt");
+      const salt = await getSecret(env.PRIVACY_SALT_SECRET_ARN, { maxAge: 86_400 });
+      if (typeof salt !== 'string' || !salt) throw new Error(`secret ${env.PRIVACY_SALT_SECRET_ARN}: expected a SecretString holding the salt`);
+      return overTable(env, 'IDENTITIES_TABLE', (t) => new IdentityStore(db, t, salt));
     },
     // No SDK retries for SendEmail (a retried timeout could mail twice); PacedMailer retries throttles
     // and holds this instance to its share of the SES rate.

@@ -13,10 +13,13 @@ export const LambdaEnvironment = z.object({
   STAGE_CHANGES_TABLE: z.string().min(1).optional(),
   MODEL_RUNS_TABLE: z.string().min(1).optional(),
   DELIVERABILITY_TABLE: z.string().min(1).optional(),
+  IDENTITIES_TABLE: z.string().min(1).optional(),
   SEND_QUEUE_URL: z.string().optional(),
   CATALOG_PATH: z.string().default('./catalog.json'),
   /** The Secrets Manager secret holding the link-signing keys (its ARN, never its value). */
   SIGNING_KEYS_SECRET_ARN: z.string().min(1).optional(),
+  /** The Secrets Manager secret holding the salt of the address hashes (its ARN). */
+  PRIVACY_SALT_SECRET_ARN: z.string().min(1).optional(),
 });
 export type LambdaEnvironment = z.infer<typeof LambdaEnvironment>;
 

@@ -1,5 +1,6 @@
 import { type CustomerProfile, newProfile, rememberEventKey } from './customer-profile.ts';
 import { type ConsentPolicy, consentOnRegistration, SINGLE_OPT_IN } from './double-opt-in.ts';
+import type { StorefrontIdentity } from './identity.ts';
 import { type CustomerUpdated, eventKey, type ShopEvent } from './shop-events.ts';
 
 export type ProfileUpdate =
@@ -14,8 +15,10 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
  * the profile has already seen changes nothing. Out-of-order orders still give the right
  * first/last order dates. `consent` says whether a sign-up's consent needs confirming (double opt-in).
  */
-export function applyShopEvent(current: CustomerProfile | undefined, event: ShopEvent, now: string, consent: ConsentPolicy = SINGLE_OPT_IN): ProfileUpdate {
-  const key = eventKey(event);
+export function applyShopEvent(current: CustomerProfile | undefined, event: ShopEvent, now: string, consent: ConsentPolicy = SINGLE_OPT_IN, identity?: Omit<StorefrontIdentity, 'firstSeenAt'>): ProfileUpdate {
+  // An event another storefront sent about this customer keeps its own key (both storefronts register).
+  const merged = identity !== undefined && identity.id !== event.detail.customerId;
+  const key = merged ? `${eventKey(event)}@${identity.id}` : eventKey(event);
   const base = current ?? newProfile(event.detail.customerId, now);
   if (base.recentEventKeys.includes(key)) return { outcome: 'duplicate', profile: base };
 
@@ -25,10 +28,21 @@ export function applyShopEvent(current: CustomerProfile | undefined, event: Shop
     version: base.version + 1,
     updatedAt: now,
   };
+  if (identity && !base.identities.some((i) => i.source === identity.source && i.id === identity.id)) {
+    profile.identities = [...base.identities, { ...identity, firstSeenAt: now }];
+  }
 
   switch (event['detail-type']) {
     case 'Customer Registered': {
       const d = event.detail;
+      if (base.registeredAt !== undefined && merged) {
+        // Registered at a second storefront: the first registration stands; the newer consent statement wins.
+        if (!profile.firstName && d.firstName) profile.firstName = d.firstName;
+        if (!profile.lastName && d.lastName) profile.lastName = d.lastName;
+        if (d.attributes) profile.attributes = { ...base.attributes, ...d.attributes };
+        if (Date.parse(d.consentAt ?? d.registeredAt) > Date.parse(base.consent.updatedAt)) profile.consent = consentOnRegistration(base.consent, d, consent);
+        break;
+      }
       Object.assign(profile, {
         email: d.email,
         firstName: d.firstName,

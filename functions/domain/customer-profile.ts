@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StorefrontIdentity } from './identity.ts';
 import { Channel } from './shop-events.ts';
 
 export const LIFECYCLE_STAGES = ['prospect', 'exploring', 'growing', 'stable', 'declining', 'lapsed'] as const;
@@ -141,6 +142,8 @@ export const CustomerProfile = z.object({
   cappedSends: z.array(z.object({ sendId: z.string(), at: IsoInstant })).default([]),
   /** Recent idempotency keys of applied events, newest last; bounded (see MAX_RECENT_EVENT_KEYS). */
   recentEventKeys: z.array(z.string()).default([]),
+  /** Each storefront's own id for this customer, with when it was first seen (one profile across storefronts). */
+  identities: z.array(StorefrontIdentity).default([]),
   version: z.number().int().nonnegative(),
   createdAt: IsoInstant,
   updatedAt: IsoInstant,

@@ -7,11 +7,14 @@ export const createIngestHandler =
   (event: unknown): Promise<IngestOutcome> =>
     ingestShopEvent(event, deps);
 
-let instance: ReturnType<typeof createIngestHandler> | undefined;
-export const handler = (event: unknown) => {
-  if (!instance) {
+let instance: Promise<ReturnType<typeof createIngestHandler>> | undefined;
+export const handler = async (event: unknown) => {
+  instance ??= (async () => {
     const d = lambdaDependencies();
-    instance = createIngestHandler({ ...d, sendQueue: d.sendQueue(), campaigns: d.catalog.campaigns, config: d.catalog.config });
-  }
-  return instance(event);
+    return createIngestHandler({ ...d, sendQueue: d.sendQueue(), identities: await d.identities(), campaigns: d.catalog.campaigns, config: d.catalog.config });
+  })().catch((error: unknown) => {
+    instance = undefined; // a failed cold start (the salt unreadable) is tried again on the next event
+    throw error;
+  });
+  return (await instance)(event);
 };

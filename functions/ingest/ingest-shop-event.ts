@@ -10,6 +10,8 @@ import { ShopEvent } from '#domain/shop-events.ts';
 import { triggeredChoice } from '#domain/triggered-send.ts';
 import type { SkipReason } from '#domain/campaign-choice.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
+import type { IdentityStore } from '#adapters/identity-store.ts';
+import { signsUpAnew, type StorefrontIdentity, storefrontOf } from '#domain/identity.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
 import type { StageChangeLog } from '#adapters/stage-change-log.ts';
@@ -23,6 +25,8 @@ export interface IngestDeps {
   config: MailerConfig;
   clock: Clock;
   logger: Logger;
+  /** One customer across storefronts, and erased addresses; without it each event's customer id is its profile. */
+  identities?: IdentityStore;
 }
 
 export type IngestOutcome =
@@ -36,7 +40,9 @@ export type IngestOutcome =
       notTriggered?: { campaignId: string; reason: SkipReason }[];
     }
   | { outcome: 'duplicate'; customerId: string; queued?: string; sendId?: string }
-  | { outcome: 'rejected'; reason: string };
+  | { outcome: 'rejected'; reason: string }
+  /** About an erased address, and not a fresh sign-up: dropped, nothing stored. */
+  | { outcome: 'suppressed'; reason: string };
 
 const idOf = (raw: unknown) =>
   typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'string' ? raw.id.slice(0, 128) : 'unknown';
@@ -55,13 +61,18 @@ export async function ingestShopEvent(raw: unknown, deps: IngestDeps): Promise<I
     deps.logger.warn('shop event rejected', { eventId: idOf(raw), reason });
     return { outcome: 'rejected', reason };
   }
-  const event = parsed.data;
+  const resolved = await resolveCustomer(parsed.data, now, deps);
+  if ('suppressed' in resolved) {
+    deps.logger.info('shop event about an erased address dropped', { eventId: parsed.data.id });
+    return { outcome: 'suppressed', reason: resolved.suppressed };
+  }
+  const { event, identity } = resolved;
   const customerId = event.detail.customerId;
   let duplicate = false;
   let previousStage: LifecycleStage | undefined;
 
   const profile = await deps.customers.modify(customerId, (current) => {
-    const update = applyShopEvent(current, event, now, deps.config.consent);
+    const update = applyShopEvent(current, event, now, deps.config.consent, identity);
     duplicate = update.outcome === 'duplicate';
     if (duplicate) return undefined;
     const next = update.profile;
@@ -89,6 +100,41 @@ export async function ingestShopEvent(raw: unknown, deps: IngestDeps): Promise<I
   const notTriggered = skipped.length ? { notTriggered: skipped } : {};
   if (!request) return { outcome: 'applied', customerId, stage: profile.stage, ...notTriggered };
   return { outcome: 'applied', customerId, stage: profile.stage, queued: request.campaignId, sendId: request.sendId, ...notTriggered };
+}
+
+const addressOf = (event: ShopEvent): string | undefined => ('email' in event.detail ? event.detail.email : undefined);
+
+/**
+ * The profile a storefront's event is about: the one its storefront id was linked to, else the
+ * one holding its address, else a new one under its own id. Links are conditional puts, so two
+ * first events for one address at once still make one profile. An erased address is dropped
+ * unless the event is a fresh sign-up with consent.
+ */
+async function resolveCustomer(event: ShopEvent, now: string, deps: IngestDeps): Promise<{ event: ShopEvent; identity?: Omit<StorefrontIdentity, 'firstSeenAt'> } | { suppressed: string }> {
+  const identities = deps.identities;
+  if (!identities) return { event };
+  const storefrontId = event.detail.customerId;
+  const source = storefrontOf(storefrontId);
+  const email = addressOf(event);
+  if (email) {
+    const erasedAt = await identities.erasedAt(email);
+    if (erasedAt) {
+      const d = event.detail;
+      const signUp = { type: event['detail-type'], ...('marketingConsent' in d ? { marketingConsent: d.marketingConsent } : {}), ...('registeredAt' in d ? { registeredAt: d.registeredAt } : {}) };
+      if (!signsUpAnew(signUp, erasedAt)) return { suppressed: `the address was erased at ${erasedAt}` };
+      await identities.forgetErasure(email);
+    }
+  }
+  let customerId = await identities.customerOfSource(source, storefrontId);
+  if (!customerId) {
+    const owner = email ? await identities.claimAddress(email, storefrontId, now) : storefrontId;
+    customerId = await identities.claimSource(source, storefrontId, owner, owner === storefrontId ? 'first seen' : 'same email address', now);
+    if (customerId !== storefrontId) deps.logger.info('storefront id joined a known customer', { customerId, storefrontId, source });
+  } else if (email && event['detail-type'] !== 'Order Placed') {
+    // A new or changed address of a known customer finds them from now on (unless another profile holds it).
+    await identities.claimAddress(email, customerId, now);
+  }
+  return { event: { ...event, detail: { ...event.detail, customerId } } as ShopEvent, identity: { source, id: storefrontId } };
 }
 
 /** Queues the event-triggered campaign the customer should get now, if any; says why the event's other campaigns were not. */

@@ -14,6 +14,7 @@ import { createDocumentClient, createSesClient } from '#adapters/aws-clients.ts'
 import { DynamoCustomerStore } from '#adapters/customer-store.ts';
 import { DeliverabilityStore } from '#adapters/deliverability-store.ts';
 import { FailedEventStore } from '#adapters/failed-event-store.ts';
+import { IdentityStore } from '#adapters/identity-store.ts';
 import { ModelRunStore } from '#adapters/model-run-store.ts';
 import { SesMailer } from '#adapters/mailer.ts';
 import { PacedMailer } from '#adapters/paced-mailer.ts';
@@ -39,6 +40,7 @@ import { LocalSendQueue } from './local-send-queue.ts';
 import { SesEventEmulator } from './ses-event-emulator.ts';
 import { startSesLocal } from './ses-local.ts';
 import { SimulatedClock } from './simulated-clock.ts';
+import { localPrivacySalt } from './privacy-salt.ts';
 import { startUnsubscribeServer, type UnsubscribeServer } from './unsubscribe-server.ts';
 import { RunTally, type SendOrigin } from './run-tally.ts';
 import { DEFAULT_RECIPIENT_BEHAVIOUR, type RecipientAction, type RecipientBehaviour } from './ses-event-emulator.ts';
@@ -197,7 +199,8 @@ export class LocalRuntime {
     // One process holds the whole SES rate here (in AWS each instance holds its share); the rate is real time.
     const sendRate = options.sendRate ?? config.sending.maxSendRate;
     const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate });
-    const ingestHandler = createIngestHandler({ ...common, stageChanges, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns });
+    const identities = new IdentityStore(db, tables.identities, localPrivacySalt(options.dataDir));
+    const ingestHandler = createIngestHandler({ ...common, stageChanges, identities, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns });
     const ingest = async (event: unknown) => {
       const outcome = await ingestHandler(event);
       if (outcome.outcome === 'applied') for (const s of outcome.notTriggered ?? []) tally.decide(s.campaignId, outcome.customerId, s.reason);

@@ -1,0 +1,94 @@
+import { createHmac } from 'node:crypto';
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { InvalidInputError } from '#domain/invalid-input-error.ts';
+import type { LinkReason } from '#domain/identity.ts';
+import { isConditionalCheckFailed } from './dynamo-errors.ts';
+
+/**
+ * The identities table: which profile an address or a storefront's customer id belongs to, and
+ * the addresses that were erased. Addresses are never stored, only their HMAC-SHA256 under a
+ * salt (from the data dir locally, Secrets Manager in AWS): an erased address stays recognisable
+ * to us and to nobody without the salt.
+ *
+ * Items (partition key `id`):
+ * - `email#<hash>` → customerId: the profile of a normalized address.
+ * - `source#<storefront>#<storefront id>` → customerId, with when and why it was linked (the merge record).
+ * - `erased#<hash>` → erasedAt: an erased address, not mailed again unless it signs up anew.
+ * - `receipt#<erasedAt>#<customerId>`: what an erasure removed, when, by whom.
+ */
+export const IDENTITY_KEYS = { email: 'email#', source: 'source#', erased: 'erased#', receipt: 'receipt#' } as const;
+
+export const normalizeAddress = (email: string) => email.trim().toLowerCase();
+
+export function addressHash(salt: string, email: string): string {
+  return createHmac('sha256', salt).update(normalizeAddress(email)).digest('hex');
+}
+
+const Link = z.object({ id: z.string(), customerId: z.string() });
+const Erased = z.object({ id: z.string(), erasedAt: z.string() });
+
+export class IdentityStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly salt: string,
+  ) {}
+
+  hash(email: string): string {
+    return addressHash(this.salt, email);
+  }
+
+  private async item<T>(id: string, schema: z.ZodType<T>): Promise<T | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { id }, ConsistentRead: true }));
+    if (!Item) return undefined;
+    const parsed = schema.safeParse(Item);
+    if (!parsed.success) throw InvalidInputError.fromZod(`identities item ${id}`, parsed.error);
+    return parsed.data;
+  }
+
+  /** Puts the item unless one with its id exists; returns the customer id the stored item names (ours, or the one that was there first). */
+  private async claim(item: { id: string; customerId: string } & Record<string, unknown>): Promise<string> {
+    try {
+      await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(id)' }));
+      return item.customerId;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const existing = await this.item(item.id, Link);
+      if (!existing) throw new Error(`identities item ${item.id} was claimed but cannot be read back`, { cause: error });
+      return existing.customerId;
+    }
+  }
+
+  async customerOfSource(source: string, storefrontId: string): Promise<string | undefined> {
+    return (await this.item(`${IDENTITY_KEYS.source}${source}#${storefrontId}`, Link))?.customerId;
+  }
+
+  async customerOfAddress(email: string): Promise<string | undefined> {
+    return (await this.item(`${IDENTITY_KEYS.email}${this.hash(email)}`, Link))?.customerId;
+  }
+
+  /** Links the address to `customerId` unless it is already linked; returns the profile it belongs to. */
+  claimAddress(email: string, customerId: string, now: string): Promise<string> {
+    return this.claim({ id: `${IDENTITY_KEYS.email}${this.hash(email)}`, customerId, linkedAt: now });
+  }
+
+  /** Links a storefront id to `customerId` unless it is already linked (the merge record: when and why); returns the profile it belongs to. */
+  claimSource(source: string, storefrontId: string, customerId: string, reason: LinkReason, now: string): Promise<string> {
+    return this.claim({ id: `${IDENTITY_KEYS.source}${source}#${storefrontId}`, customerId, source, storefrontId, linkedAt: now, reason });
+  }
+
+  /** When the address was erased, if it was (and has not signed up anew since). */
+  async erasedAt(email: string): Promise<string | undefined> {
+    return (await this.item(`${IDENTITY_KEYS.erased}${this.hash(email)}`, Erased))?.erasedAt;
+  }
+
+  async markErased(email: string, now: string): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.tableName, Item: { id: `${IDENTITY_KEYS.erased}${this.hash(email)}`, erasedAt: now } }));
+  }
+
+  /** A fresh sign-up with consent after the erasure: the address may be mailed again. */
+  async forgetErasure(email: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { id: `${IDENTITY_KEYS.erased}${this.hash(email)}` } }));
+  }
+}

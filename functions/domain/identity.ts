@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+const IsoInstant = z.iso.datetime({ offset: true });
+
+/** A storefront's own id for a customer, kept on the one profile that customer has. */
+export const StorefrontIdentity = z.object({
+  /** The storefront: `shopify`, `woocommerce`, or `shop` for ids the shop itself assigns (imports, the demo shop). */
+  source: z.string(),
+  id: z.string(),
+  firstSeenAt: IsoInstant,
+});
+export type StorefrontIdentity = z.infer<typeof StorefrontIdentity>;
+
+/** The connector's id prefixes (functions/connector/*-mapping.ts) name the storefront. */
+const PREFIXES: readonly [string, string][] = [
+  ['shopify-', 'shopify'],
+  ['woo-', 'woocommerce'],
+];
+
+export function storefrontOf(customerId: string): string {
+  return PREFIXES.find(([prefix]) => customerId.startsWith(prefix))?.[1] ?? 'shop';
+}
+
+/** Why a storefront id points at a profile: its own first event, or an address already known from another storefront. */
+export const LinkReason = z.enum(['first seen', 'same email address']);
+export type LinkReason = z.infer<typeof LinkReason>;
+
+/**
+ * Whether a shop event about an erased address may bring the person back: only a fresh sign-up
+ * with consent, made after the erasure. Anything else (an import, an order, an update) is dropped.
+ */
+export function signsUpAnew(event: { type: string; marketingConsent?: boolean; registeredAt?: string }, erasedAt: string): boolean {
+  return event.type === 'Customer Registered' && event.marketingConsent === true && event.registeredAt !== undefined && Date.parse(event.registeredAt) > Date.parse(erasedAt);
+}
