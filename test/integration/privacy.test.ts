@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
+import { IdentityStore } from '#adapters/identity-store.ts';
+import { runtimeDestination } from '#cli/connect-commands.ts';
+import { runImport } from '#cli/import-commands.ts';
+import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
+import { LocalRuntime } from '#lib/local/local-runtime.ts';
+import { localPrivacySalt } from '#lib/local/privacy-salt.ts';
+import { TABLES } from '#lib/tables.ts';
+import { erasePerson, exportPerson, type PrivacyDeps } from '../../functions/privacy/privacy-records.ts';
+
+/**
+ * `privacy export` and `privacy erase` on the local runtime (dynalite): records are planted in
+ * every table through the pipeline itself (ingest, send, SES events, a rejected event, the
+ * connector's order link), then exported, erased, and the tables scanned for any trace.
+ */
+const repoRoot = new URL('../..', import.meta.url).pathname;
+const EMAIL = 'erin.privacy@example.com';
+const FIRST = 'Erinna';
+const LAST = 'Quaglioni';
+const SHOPIFY_ID = 'shopify-555';
+const WOO_ID = 'woo-555';
+
+let dataDir: string;
+let runtime: LocalRuntime;
+let deps: PrivacyDeps;
+
+const publish = (detailType: string, detail: Record<string, unknown>, time: string) =>
+  runtime.bus.putEvents('shop', [{ Source: SHOP_EVENT_SOURCE, DetailType: detailType, Time: new Date(time), Detail: JSON.stringify(detail) }]);
+const scanAll = async () => {
+  const out: Record<string, unknown[]> = {};
+  for (const t of TABLES) out[t.name] = (await runtime.db.send(new ScanCommand({ TableName: runtime.tables[t.name] }))).Items ?? [];
+  return out;
+};
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'privacy-'));
+  runtime = await LocalRuntime.start({ catalog: await buildCatalog(projectPaths(repoRoot)), dataDir, start: '2026-10-08T09:00:00.000Z' });
+  deps = { db: runtime.db, tables: runtime.tables, identities: new IdentityStore(runtime.db, runtime.tables.identities, localPrivacySalt(dataDir)) };
+
+  await publish('Customer Registered', { customerId: SHOPIFY_ID, email: EMAIL, firstName: FIRST, lastName: LAST, marketingConsent: true, topics: [], registeredAt: '2026-10-08T09:00:00Z' }, '2026-10-08T09:00:00Z');
+  await runtime.drainSendQueue(); // the welcome, while they are still a prospect
+  await publish('Order Placed', { customerId: WOO_ID, orderId: 'woo-order-1', email: EMAIL, placedAt: '2026-10-08T10:00:00Z', total: 42, items: [{ sku: 'tea-1', name: 'Sencha', quantity: 1, price: 42 }] }, '2026-10-08T10:00:00Z');
+  // A storefront event that fails our schema: set aside with the person's data in its payload.
+  await publish('Customer Registered', { customerId: WOO_ID, email: EMAIL, firstName: FIRST, marketingConsent: 'maybe' }, '2026-10-08T10:05:00Z');
+  // The connector's order → customer link (a refund names only its order).
+  await runtime.db.send(new PutCommand({ TableName: runtime.tables['shop-connector'], Item: { id: 'order#woo-order-1', customerId: WOO_ID, expiresAt: 2_000_000_000 } }));
+  await runtime.deliverSesEvents(Date.parse('2026-10-09T00:00:00Z'));
+  // Someone else, who must be left alone.
+  await publish('Customer Registered', { customerId: 'shopify-999', email: 'other@example.com', firstName: 'Otto', marketingConsent: true, registeredAt: '2026-10-08T09:30:00Z' }, '2026-10-08T09:30:00Z');
+}, 90_000);
+afterAll(async () => {
+  await runtime?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('privacy export', () => {
+  it('returns every record the tables hold about the person, by address or by any of their ids', async () => {
+    const doc = await exportPerson(EMAIL, deps, runtime.clock.now());
+    expect(doc.customerId).toBe(SHOPIFY_ID);
+    expect(doc.ids.sort()).toEqual([SHOPIFY_ID, WOO_ID].sort());
+    expect(doc.profile).toMatchObject({ email: EMAIL, firstName: FIRST, lastName: LAST, orderCount: 1 });
+    expect(doc.records.customers).toHaveLength(1);
+    expect(doc.records['stage-changes']).toEqual([expect.objectContaining({ customerId: SHOPIFY_ID, from: 'prospect', to: 'exploring' })]);
+    expect(doc.records['send-ledger']).toEqual([expect.objectContaining({ customerId: SHOPIFY_ID, campaignId: 'welcome' })]);
+    expect(doc.records['failed-events']).toEqual([expect.objectContaining({ stage: 'ingest', payload: expect.stringContaining(EMAIL) })]);
+    expect(doc.records['shop-connector']).toEqual([expect.objectContaining({ id: 'order#woo-order-1' })]);
+    expect(doc.records.identities?.map((i) => String(i.id).split('#')[0]).sort()).toEqual(['email', 'source', 'source']);
+    // Nobody else's data.
+    expect(JSON.stringify(doc)).not.toContain('other@example.com');
+    // The same person by a storefront's id.
+    expect((await exportPerson(WOO_ID, deps, runtime.clock.now())).records).toEqual(doc.records);
+  });
+});
+
+describe('privacy erase', () => {
+  it('leaves no trace of the address or the name in any table, and writes a receipt', async () => {
+    const receipt = await erasePerson(WOO_ID, deps, runtime.clock.now(), 'test-dpo');
+    expect(receipt).toMatchObject({ customerId: SHOPIFY_ID, by: 'test-dpo', suppressedAddresses: 1, removed: { customers: 1, 'stage-changes': 1, 'failed-events': 1, 'shop-connector': 1, identities: 3 } });
+    const raw = JSON.stringify(await scanAll()).toLowerCase();
+    for (const trace of [EMAIL, FIRST, LAST]) expect(raw).not.toContain(trace.toLowerCase());
+    expect(raw).toContain('other@example.com');
+    const identities = (await scanAll()).identities as { id: string }[];
+    expect(identities.map((i) => i.id.split('#')[0]).sort()).toEqual(['email', 'erased', 'receipt', 'source']);
+    expect(await runtime.customers.get(SHOPIFY_ID)).toBeUndefined();
+  });
+
+  it('a re-import of the address does not bring them back; a fresh sign-up with consent after the erasure is mailed', async () => {
+    const file = join(dataDir, 'customers.csv');
+    writeFileSync(file, `customer_id,email,first_name,marketing_consent,consent_at\ncrm-erin,${EMAIL},${FIRST},yes,2026-10-09T00:00:00Z\n`);
+    const imported = await runImport('customers', file, {}, runtimeDestination(runtime, 'test tables'), runtime.clock.now());
+    expect(imported.published).toBe(1);
+    await runtime.drainSendQueue();
+    expect(await runtime.customers.get('crm-erin')).toBeUndefined();
+    expect(JSON.stringify((await scanAll()).customers)).not.toContain(EMAIL);
+
+    runtime.clock.set(Date.parse('2026-10-10T09:00:00Z'));
+    await publish('Customer Registered', { customerId: 'shopify-777', email: EMAIL, firstName: FIRST, marketingConsent: true, registeredAt: '2026-10-10T09:00:00Z' }, '2026-10-10T09:00:00Z');
+    await runtime.drainSendQueue();
+    expect(await runtime.customers.get('shopify-777')).toMatchObject({ email: EMAIL, consent: { marketing: true } });
+    const ledger = (await scanAll())['send-ledger'] as { customerId: string; campaignId: string; status: string }[];
+    expect(ledger.filter((e) => e.customerId === 'shopify-777')).toEqual([expect.objectContaining({ campaignId: 'welcome', status: 'sent' })]);
+    expect(runtime.access.violations).toEqual([]);
+  });
+});
