@@ -35,7 +35,7 @@ export interface FunctionAccess {
   readonly privacySalt?: boolean;
 }
 
-export type AccessName = FunctionName | 'unsubscribe' | 'unsubscribe-mail';
+export type AccessName = FunctionName | 'unsubscribe' | 'unsubscribe-mail' | 'privacy';
 
 const any = (...actions: DynamoAction[]): TableGrant[] => [{ actions }];
 const PAUSES = `${DELIVERABILITY_KEYS.pause}*`;
@@ -96,6 +96,19 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
     tables: { customers: any('GetItem', 'PutItem'), 'failed-events': any('PutItem') },
     sendQueue: true,
     signingKeys: true,
+  },
+  // Data-subject requests (lib/privacy-construct.ts): scans every table holding customer data for
+  // the person's records and deletes them; the ledger is read only (kept, nothing personal in it).
+  privacy: {
+    tables: {
+      customers: any('Scan', 'GetItem', 'DeleteItem'),
+      'send-ledger': any('Scan'),
+      'failed-events': any('Scan', 'DeleteItem'),
+      'stage-changes': any('Scan', 'DeleteItem'),
+      'shop-connector': any('Scan', 'DeleteItem'),
+      identities: any('Scan', 'GetItem', 'PutItem', 'DeleteItem'),
+    },
+    privacySalt: true,
   },
   // Unsubscribe mails (List-Unsubscribe mailto:) through an SES receipt rule: customers only.
   'unsubscribe-mail': {

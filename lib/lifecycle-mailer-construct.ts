@@ -33,6 +33,7 @@ import { EVENT_ROUTES, type EventPattern, type FunctionName, QUEUE_ROUTES, sched
 import { type AccessName, FUNCTION_ACCESS, type TableGrant, tableEnvironment } from './function-access.ts';
 import { TABLES, type TableName } from './tables.ts';
 import { ShopConnector, type ShopifyPartnerSourceProps } from './shop-connector-construct.ts';
+import { Privacy } from './privacy-construct.ts';
 import { sendConcurrency } from '#domain/send-rate.ts';
 
 /** The repository root: function entry points, the lock file and tsconfig live here. */
@@ -210,6 +211,8 @@ export class LifecycleMailer extends Construct {
   readonly unsubscribeUrl?: lambda.FunctionUrl;
   /** Shopify and WooCommerce webhooks (and the optional Shopify partner source) into the shop bus. */
   readonly shopConnector: ShopConnector;
+  /** Data-subject requests: export and erase (by hand, or Shopify's privacy webhooks through the connector). */
+  readonly privacy: Privacy;
   /** The function SES hands unsubscribe mails to, and the address it receives them at (with `unsubscribeMailbox`). */
   readonly unsubscribeMailFunction?: NodejsFunction;
   readonly unsubscribeMailAddress?: string;
@@ -350,6 +353,7 @@ export class LifecycleMailer extends Construct {
       logRetention: this.logRetention,
       ...(props.shopify ? { shopify: props.shopify } : {}),
     });
+    this.privacy = new Privacy(this, 'Privacy', { tables, shopBus: this.shopBus, privacySalt: this.privacySalt, logRetention: this.logRetention });
 
     // --- EventBridge Scheduler: segmentation and scheduled campaigns -------------------
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {

@@ -1,4 +1,5 @@
-import { LIFECYCLE_STAGES, type LifecycleStage } from '#domain/customer-profile.ts';
+import { type CustomerProfile, LIFECYCLE_STAGES, type LifecycleStage } from '#domain/customer-profile.ts';
+import { countStorefronts, type StorefrontCounts } from '#domain/identity.ts';
 import { describeScope } from '#domain/deliverability-guardrail.ts';
 import type { LocalRuntime } from '#lib/local/local-runtime.ts';
 import type { SegmentationReport } from '../../functions/segment/run-segmentation.ts';
@@ -55,6 +56,8 @@ export interface RunSummary {
   source: string;
   window: { from: string; to: string };
   customers: number;
+  /** Customers per storefront, and how many are known at more than one (one profile each). */
+  storefronts: StorefrontCounts;
   stages: Record<LifecycleStage, number>;
   /** Value by stage, and how concentrated value is (the 80/20 of the base). */
   value: {
@@ -135,6 +138,7 @@ export async function summariseRun(
   const rfmSegments: Record<string, number> = {};
   const suppressed: Record<string, number> = {};
   let customers = 0;
+  const identities: Pick<CustomerProfile, 'customerId' | 'identities'>[] = [];
   let loyaltyChanged = 0;
   let loyaltyTotal = 0;
   const loyaltyDeltas: number[] = [];
@@ -147,6 +151,7 @@ export async function summariseRun(
   for await (const page of runtime.customers.scanSegment(0, 1)) {
     for (const p of page) {
       customers++;
+      identities.push({ customerId: p.customerId, identities: p.identities });
       stages[p.stage]++;
       spend.push(p.totalSpend);
       perStage[p.stage].spend.push(p.totalSpend);
@@ -276,6 +281,7 @@ export async function summariseRun(
     source: meta.source,
     window: { from: new Date(meta.from).toISOString(), to: new Date(meta.to).toISOString() },
     customers,
+    storefronts: countStorefronts(identities),
     stages,
     value: {
       byStage: Object.fromEntries(
@@ -381,6 +387,7 @@ export function formatSummary(s: RunSummary): string {
     `window ${s.window.from.slice(0, 10)} → ${s.window.to.slice(0, 10)}, ${s.durationSeconds}s`,
     '',
     `customers ${s.customers}   emails sent ${s.emailsSent}   opens ${s.opensRecorded}   clicks ${s.clicksRecorded}   loyalty changed ${s.loyaltyScoresChanged} (mean change ${signed(s.loyaltyChange.mean)}, mean size ${s.loyaltyChange.meanAbsolute.toFixed(1)}; now avg ${s.averageLoyalty})`,
+    `storefronts: ${Object.entries(s.storefronts.customers).map(([source, n]) => `${source} ${n}`).join(', ')}; ${s.storefronts.shared} customer(s) known at more than one (one profile each)`,
     '',
     `${'stage'.padEnd(12)} ${pad('customers', 9)} ${pad('avg spend', 10)} ${pad('P(alive)', 9)} ${pad('pred. CLV', 10)}`,
     ...Object.entries(s.stages).map(([stage, n]) => {

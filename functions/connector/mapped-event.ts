@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { describeZodIssues } from '#domain/invalid-input-error.ts';
 import { stableFraction } from '#domain/stable-hash.ts';
+import type { PrivacyRequest } from '#domain/privacy-request.ts';
 import { CartAbandoned, CustomerRegistered, CustomerUpdated, OrderPlaced, OrderRefunded, type ShopEventType } from '#domain/shop-events.ts';
 
 /** A shop event as the connector publishes it: PutEvents' DetailType, Time and Detail. */
@@ -22,6 +23,8 @@ export type WebhookMapping =
   | { kind: 'events'; events: MappedEvent[]; owners?: OrderOwner[] }
   /** A refund that names only its order: the events follow once the order's customer is known. */
   | { kind: 'refund'; orderId: string; events: (customerId: string) => MappedEvent[] }
+  /** A data-subject request (Shopify's mandatory privacy webhooks): goes to the privacy function. */
+  | { kind: 'privacy'; request: PrivacyRequest }
   /** A topic or state we do not act on (a completed checkout, an unpaid order): answered, nothing published. */
   | { kind: 'ignored'; reason: string }
   /** A payload that fails the platform's documented shape or ours: set aside with the reason. */

@@ -3,7 +3,7 @@ import type { Clock } from '#domain/clock.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import type { DeliveryLog } from './delivery-log.ts';
 import { validateMapped, type WebhookMapping } from './mapped-event.ts';
-import { publishShopEvents, type PutEventsTarget } from './shop-event-publisher.ts';
+import { publishPrivacyRequest, publishShopEvents, type PutEventsTarget } from './shop-event-publisher.ts';
 import { mapShopifyWebhook } from './shopify-mapping.ts';
 import { verifyWebhookSignature } from './webhook-signature.ts';
 import type { Platform, SecretsSource } from './webhook-secrets.ts';
@@ -41,7 +41,7 @@ const HEADERS = {
   woocommerce: { signature: 'x-wc-webhook-signature', topic: 'x-wc-webhook-topic', deliveryId: 'x-wc-webhook-delivery-id' },
 } as const;
 
-const MAPPERS: Record<Platform, (topic: string, payload: unknown) => WebhookMapping> = {
+const MAPPERS: Record<Platform, (topic: string, payload: unknown, now: string) => WebhookMapping> = {
   shopify: mapShopifyWebhook,
   woocommerce: mapWooCommerceWebhook,
 };
@@ -129,7 +129,7 @@ export async function handleDelivery(delivery: Delivery, deps: ConnectorDeps): P
 type ResolvedMapping = Exclude<WebhookMapping, { kind: 'refund' }>;
 
 async function mapAndPublish(delivery: Delivery, deps: ConnectorDeps, now: string): Promise<DeliveryOutcome> {
-  const mapped = MAPPERS[delivery.platform](delivery.topic, delivery.payload);
+  const mapped = MAPPERS[delivery.platform](delivery.topic, delivery.payload, now);
   const mapping: ResolvedMapping = mapped.kind === 'refund' ? await resolveRefund(mapped, delivery, deps) : mapped;
   switch (mapping.kind) {
     case 'ignored':
@@ -143,6 +143,9 @@ async function mapAndPublish(delivery: Delivery, deps: ConnectorDeps, now: strin
       if (mapping.owners?.length) await deps.deliveries.rememberOwners(mapping.owners, now);
       await publishShopEvents(deps.bus, mapping.events);
       return { outcome: 'published', events: mapping.events.length };
+    case 'privacy':
+      await publishPrivacyRequest(deps.bus, mapping.request);
+      return { outcome: 'published', events: 1 };
   }
 }
 

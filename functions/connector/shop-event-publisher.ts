@@ -1,5 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
+import { PRIVACY_REQUEST, type PrivacyRequest } from '#domain/privacy-request.ts';
 import type { MappedEvent } from './mapped-event.ts';
 
 /** Where PutEvents entries go: EventBridge in AWS, the local runtime's bus on a laptop. */
@@ -38,3 +39,9 @@ export async function publishShopEvents(target: PutEventsTarget, events: readonl
 export const eventBridgeTarget = (client: EventBridgeClient, eventBusName: string): PutEventsTarget => ({
   putEvents: (entries) => client.send(new PutEventsCommand({ Entries: entries.map((e) => ({ ...e, EventBusName: eventBusName })) })),
 });
+
+/** A data-subject request onto the shop bus, where a rule of its own takes it to the privacy function. */
+export async function publishPrivacyRequest(target: PutEventsTarget, request: PrivacyRequest): Promise<void> {
+  const result = await target.putEvents([{ Source: SHOP_EVENT_SOURCE, DetailType: PRIVACY_REQUEST, Detail: JSON.stringify(request), Time: new Date(request.requestedAt) }]);
+  if ((result.FailedEntryCount ?? 0) > 0) throw new PublishError(`PutEvents refused the privacy request (${(result.Entries ?? []).map((e) => e.ErrorCode).join('; ')})`);
+}

@@ -91,7 +91,13 @@ export const ShopifyCheckout = z.object({
   customer: EmbeddedCustomer.nullish(),
 });
 
-export const SHOPIFY_TOPICS = ['customers/create', 'customers/update', 'orders/create', 'refunds/create', 'checkouts/create', 'checkouts/update'] as const;
+/** Shopify's mandatory privacy webhooks (data_request, redact): who, and which shop. */
+export const ShopifyPrivacyPayload = z.object({
+  shop_domain: z.string().nullish(),
+  customer: z.object({ id: Id.nullish(), email: z.string().nullish() }).nullish(),
+});
+
+export const SHOPIFY_TOPICS = ['customers/create', 'customers/update', 'orders/create', 'refunds/create', 'checkouts/create', 'checkouts/update', 'customers/data_request', 'customers/redact', 'shop/redact'] as const;
 export type ShopifyTopic = (typeof SHOPIFY_TOPICS)[number];
 
 /** Shopify customers get the `shopify-` prefix: ids stay distinct from another storefront's. */
@@ -147,8 +153,21 @@ function buyerOf(payload: { customer?: z.infer<typeof EmbeddedCustomer> | null; 
 }
 
 /** Maps one Shopify webhook (its `X-Shopify-Topic` and JSON body) to our shop events. */
-export function mapShopifyWebhook(topic: string, payload: unknown): WebhookMapping {
+export function mapShopifyWebhook(topic: string, payload: unknown, now: string = new Date().toISOString()): WebhookMapping {
   switch (topic) {
+    case 'customers/data_request':
+    case 'customers/redact':
+    case 'shop/redact': {
+      const parsed = ShopifyPrivacyPayload.safeParse(payload);
+      if (!parsed.success) return invalidPayload('shopify', topic, parsed.error);
+      const by = `shopify ${topic}${parsed.data.shop_domain ? ` (${parsed.data.shop_domain.slice(0, 100)})` : ''}`;
+      if (topic === 'shop/redact') return { kind: 'privacy', request: { action: 'erase-storefront', source: 'shopify', by, requestedAt: now } };
+      const c = parsed.data.customer;
+      const email = text(c?.email);
+      const subject = c?.id ? shopifyCustomerId(c.id) : email;
+      if (!subject) return { kind: 'invalid', reason: `shopify ${topic}: customer has neither id nor email` };
+      return { kind: 'privacy', request: { action: topic === 'customers/redact' ? 'erase' : 'export', subject, ...(email ? { email: email.toLowerCase() } : {}), by, requestedAt: now } };
+    }
     case 'customers/create':
     case 'customers/update': {
       const parsed = ShopifyCustomer.safeParse(payload);

@@ -32,3 +32,25 @@ export type LinkReason = z.infer<typeof LinkReason>;
 export function signsUpAnew(event: { type: string; marketingConsent?: boolean; registeredAt?: string }, erasedAt: string): boolean {
   return event.type === 'Customer Registered' && event.marketingConsent === true && event.registeredAt !== undefined && Date.parse(event.registeredAt) > Date.parse(erasedAt);
 }
+
+/** The storefronts a profile is known at: its storefront ids, or the one its own id names. */
+export const storefrontsOf = (profile: { customerId: string; identities: readonly StorefrontIdentity[] }): string[] =>
+  [...new Set(profile.identities.length ? profile.identities.map((i) => i.source) : [storefrontOf(profile.customerId)])].sort();
+
+export interface StorefrontCounts {
+  /** Customers known at each storefront (a shared customer counts at each of theirs). */
+  customers: Record<string, number>;
+  /** Customers known at more than one storefront: one profile each. */
+  shared: number;
+}
+
+export function countStorefronts(profiles: Iterable<{ customerId: string; identities: readonly StorefrontIdentity[] }>): StorefrontCounts {
+  const customers: Record<string, number> = {};
+  let shared = 0;
+  for (const p of profiles) {
+    const sources = storefrontsOf(p);
+    for (const s of sources) customers[s] = (customers[s] ?? 0) + 1;
+    if (sources.length > 1) shared++;
+  }
+  return { customers, shared };
+}

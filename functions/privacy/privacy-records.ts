@@ -48,7 +48,7 @@ async function profileOf(deps: PrivacyDeps, customerId: string): Promise<Custome
 }
 
 /** Who `subject` is: the profile an address or id leads to (through the identity links), or just what was given when no profile is left. */
-export async function findPerson(subject: string, deps: PrivacyDeps): Promise<Person> {
+export async function findPerson(subject: string, deps: PrivacyDeps, alsoEmail?: string): Promise<Person> {
   const parsed = PrivacySubject.parse(subject);
   const isAddress = parsed.includes('@');
   let customerId = isAddress ? await deps.identities.customerOfAddress(parsed) : ((await deps.identities.customerOfSource(storefrontOf(parsed), parsed)) ?? parsed);
@@ -63,6 +63,7 @@ export async function findPerson(subject: string, deps: PrivacyDeps): Promise<Pe
   for (const identity of profile?.identities ?? []) ids.add(identity.id);
   const emails = new Set<string>(isAddress ? [parsed] : []);
   if (profile?.email) emails.add(normalizeAddress(profile.email));
+  if (alsoEmail) emails.add(normalizeAddress(alsoEmail));
   return { customerId: customerId ?? parsed, ids: [...ids], emails: [...emails] };
 }
 
@@ -115,8 +116,8 @@ export interface PrivacyExport {
   records: Partial<Record<TableName, Record<string, unknown>[]>>;
 }
 
-export async function exportPerson(subject: string, deps: PrivacyDeps, now: string): Promise<PrivacyExport> {
-  const person = await findPerson(subject, deps);
+export async function exportPerson(subject: string, deps: PrivacyDeps, now: string, alsoEmail?: string): Promise<PrivacyExport> {
+  const person = await findPerson(subject, deps, alsoEmail);
   const records = await recordsOf(person, deps);
   const profile = records.customers?.find((c) => c.customerId === person.customerId) ?? null;
   return { subject, customerId: person.customerId, ids: person.ids, exportedAt: now, profile, records };
@@ -143,8 +144,8 @@ const KEEP_TABLES: ReadonlySet<TableName> = new Set(['send-ledger']);
  * hashes (a later import or event does not bring them back unless they sign up anew), and
  * stores a receipt of what was removed.
  */
-export async function erasePerson(subject: string, deps: PrivacyDeps, now: string, by: string): Promise<ErasureReceipt> {
-  const person = await findPerson(subject, deps);
+export async function erasePerson(subject: string, deps: PrivacyDeps, now: string, by: string, alsoEmail?: string): Promise<ErasureReceipt> {
+  const person = await findPerson(subject, deps, alsoEmail);
   const records = await recordsOf(person, deps);
   const removed: Record<string, number> = {};
   for (const table of CUSTOMER_TABLES) {
@@ -168,4 +169,24 @@ export async function erasePerson(subject: string, deps: PrivacyDeps, now: strin
   };
   if (deps.tables.identities) await deps.db.send(new PutCommand({ TableName: deps.tables.identities, Item: receipt }));
   return receipt;
+}
+
+/**
+ * A storefront's customers, erased (Shopify's shop/redact: the shop removed us). A customer also
+ * known from another storefront is kept: that storefront's data is not this one's to erase.
+ */
+export async function eraseStorefront(source: string, deps: PrivacyDeps, now: string, by: string): Promise<{ erased: ErasureReceipt[]; keptElsewhere: number }> {
+  const erased: ErasureReceipt[] = [];
+  let keptElsewhere = 0;
+  if (!deps.tables.customers) return { erased, keptElsewhere };
+  const candidates: CustomerProfile[] = [];
+  for await (const item of scanTable(deps.db, deps.tables.customers)) {
+    const profile = CustomerProfile.parse(item);
+    const sources = new Set([storefrontOf(profile.customerId), ...profile.identities.map((i) => i.source)]);
+    if (!sources.has(source)) continue;
+    if (sources.size > 1) keptElsewhere++;
+    else candidates.push(profile);
+  }
+  for (const profile of candidates) erased.push(await erasePerson(profile.customerId, deps, now, by));
+  return { erased, keptElsewhere };
 }

@@ -86,7 +86,7 @@ describe('DynamoDB tables (from TABLES)', () => {
       for (const t of given) expect(env[t.envVar], `${name} ${t.envVar}`).toEqual(ref(stack.mailer.tables[t.name]));
     }
     expect(named).toEqual({
-      ingest: ['customers', 'failed-events', 'stage-changes'],
+      ingest: ['customers', 'failed-events', 'stage-changes', 'identities'],
       segment: ['customers', 'stage-changes', 'model-runs', 'deliverability'],
       send: ['customers', 'send-ledger', 'failed-events', 'deliverability'],
       engagement: ['customers', 'send-ledger', 'failed-events', 'deliverability'],
@@ -329,7 +329,12 @@ describe('IAM: least privilege through grants', () => {
   }
   /** The exact grants, spelled out: an over-grant (an action, a table, a wider key) fails as surely as a missing one. */
   const expected: Record<string, Record<string, string[]>> = {
-    ingest: { customers: ['GetItem *', 'PutItem *'], 'stage-changes': ['BatchWriteItem *'], 'failed-events': ['PutItem *'] },
+    ingest: {
+      customers: ['GetItem *', 'PutItem *'],
+      'stage-changes': ['BatchWriteItem *'],
+      'failed-events': ['PutItem *'],
+      identities: ['DeleteItem erased#*', 'GetItem email#*|source#*|erased#*', 'PutItem email#*|source#*'],
+    },
     segment: {
       customers: ['GetItem *', 'PutItem *', 'Scan *', 'UpdateItem *'],
       'stage-changes': ['BatchWriteItem *'],
@@ -374,7 +379,7 @@ describe('IAM: least privilege through grants', () => {
   it('only segmentation scans customers; DeleteItem and BatchWriteItem only where the code calls them', () => {
     const holders = (action: string) => allFunctions().filter(([, fn]) => Object.values(dynamoGrants(fn)).some((acts) => acts.some((a) => a.startsWith(`${action} `)))).map(([n]) => n);
     expect(holders('Scan')).toEqual(['segment']);
-    expect(holders('DeleteItem')).toEqual(['send']); // a claim given back (SendLedger.release)
+    expect(holders('DeleteItem')).toEqual(['ingest', 'send']); // an erased address signing up anew (IdentityStore.forgetErasure); a claim given back (SendLedger.release)
     expect(holders('BatchWriteItem').sort()).toEqual(['ingest', 'segment']); // stage changes
     expect(holders('Query')).toEqual(['segment']); // the latest model run
   });
