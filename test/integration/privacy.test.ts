@@ -12,6 +12,10 @@ import { LocalRuntime } from '#lib/local/local-runtime.ts';
 import { localPrivacySalt } from '#lib/local/privacy-salt.ts';
 import { TABLES } from '#lib/tables.ts';
 import { erasePerson, exportPerson, type PrivacyDeps } from '../../functions/privacy/privacy-records.ts';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createPrivacyHandler } from '../../functions/privacy/handler.ts';
+import { mapShopifyWebhook } from '../../functions/connector/shopify-mapping.ts';
+import { PRIVACY_REQUEST } from '#domain/privacy-request.ts';
 
 /**
  * `privacy export` and `privacy erase` on the local runtime (dynalite): records are planted in
@@ -105,5 +109,28 @@ describe('privacy erase', () => {
     const ledger = (await scanAll())['send-ledger'] as { customerId: string; campaignId: string; status: string }[];
     expect(ledger.filter((e) => e.customerId === 'shopify-777')).toEqual([expect.objectContaining({ campaignId: 'welcome', status: 'sent' })]);
     expect(runtime.access.violations).toEqual([]);
+  });
+});
+
+describe('the privacy function (Shopify privacy webhooks, as the shop bus delivers them)', () => {
+  it('customers/data_request exports, customers/redact erases that customer, shop/redact the storefront’s others', async () => {
+    const handle = createPrivacyHandler({ ...deps, clock: runtime.clock, logger: new Logger({ logLevel: 'SILENT' }) });
+    const asEvent = (topic: string, payload: unknown) => {
+      const mapped = mapShopifyWebhook(topic, payload, runtime.clock.now());
+      if (mapped.kind !== 'privacy') throw new Error(`${topic} did not map to a privacy request: ${mapped.kind}`);
+      return { source: SHOP_EVENT_SOURCE, 'detail-type': PRIVACY_REQUEST, detail: mapped.request };
+    };
+    const otto = { shop_domain: 'tea-house.myshopify.com', customer: { id: 999, email: 'other@example.com' } };
+    const exported = await handle(asEvent('customers/data_request', otto));
+    expect(exported).toMatchObject({ outcome: 'exported', document: { customerId: 'shopify-999', profile: { email: 'other@example.com', firstName: 'Otto' } } });
+    expect(await handle(asEvent('customers/redact', otto))).toMatchObject({ outcome: 'erased', receipt: { customerId: 'shopify-999', by: 'shopify customers/redact (tea-house.myshopify.com)', removed: { customers: 1 } } });
+    expect(JSON.stringify((await scanAll()).customers)).not.toContain('other@example.com');
+    // shop/redact: Shopify-only customers go; one also known at WooCommerce stays.
+    await publish('Customer Registered', { customerId: 'shopify-31', email: 'shared@example.com', marketingConsent: false, registeredAt: '2026-10-10T10:00:00Z' }, '2026-10-10T10:00:00Z');
+    await publish('Order Placed', { customerId: 'woo-31', orderId: 'woo-order-31', email: 'shared@example.com', placedAt: '2026-10-10T11:00:00Z', total: 5, items: [] }, '2026-10-10T11:00:00Z');
+    expect(await handle(asEvent('shop/redact', { shop_id: 1, shop_domain: 'tea-house.myshopify.com' }))).toEqual({ outcome: 'storefront-erased', receipts: 1, keptElsewhere: 1 });
+    expect(await runtime.customers.get('shopify-777')).toBeUndefined();
+    expect(await runtime.customers.get('shopify-31')).toMatchObject({ orderCount: 1 });
+    expect(await handle({ detail: { action: 'erase' } })).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('subject') });
   });
 });
