@@ -8,7 +8,6 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createDocumentClient } from '#adapters/aws-clients.ts';
 import { IdentityStore } from '#adapters/identity-store.ts';
-import { describeZodIssues } from '#domain/invalid-input-error.ts';
 import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, localDynamoClient, startDynalite } from '#lib/local/dynamodb-local.ts';
 import { localPrivacySalt } from '#lib/local/privacy-salt.ts';
 import { localTableNames } from '#lib/tables.ts';
@@ -20,7 +19,7 @@ type Write = (text: string) => void;
 
 function subjectOf(raw: string): string {
   const parsed = PrivacySubject.safeParse(raw);
-  if (!parsed.success) throw new UsageError(`<email | customer id> "${raw.slice(0, 100)}": ${describeZodIssues(parsed.error).join('; ')}`);
+  if (!parsed.success) throw new UsageError(`<email | customer id> "${raw.slice(0, 100)}" is neither an email address nor a customer id (letters, digits, _ and -)`);
   return parsed.data;
 }
 
