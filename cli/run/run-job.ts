@@ -6,7 +6,7 @@ import { type OrderLogFormat, parseOrderLog } from '#cli/run/order-log.ts';
 import { DEFAULT_DEMO_SHOP, generateDemoShop } from './demo-shop.ts';
 import type { FaultPlan } from '#lib/local/fault-injection.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
-import { orderLogEvents } from './order-log-events.ts';
+import { orderLogImport } from './order-log-events.ts';
 import { replay, type ReplayProgress } from './replay.ts';
 import { formatSummary, loyaltySnapshot, type RunSummary, summariseRun } from './run-summary.ts';
 import { syncOutbox } from '#lib/local/ses-local.ts';
@@ -16,6 +16,8 @@ export interface RunJobOptions {
   catalog: Catalog;
   dataDir: string;
   orders?: { file: string; format: OrderLogFormat };
+  /** Import the log's customers who have no consent in it with consent (`--assume-consent`). */
+  assumeConsent?: boolean;
   from?: string;
   to?: string;
   customers?: number;
@@ -86,6 +88,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
   let events: ShopEventInput[];
   let source: string;
   let rejectedLines = 0;
+  let assumedConsent: number | undefined;
   if (options.orders) {
     const parsed = parseOrderLog(readFileSync(options.orders.file, 'utf8'), options.orders.format);
     rejectedLines = parsed.rejected.length;
@@ -93,7 +96,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
       writeFileSync(join(dataDir, 'rejected-order-lines.jsonl'), parsed.rejected.map((r) => JSON.stringify(r)).join('\n') + '\n');
       process.stderr.write(`${parsed.rejected.length} order lines rejected (see ${join(dataDir, 'rejected-order-lines.jsonl')}); first: line ${parsed.rejected[0]!.line}: ${parsed.rejected[0]!.reason}\n`);
     }
-    events = orderLogEvents(parsed.orders);
+    ({ events, assumedConsent } = orderLogImport(parsed.orders, { assumeConsent: options.assumeConsent ?? false }));
     source = `${options.orders.file} (${parsed.orders.length} orders)`;
   } else {
     events = generateDemoShop({ ...DEFAULT_DEMO_SHOP, customers: options.customers ?? DEFAULT_DEMO_SHOP.customers, seed: options.seed ?? DEFAULT_DEMO_SHOP.seed });
@@ -128,6 +131,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     const outboxFiles = existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.eml')).length : 0;
     const summary = await summariseRun(runtime, { source, from, to, startedAt, outboxFiles, loyaltyBefore });
     if (rejectedLines) summary.failedEvents.import = rejectedLines;
+    if (options.assumeConsent && assumedConsent !== undefined) summary.assumedConsent = assumedConsent;
     if (options.summaryFile) writeFileSync(options.summaryFile, JSON.stringify(summary, null, 2) + '\n');
     if (!options.quiet) process.stdout.write(formatSummary(summary) + '\n');
     if (options.serve) return { summary, runtime };

@@ -10,7 +10,7 @@ const Text = (max: number) => z.string().trim().max(max);
  * A name is cut to `max` characters (whole code points), never refused: refusing it would
  * drop the whole registration, and the consent in it, over a long name.
  */
-const Name = (max: number) =>
+export const PersonName = (max: number) =>
   z
     .string()
     .trim()
@@ -24,6 +24,9 @@ const Money = z.number().finite().nonnegative().max(1_000_000);
 export const CustomerId = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only');
 
 export const Email = z.string().trim().toLowerCase().max(254).pipe(z.email());
+
+export const Locale = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a locale like en or en-GB');
+export const TimeZone = z.string().refine(isTimeZone, 'an IANA time zone like Europe/Berlin');
 
 export const Channel = z.enum(['web', 'ios', 'android', 'marketplace', 'pos', 'import']);
 export type Channel = z.infer<typeof Channel>;
@@ -46,10 +49,10 @@ export type Attributes = z.infer<typeof Attributes>;
 export const CustomerRegistered = z.object({
   customerId: CustomerId,
   email: Email,
-  firstName: Name(100).optional(),
-  lastName: Name(100).optional(),
-  locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a locale like en or en-GB').default('en'),
-  timeZone: z.string().refine(isTimeZone, 'an IANA time zone like Europe/Berlin').default('UTC'),
+  firstName: PersonName(100).optional(),
+  lastName: PersonName(100).optional(),
+  locale: Locale.default('en'),
+  timeZone: TimeZone.default('UTC'),
   channel: Channel.default('web'),
   marketingConsent: z.boolean(),
   topics: z.array(Text(40)).max(20).default([]),
