@@ -144,12 +144,12 @@ export type TableAccess = 'readWrite' | 'write' | KeyScopedAccess;
 
 /** What each function may do with each table (least privilege, grant* only). */
 const TABLE_ACCESS: Record<FunctionName, Partial<Record<TableName, TableAccess>>> = {
-  ingest: { customers: 'readWrite', 'stage-changes': 'write', 'failed-events': 'write' },
+  ingest: { customers: 'readWrite', 'stage-changes': 'write', 'failed-events': 'write', idempotency: 'readWrite' },
   // Segment reads pauses (paused campaigns are not queued); send also adds to the day's counters.
   // Neither may write a pause record: only the engagement function pauses, only a person resumes.
   segment: { customers: 'readWrite', 'stage-changes': 'write', 'model-runs': 'readWrite', deliverability: { read: [DELIVERABILITY_KEYS.pause] } },
   send: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: { read: [DELIVERABILITY_KEYS.pause], update: [DELIVERABILITY_KEYS.day] } },
-  engagement: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: 'readWrite' },
+  engagement: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: 'readWrite', idempotency: 'readWrite' },
 };
 
 /** Per-function sizing. The send timeout follows the queue's visibility timeout instead. */

@@ -9,6 +9,7 @@ export const LambdaEnvironment = z.object({
   STAGE_CHANGES_TABLE: z.string().min(1),
   MODEL_RUNS_TABLE: z.string().min(1),
   DELIVERABILITY_TABLE: z.string().min(1),
+  IDEMPOTENCY_TABLE: z.string().min(1),
   SEND_QUEUE_URL: z.string().optional(),
   CATALOG_PATH: z.string().default('./catalog.json'),
   UNSUBSCRIBE_SECRET: z.string().min(32, 'at least 32 characters').optional(),

@@ -171,14 +171,15 @@ export class LocalRuntime {
     const baseUrl = unsubscribeServer?.url ?? options.unsubscribeBaseUrl;
     const config = baseUrl ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: baseUrl } } : options.catalog.config;
     const common = { customers, failedEvents, clock, logger, config };
+    const idempotency = { client: db, tableName: tables.idempotency };
     // One process holds the whole SES rate here (in AWS each instance holds its share); the rate is real time.
     const sendRate = options.sendRate ?? config.sending.maxSendRate;
     const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate });
-    const ingest = createIngestHandler({ ...common, stageChanges, sendQueue, campaigns: options.catalog.campaigns });
+    const ingest = createIngestHandler({ ...common, stageChanges, sendQueue, campaigns: options.catalog.campaigns, idempotency });
     const modelRuns = new ModelRunStore(db, tables['model-runs']);
     // Segment and send each hold their own gate (and pause cache), as their Lambda functions would.
     const segment = createSegmentHandler({ ...common, stageChanges, modelRuns, sendQueue, campaigns: options.catalog.campaigns, guardrail: new PauseGate(deliverability, clock, config.guardrail) });
-    const engagement = createEngagementHandler({ ...common, ledger, deliverability });
+    const engagement = createEngagementHandler({ ...common, ledger, deliverability, idempotency });
     const send = createSendHandler(
       {
         ...common,

@@ -274,10 +274,10 @@ describe('IAM: least privilege through grants', () => {
   /** Item-level access: the partition-key prefixes a function may read (GetItem, BatchGetItem) or update. */
   type Access = 'readWrite' | 'write' | { read?: string[]; update?: string[] };
   const expected: Record<FunctionName, Partial<Record<TableName, Access>>> = {
-    ingest: { customers: 'readWrite', 'stage-changes': 'write', 'failed-events': 'write' },
+    ingest: { customers: 'readWrite', 'stage-changes': 'write', 'failed-events': 'write', idempotency: 'readWrite' },
     segment: { customers: 'readWrite', 'stage-changes': 'write', 'model-runs': 'readWrite', deliverability: { read: ['pause#*'] } },
     send: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: { read: ['pause#*'], update: ['day#*'] } },
-    engagement: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: 'readWrite' },
+    engagement: { customers: 'readWrite', 'send-ledger': 'readWrite', 'failed-events': 'write', deliverability: 'readWrite', idempotency: 'readWrite' },
   };
   type Conditioned = Statement & { Condition?: Record<string, Record<string, string[]>> };
   const leadingKeys = (s: Conditioned) => s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'];

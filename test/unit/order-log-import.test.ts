@@ -5,7 +5,7 @@ import { ASSUMED_TOPICS, orderLogImport } from '#cli/run/order-log-events.ts';
 import { CustomerRegistered, Email, OrderPlaced } from '#domain/shop-events.ts';
 
 type Detail = Record<string, unknown>;
-const registrations = (events: ReturnType<typeof orderLogImport>['events']) => events.filter((e) => e.detailType === 'Customer Registered').map((e) => ({ time: e.time, ...(e.detail as Detail) }));
+const registrations = (events: ReturnType<typeof orderLogImport>['events']) => events.filter((e) => e.detailType === 'Customer Registered').map((e): Detail => ({ time: e.time, ...(e.detail as Detail) }));
 
 describe('order-log customer details (csv, jsonl)', () => {
   it('reads contact and consent columns, in snake or camel case, validated', () => {
