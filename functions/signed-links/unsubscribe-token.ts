@@ -18,10 +18,21 @@ export function signUnsubscribeToken(claim: UnsubscribeClaim, secret: string): s
   return signPayload([claim.customerId, claim.topic, claim.expiresAt], secret);
 }
 
-export function verifyUnsubscribeToken(token: string, secret: string, nowEpochSeconds: number): UnsubscribeClaim {
+/**
+ * A correctly signed token's claim, expired or not: an unsubscribe must keep working however
+ * old the email is (only a re-subscription needs a recent link). Throws InvalidTokenError
+ * for a malformed or forged token.
+ */
+export function openUnsubscribeToken(token: string, secret: string, nowEpochSeconds: number): UnsubscribeClaim & { expired: boolean } {
   const tuple = z.tuple([z.string(), z.string(), z.number()]).safeParse(openPayload(token, secret, 'unsubscribe'));
   if (!tuple.success) throw new InvalidTokenError('malformed');
   const [customerId, topic, expiresAt] = tuple.data;
-  if (expiresAt < nowEpochSeconds) throw new InvalidTokenError('expired');
-  return { customerId, topic, expiresAt };
+  return { customerId, topic, expiresAt, expired: expiresAt < nowEpochSeconds };
+}
+
+/** Throws InvalidTokenError for a malformed, forged or expired token. */
+export function verifyUnsubscribeToken(token: string, secret: string, nowEpochSeconds: number): UnsubscribeClaim {
+  const { expired, ...claim } = openUnsubscribeToken(token, secret, nowEpochSeconds);
+  if (expired) throw new InvalidTokenError('expired');
+  return claim;
 }
