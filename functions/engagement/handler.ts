@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { SesEvent } from '#domain/ses-events.ts';
 import { type IdempotencyTable, idempotentPerEvent } from '#adapters/event-idempotency.ts';
 import { createDocumentClient } from '#adapters/aws-clients.ts';
@@ -15,16 +16,16 @@ export function sesEventIdempotencyKey(raw: unknown): string | undefined {
  * each event is handled once for 400 days: opens and clicks can no longer push a key out of
  * reach and let a redelivered bounce, complaint or subscription change apply twice.
  */
-export const createEngagementHandler = (deps: EngagementDeps & { idempotency?: IdempotencyTable }): ((event: unknown) => Promise<EngagementOutcome>) => {
+export const createEngagementHandler = (deps: EngagementDeps & { idempotency?: IdempotencyTable }): ((event: unknown, context?: Context) => Promise<EngagementOutcome>) => {
   const handle = (event: unknown) => recordEngagement(event, deps);
   return deps.idempotency ? idempotentPerEvent('engagement', deps.idempotency, sesEventIdempotencyKey, handle) : handle;
 };
 
 let instance: ReturnType<typeof createEngagementHandler> | undefined;
-export const handler = (event: unknown) => {
+export const handler = (event: unknown, context?: Context) => {
   if (!instance) {
     const d = lambdaDependencies();
     instance = createEngagementHandler({ ...d, config: d.catalog.config, idempotency: { client: createDocumentClient(), tableName: d.env.IDEMPOTENCY_TABLE } });
   }
-  return instance(event);
+  return instance(event, context);
 };

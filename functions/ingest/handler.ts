@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { eventKey, ShopEvent } from '#domain/shop-events.ts';
 import { type IdempotencyTable, idempotentPerEvent } from '#adapters/event-idempotency.ts';
 import { createDocumentClient } from '#adapters/aws-clients.ts';
@@ -14,13 +15,13 @@ export function shopEventIdempotencyKey(raw: unknown): string | undefined {
  * EventBridge target for shop events. Invalid events are set aside, not thrown, so EventBridge does not retry them.
  * With an idempotency store, each event is handled once per natural key for 400 days (replays of the archive included).
  */
-export const createIngestHandler = (deps: IngestDeps & { idempotency?: IdempotencyTable }): ((event: unknown) => Promise<IngestOutcome>) => {
+export const createIngestHandler = (deps: IngestDeps & { idempotency?: IdempotencyTable }): ((event: unknown, context?: Context) => Promise<IngestOutcome>) => {
   const handle = (event: unknown) => ingestShopEvent(event, deps);
   return deps.idempotency ? idempotentPerEvent('ingest', deps.idempotency, shopEventIdempotencyKey, handle) : handle;
 };
 
 let instance: ReturnType<typeof createIngestHandler> | undefined;
-export const handler = (event: unknown) => {
+export const handler = (event: unknown, context?: Context) => {
   if (!instance) {
     const d = lambdaDependencies();
     instance = createIngestHandler({
@@ -31,5 +32,5 @@ export const handler = (event: unknown) => {
       idempotency: { client: createDocumentClient(), tableName: d.env.IDEMPOTENCY_TABLE },
     });
   }
-  return instance(event);
+  return instance(event, context);
 };
