@@ -74,10 +74,10 @@ export type CustomerRegistered = z.infer<typeof CustomerRegistered>;
 export const CustomerUpdated = z.object({
   customerId: CustomerId,
   email: Email.optional(),
-  firstName: Text(100).optional(),
-  lastName: Text(100).optional(),
-  locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a locale like en or en-GB').optional(),
-  timeZone: z.string().refine(isTimeZone, 'an IANA time zone like Europe/Berlin').optional(),
+  firstName: PersonName(100).optional(),
+  lastName: PersonName(100).optional(),
+  locale: Locale.optional(),
+  timeZone: TimeZone.optional(),
   marketingConsent: z.boolean().optional(),
   /** When the consent statement was made; required with marketingConsent. */
   consentAt: IsoInstant.optional(),
