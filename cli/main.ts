@@ -34,6 +34,7 @@ program
   .command('run')
   .description('run the whole pipeline locally on the demo shop (or an order log) and print a summary')
   .option('--orders <file>', 'replay a real order log instead of the demo shop', existingFile)
+  .option('--assume-consent', 'import the log\'s customers it gives no consent for as consenting (test data, or a list whose consent is documented elsewhere)')
   .addOption(new Option('--format <format>', 'order log format').choices(['cdnow', 'csv', 'jsonl']).default('cdnow'))
   .option('--from <date>', 'go-live date YYYY-MM-DD: history before it is imported, campaigns run from it', isoDay)
   .option('--to <date>', 'last day to replay YYYY-MM-DD', isoDay)
@@ -46,7 +47,7 @@ program
   .option('--quiet', 'no progress and no table')
   .option('--send-rate <n>', 'sends per second in real time (default: sending.maxSendRate); a long replay may go faster than SES would allow', positiveNumber)
   .option('--faults <spec>', 'inject faults, e.g. ses-throttle=0.2,ses-error=0.05,ddb-throttle=0.05,crash-before-send=0.02,crash-after-send=0.02,duplicate-events=0.1', faultSpec)
-  .action(async (o: { sendRate?: number; faults?: FaultPlan; orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; scenario: DemoScenario; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean }) => {
+  .action(async (o: { sendRate?: number; faults?: FaultPlan; orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; scenario: DemoScenario; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean; assumeConsent?: boolean }) => {
     if (o.from && o.to && !(o.from <= o.to)) throw new UsageError(`--from ${o.from} must be on or before --to ${o.to}`);
     if (o.orders && o.customers) throw new UsageError('--customers sizes the demo shop; it does not go with --orders');
     const catalog = await buildCatalog(paths());
@@ -54,6 +55,7 @@ program
       catalog,
       dataDir: o.dataDir,
       ...(o.orders ? { orders: { file: o.orders, format: o.format } } : {}),
+      ...(o.assumeConsent ? { assumeConsent: true } : {}),
       ...(o.from ? { from: o.from } : {}),
       ...(o.to ? { to: o.to } : {}),
       ...(o.customers ? { customers: o.customers } : {}),

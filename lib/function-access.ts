@@ -34,12 +34,14 @@ export interface FunctionAccess {
 export type AccessName = FunctionName | 'unsubscribe' | 'unsubscribe-mail';
 
 const any = (...actions: DynamoAction[]): TableGrant[] => [{ actions }];
+// Powertools Idempotency's DynamoDB persistence layer: claim (conditional put), read, complete (update), give back after a failure (delete).
+const IDEMPOTENCY = any('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem');
 const PAUSES = `${DELIVERABILITY_KEYS.pause}*`;
 const DAYS = `${DELIVERABILITY_KEYS.day}*`;
 
 export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
   ingest: {
-    tables: { customers: any('GetItem', 'PutItem'), 'stage-changes': any('BatchWriteItem'), 'failed-events': any('PutItem') },
+    tables: { customers: any('GetItem', 'PutItem'), 'stage-changes': any('BatchWriteItem'), 'failed-events': any('PutItem'), idempotency: IDEMPOTENCY },
     sendQueue: true,
   },
   // The only function that scans customers. It reads pauses (paused campaigns are not queued), never writes one.
@@ -74,6 +76,7 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
       'send-ledger': any('UpdateItem'),
       'failed-events': any('PutItem'),
       deliverability: any('GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'),
+      idempotency: IDEMPOTENCY,
     },
   },
   // Public (Function URL): reads and updates customers, nothing else of that table. A confirmed

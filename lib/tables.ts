@@ -17,7 +17,7 @@ export interface TableDefinition {
   envVar: string;
 }
 
-export type TableName = 'customers' | 'send-ledger' | 'failed-events' | 'stage-changes' | 'model-runs' | 'deliverability' | 'shop-connector';
+export type TableName = 'customers' | 'send-ledger' | 'failed-events' | 'stage-changes' | 'model-runs' | 'deliverability' | 'shop-connector' | 'idempotency';
 
 export const TABLES: readonly TableDefinition[] = [
   { name: 'customers', partitionKey: 'customerId', holdsCustomerData: true, envVar: 'CUSTOMERS_TABLE' },
@@ -32,6 +32,9 @@ export const TABLES: readonly TableDefinition[] = [
   // The shop connector's webhook delivery ids (a redelivery changes nothing) and order → customer
   // links (a refund names only its order); both expire. The links are customer data.
   { name: 'shop-connector', partitionKey: 'id', timeToLiveAttribute: 'expiresAt', holdsCustomerData: true, envVar: 'SHOP_CONNECTOR_TABLE' },
+  // One record per shop or SES event handled (Powertools Idempotency: hashed key, status, outcome),
+  // kept 400 days, longer than the bus archive's 365-day replay horizon, so no replay applies twice.
+  { name: 'idempotency', partitionKey: 'id', timeToLiveAttribute: 'expiration', holdsCustomerData: false, envVar: 'IDEMPOTENCY_TABLE' },
 ];
 
 export type TableNames = Record<TableName, string>;

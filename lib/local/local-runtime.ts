@@ -194,10 +194,11 @@ export class LocalRuntime {
     const baseUrl = unsubscribeServer?.url ?? options.unsubscribeBaseUrl;
     const config = baseUrl ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: baseUrl } } : options.catalog.config;
     const common = { customers, failedEvents, clock, logger, config };
+    const idempotency = { client: db, tableName: tables.idempotency };
     // One process holds the whole SES rate here (in AWS each instance holds its share); the rate is real time.
     const sendRate = options.sendRate ?? config.sending.maxSendRate;
     const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate });
-    const ingestHandler = createIngestHandler({ ...common, stageChanges, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns });
+    const ingestHandler = createIngestHandler({ ...common, stageChanges, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency });
     const ingest = async (event: unknown) => {
       const outcome = await ingestHandler(event);
       if (outcome.outcome === 'applied') for (const s of outcome.notTriggered ?? []) tally.decide(s.campaignId, outcome.customerId, s.reason);
@@ -217,7 +218,7 @@ export class LocalRuntime {
         if (d.outcome !== 'queued') tally.decide(d.campaignId, d.customerId, d.outcome);
       },
     });
-    const engagement = createEngagementHandler({ ...common, ledger, deliverability });
+    const engagement = createEngagementHandler({ ...common, ledger, deliverability, idempotency });
     const send = createSendHandler(
       {
         ...common,

@@ -86,10 +86,10 @@ describe('DynamoDB tables (from TABLES)', () => {
       for (const t of given) expect(env[t.envVar], `${name} ${t.envVar}`).toEqual(ref(stack.mailer.tables[t.name]));
     }
     expect(named).toEqual({
-      ingest: ['customers', 'failed-events', 'stage-changes'],
+      ingest: ['customers', 'failed-events', 'stage-changes', 'idempotency'],
       segment: ['customers', 'stage-changes', 'model-runs', 'deliverability'],
       send: ['customers', 'send-ledger', 'failed-events', 'deliverability'],
-      engagement: ['customers', 'send-ledger', 'failed-events', 'deliverability'],
+      engagement: ['customers', 'send-ledger', 'failed-events', 'deliverability', 'idempotency'],
       unsubscribe: ['customers', 'failed-events'],
     });
   });
@@ -329,7 +329,7 @@ describe('IAM: least privilege through grants', () => {
   }
   /** The exact grants, spelled out: an over-grant (an action, a table, a wider key) fails as surely as a missing one. */
   const expected: Record<string, Record<string, string[]>> = {
-    ingest: { customers: ['GetItem *', 'PutItem *'], 'stage-changes': ['BatchWriteItem *'], 'failed-events': ['PutItem *'] },
+    ingest: { customers: ['GetItem *', 'PutItem *'], 'stage-changes': ['BatchWriteItem *'], 'failed-events': ['PutItem *'], idempotency: ['DeleteItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'] },
     segment: {
       customers: ['GetItem *', 'PutItem *', 'Scan *', 'UpdateItem *'],
       'stage-changes': ['BatchWriteItem *'],
@@ -347,6 +347,7 @@ describe('IAM: least privilege through grants', () => {
       'send-ledger': ['UpdateItem *'],
       'failed-events': ['PutItem *'],
       deliverability: ['BatchGetItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
+      idempotency: ['DeleteItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
     },
     unsubscribe: { customers: ['GetItem *', 'PutItem *'], 'failed-events': ['PutItem *'] },
   };
@@ -372,7 +373,8 @@ describe('IAM: least privilege through grants', () => {
   });
 
   it('only segmentation scans customers; DeleteItem and BatchWriteItem only where the code calls them', () => {
-    const holders = (action: string) => allFunctions().filter(([, fn]) => Object.values(dynamoGrants(fn)).some((acts) => acts.some((a) => a.startsWith(`${action} `)))).map(([n]) => n);
+    // The idempotency records are Powertools' own bookkeeping (it deletes a record when the handler failed); every other table counts.
+    const holders = (action: string) => allFunctions().filter(([, fn]) => Object.entries(dynamoGrants(fn)).some(([table, acts]) => table !== 'idempotency' && acts.some((a) => a.startsWith(`${action} `)))).map(([n]) => n);
     expect(holders('Scan')).toEqual(['segment']);
     expect(holders('DeleteItem')).toEqual(['send']); // a claim given back (SendLedger.release)
     expect(holders('BatchWriteItem').sort()).toEqual(['ingest', 'segment']); // stage changes
