@@ -86,6 +86,12 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
     sendQueue: true,
     signingKeys: true,
   },
+  // Journey steps: reads and writes its entries, reads the customer it acts for, queues the step's
+  // send. Its waits are Scheduler one-time schedules (granted by lib/journeys-construct.ts).
+  journey: {
+    tables: { 'journey-entries': any('GetItem', 'PutItem'), customers: any('GetItem') },
+    sendQueue: true,
+  },
   // Unsubscribe mails (List-Unsubscribe mailto:) through an SES receipt rule: customers only.
   'unsubscribe-mail': {
     tables: { customers: any('GetItem', 'PutItem') },

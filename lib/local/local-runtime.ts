@@ -250,7 +250,9 @@ export class LocalRuntime {
     );
     const bus = new LocalEventBus(
       EVENT_ROUTES,
-      { ingest: access.as('ingest', ingest), engagement: access.as('engagement', engagement), segment: access.as('segment', segment), send: () => Promise.reject(new Error('send is fed by the queue')) },
+      { ingest: access.as('ingest', ingest), engagement: access.as('engagement', engagement), segment: access.as('segment', segment), send: () => Promise.reject(new Error('send is fed by the queue')),
+        // Journeys do not run locally yet: their routes' events are dropped here until the journey handler is wired.
+        journey: async () => undefined },
       clock,
       async ({ routeId, event, error }) => {
         runtime!.deadLetters.events++;

@@ -90,6 +90,7 @@ describe('DynamoDB tables (from TABLES)', () => {
       segment: ['customers', 'stage-changes', 'model-runs', 'deliverability'],
       send: ['customers', 'send-ledger', 'failed-events', 'deliverability'],
       engagement: ['customers', 'send-ledger', 'failed-events', 'deliverability', 'idempotency'],
+      journey: ['customers', 'journey-entries'],
       unsubscribe: ['customers', 'failed-events'],
     });
   });
@@ -121,7 +122,7 @@ describe('EventBridge (from EVENT_ROUTES)', () => {
   });
 
   it('functions invoked asynchronously send failures to an on-failure queue', () => {
-    for (const name of ['ingest', 'segment', 'engagement'] as const) {
+    for (const name of ['ingest', 'segment', 'engagement', 'journey'] as const) {
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: ref(stack.mailer.functions[name]),
         MaximumRetryAttempts: 2,
@@ -233,9 +234,9 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('ingest, segment and send (which puts back sends that must wait) get the send queue URL', () => {
+  it('ingest, segment, send (which puts back sends that must wait) and journey get the send queue URL', () => {
     const env = (name: FunctionName) => template.toJSON().Resources[logicalId(stack.mailer.functions[name])].Properties.Environment.Variables as Record<string, unknown>;
-    for (const name of ['ingest', 'segment', 'send'] as const) expect(env(name).SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
+    for (const name of ['ingest', 'segment', 'send', 'journey'] as const) expect(env(name).SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
     expect(env('engagement').SEND_QUEUE_URL).toBeUndefined();
   });
 
@@ -349,6 +350,7 @@ describe('IAM: least privilege through grants', () => {
       deliverability: ['BatchGetItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
       idempotency: ['DeleteItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
     },
+    journey: { 'journey-entries': ['GetItem *', 'PutItem *'], customers: ['GetItem *'] },
     unsubscribe: { customers: ['GetItem *', 'PutItem *'], 'failed-events': ['PutItem *'] },
   };
 
@@ -393,11 +395,11 @@ describe('IAM: least privilege through grants', () => {
     expect(Object.fromEntries(pauseWriters)).toEqual({ send: ['PutItem pause#all-marketing'], engagement: ['PutItem *'] });
   });
 
-  it('only ingest, segment, send (deferrals) and unsubscribe (confirmed sign-ups) may send to the send queue', () => {
+  it('only ingest, segment, send (deferrals), journey (its steps) and unsubscribe (confirmed sign-ups) may send to the send queue', () => {
     const queueId = logicalId(stack.mailer.sendQueue);
     for (const [name, fn] of Object.entries(stack.mailer.functions)) {
       const sends = statementsOf(fn.role!).some((s) => actions(s).includes('sqs:SendMessage') && resources(s).some((r) => JSON.stringify(r).includes(`"${queueId}"`)));
-      expect(sends, name).toBe(name === 'ingest' || name === 'segment' || name === 'send');
+      expect(sends, name).toBe(name === 'ingest' || name === 'segment' || name === 'send' || name === 'journey');
     }
   });
 
