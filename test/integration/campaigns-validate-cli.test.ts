@@ -31,10 +31,13 @@ describe('campaigns validate (the command)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('passes the shipped project', () => {
-    const run = cli('campaigns', 'validate', '--project', copyProject());
-    expect(run.stderr).toBe('');
-    expect(run.stdout).toBe('ok: 10 campaigns, 10 templates\n');
+  it('passes the shipped project, warning of the languages each campaign lacks (the demo shop\'s locales when there are no local tables)', () => {
+    const run = cli('campaigns', 'validate', '--project', copyProject(), '--data-dir', mkdtempSync(join(tmpdir(), 'no-tables-')));
+    const warnings = run.stderr.trim().split('\n');
+    expect(warnings).toHaveLength(10);
+    expect(warnings).toContain("warning: campaigns/welcome.yaml: locales: no copy for customers in es-ES, fr-FR, pt-BR, zh-CN (the demo shop's locales): they get the English email");
+    expect(warnings).toContain("warning: campaigns/win-back.yaml: locales: no copy for customers in de-DE, es-ES, fr-FR, ja-JP, pt-BR, zh-CN (the demo shop's locales): they get the English email");
+    expect(run.stdout).toBe('ok: 10 campaigns, 14 templates (4 translations), 10 warnings\n');
     expect(run.status).toBe(0);
   });
 });
