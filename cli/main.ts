@@ -14,6 +14,8 @@ import { registerModelsCommand } from '#cli/customer-value-report.ts';
 import { PauseCommandError, registerPauseCommands } from '#cli/pause-commands.ts';
 import { registerConnectCommands } from '#cli/connect-commands.ts';
 import { registerImportCommands } from '#cli/import-commands.ts';
+import { customerLocales } from '#cli/ui/customer-locales.ts';
+import { DataLocationError, registerUiCommand } from '#cli/ui-command.ts';
 import { type FaultPlan, parseFaults } from '#lib/local/fault-injection.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,9 +66,10 @@ const campaigns = program.command('campaigns').description('check and preview ca
 campaigns
   .command('validate')
   .description('validate mailer.config.yaml, every campaign file and compile every template')
-  .action(async () => {
+  .option('--data-dir <dir>', 'local tables whose customers\' locales each campaign should have copy for (else the demo shop\'s)', '.local')
+  .action(async (o: { dataDir: string }) => {
     // Every problem of every file, one per line (file:line: message), then exit 1: never a stack trace.
-    const { problems, warnings, catalog } = await validateProject(paths());
+    const { problems, warnings, catalog } = await validateProject(paths(), { customerLocales: await customerLocales(o.dataDir) });
     for (const w of warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
     for (const p of problems) process.stderr.write(`error: ${formatProblem(p)}\n`);
     if (problems.length || !catalog) {
@@ -74,7 +77,8 @@ campaigns
       process.exitCode = 1;
       return;
     }
-    process.stdout.write(`ok: ${catalog.campaigns.length} campaigns, ${catalog.templates.length} templates${warnings.length ? `, ${warnings.length} warnings` : ''}\n`);
+    const translations = catalog.templates.filter((t) => t.name.includes('.')).length;
+    process.stdout.write(`ok: ${catalog.campaigns.length} campaigns, ${catalog.templates.length} templates${translations ? ` (${translations} translations)` : ''}${warnings.length ? `, ${warnings.length} warnings` : ''}\n`);
   });
 campaigns
   .command('preview <campaignId>')
@@ -103,11 +107,12 @@ registerModelsCommand(program);
 registerPauseCommands(program, paths);
 registerConnectCommands(program, paths);
 registerImportCommands(program, paths);
+registerUiCommand(program, paths);
 
 try {
   await program.parseAsync();
 } catch (error) {
-  if (error instanceof ConfigFileError || error instanceof TemplateCompileError || error instanceof InvalidInputError || error instanceof PauseCommandError) {
+  if (error instanceof ConfigFileError || error instanceof TemplateCompileError || error instanceof InvalidInputError || error instanceof PauseCommandError || error instanceof DataLocationError) {
     process.stderr.write(`error: ${error.message}\n`);
     process.exit(2);
   }
