@@ -36,7 +36,8 @@ export function registerUiCommand(program: Command, project: () => ProjectPaths,
       const workbench = await startWorkbench({ paths: project(), location: o.region ? { region: o.region, tables: o.table ?? {} } : { dataDir: o.dataDir }, port: o.port });
       write(`Workbench: ${workbench.url}/  (started in ${((Date.now() - started) / 1000).toFixed(1)} s; reading ${workbench.ctx.data.where}; Ctrl-C to stop)\n`);
       write('It shows customer data: it listens on 127.0.0.1 only.\n');
-      process.once('SIGINT', () => void workbench.close().then(() => process.exit(0)));
+      // Stop dynalite and the SES stand-in with the workbench: an orphan would hold the tables' lock.
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void workbench.close().then(() => process.exit(0)));
       await new Promise(() => undefined);
     });
 }

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { html } from 'hono/html';
+import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
@@ -54,7 +54,8 @@ export function page(c: Context<WorkbenchEnv>, o: { title: string; nav: readonly
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · Lifecycle Mailer workbench</title>
-<style nonce="${nonce}">${STYLE}</style>
+<link rel="icon" href="data:,">
+<style nonce="${nonce}">${raw(STYLE)}</style>
 </head>
 <body>
 <header class="top">
@@ -66,12 +67,12 @@ export function page(c: Context<WorkbenchEnv>, o: { title: string; nav: readonly
 ${o.body}
 </main>
 <footer class="where">Reading ${o.where}. This page shows customer data: it is served on 127.0.0.1 only.</footer>
-${o.script ? html`<script nonce="${nonce}">${o.script}</script>` : ''}
+${o.script ? html`<script nonce="${nonce}">${raw(o.script)}</script>` : ''}
 </body>
 </html>`;
 }
 
-/** Reloads the page when the project is rebuilt (a campaign, template or journey file changed on disk). */
+/** Our own script (never customer data: it is printed unescaped). Reloads the page when the project is rebuilt (a campaign, template or journey file changed on disk). */
 export const AUTO_RELOAD_SCRIPT = (version: number) => `
 (() => {
   const shown = ${JSON.stringify(version)};

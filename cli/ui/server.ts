@@ -42,7 +42,8 @@ export function createWorkbenchApp(ctx: WorkbenchContext, port: () => number): H
       headers.set('X-Frame-Options', 'DENY');
     }
     headers.set('X-Content-Type-Options', 'nosniff');
-    headers.set('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: with no-referrer a form POST carries `Origin: null`, and the origin check needs it.
+    headers.set('Referrer-Policy', 'same-origin');
     headers.set('Cache-Control', 'no-store');
   });
 
