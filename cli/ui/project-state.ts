@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { campaignFiles, checkCampaignFile } from '#authoring/campaign-files.ts';
 import type { ProjectPaths } from '#authoring/catalog-files.ts';
 import type { ProjectProblem } from '#authoring/problems.ts';
-import { type ProjectCheck, validateProject } from '#authoring/project-check.ts';
+import { type CustomerLocales, type ProjectCheck, validateProject } from '#authoring/project-check.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import type { Catalog } from '#domain/catalog.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
@@ -36,8 +36,8 @@ function concerns(problem: ProjectProblem, file: string, campaign?: Campaign): b
 }
 
 /** Validates and compiles the project the way a send uses it (buildCatalog's checks), and keeps per-file results. */
-export async function snapshotProject(paths: ProjectPaths, version: number): Promise<ProjectSnapshot> {
-  const check = await validateProject(paths);
+export async function snapshotProject(paths: ProjectPaths, version: number, customerLocales?: CustomerLocales): Promise<ProjectSnapshot> {
+  const check = await validateProject(paths, customerLocales ? { customerLocales } : {});
   const root = dirname(paths.config);
   const files = existsSync(paths.campaigns)
     ? campaignFiles(paths.campaigns).map((name) => {
@@ -70,10 +70,12 @@ export class ProjectState {
   private constructor(
     readonly paths: ProjectPaths,
     public current: ProjectSnapshot,
+    private readonly customerLocales?: CustomerLocales,
   ) {}
 
-  static async load(paths: ProjectPaths): Promise<ProjectState> {
-    return new ProjectState(paths, await snapshotProject(paths, 1));
+  /** With `customerLocales`, campaigns lacking a language those customers read get a warning. */
+  static async load(paths: ProjectPaths, customerLocales?: CustomerLocales): Promise<ProjectState> {
+    return new ProjectState(paths, await snapshotProject(paths, 1, customerLocales), customerLocales);
   }
 
   onChange(listener: (snapshot: ProjectSnapshot) => void): () => void {
@@ -84,7 +86,7 @@ export class ProjectState {
   /** Rebuilds now (rebuilds run one at a time, in order). */
   rebuild(): Promise<void> {
     this.building = this.building.then(async () => {
-      this.current = await snapshotProject(this.paths, this.current.version + 1);
+      this.current = await snapshotProject(this.paths, this.current.version + 1, this.customerLocales);
       for (const listener of this.listeners) listener(this.current);
     });
     return this.building;

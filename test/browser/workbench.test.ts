@@ -57,7 +57,8 @@ const frame = async (page: Page, device: 'desktop' | 'mobile'): Promise<Frame> =
 /** axe-core in the page (evaluated over the DevTools protocol, so the page's CSP stays as it is); serious and critical violations. */
 async function axeViolations(page: Page): Promise<string[]> {
   await page.evaluate(axe.source);
-  const result = await page.evaluate(() => (window as unknown as { axe: typeof axe }).axe.run(document, { iframes: false }));
+  // Strings, not functions: the tests are compiled without the DOM types.
+  const result = await page.evaluate<axe.AxeResults>('axe.run(document, { iframes: false })');
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
@@ -69,7 +70,7 @@ describe('the workbench in Chromium', () => {
     expect(paths).toEqual(expect.arrayContaining(['/', '/preview', '/audience', '/customers', '/failed-events']));
     // The check itself can fail: an input without a label is caught.
     const control = await open('/');
-    await control.page.evaluate(() => document.querySelector('main')!.insertAdjacentHTML('beforeend', '<input type="text">'));
+    await control.page.evaluate(`document.querySelector('main').insertAdjacentHTML('beforeend', '<input type="text">')`);
     expect(await axeViolations(control.page)).toEqual([expect.stringMatching(/^label: /)]);
     await control.context.close();
     for (const path of paths) {
@@ -90,7 +91,7 @@ describe('the workbench in Chromium', () => {
       const focused: string[] = [];
       for (let i = 0; i < 12; i++) {
         await page.keyboard.press('Tab');
-        focused.push(await page.evaluate(() => `${document.activeElement?.tagName.toLowerCase()}:${document.activeElement?.getAttribute('name') ?? document.activeElement?.textContent?.trim()}`));
+        focused.push(await page.evaluate<string>("`${document.activeElement?.tagName.toLowerCase()}:${document.activeElement?.getAttribute('name') ?? document.activeElement?.textContent?.trim()}`"));
       }
       expect(focused).toEqual(expect.arrayContaining(['select:campaign', 'select:persona', 'input:customer', 'select:locale', 'button:Show']));
       await page.locator('select[name="persona"]').focus();
@@ -125,7 +126,7 @@ describe('the workbench in Chromium', () => {
       const mobile = await frame(page, 'mobile');
       await expect(mobile.locator('body').textContent()).resolves.toContain('山田 花子様');
       await expect(mobile.locator('html').getAttribute('lang')).resolves.toBe('ja-JP');
-      const widths = await mobile.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+      const widths = await mobile.evaluate<{ scroll: number; client: number }>('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })');
       expect(widths.client).toBeGreaterThan(300);
       expect(widths.scroll).toBeLessThanOrEqual(widths.client);
     } finally {
