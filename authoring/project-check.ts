@@ -180,6 +180,11 @@ export async function validateProject(paths: ProjectPaths, options: { customerLo
   const templateSet = new Set(templateNames);
   for (const { campaign, source, file } of campaigns) {
     const used = new Set([campaign.template, ...campaign.variants.flatMap((v) => (v.template ? [v.template] : []))]);
+    const variantIds = campaign.variants.map((v) => v.id);
+    for (const [locale, copy] of Object.entries(campaign.locales))
+      for (const id of Object.keys(copy.variants))
+        if (!variantIds.includes(id))
+          problems.push({ file, ...lineOf(source, ['locales', locale, 'variants', id]), message: `locales.${locale}.variants.${id}: no variant '${id}' in variants (${variantIds.join(', ') || 'none'})${meant(id, variantIds)}` });
     for (const locale of Object.keys(campaign.locales)) {
       if (locale === DEFAULT_LOCALE) problems.push({ file, ...lineOf(source, ['locales', locale]), message: `locales.${locale}: '${locale}' is the default language: write it in the campaign's own subject, preheader and content` });
       for (const template of used)

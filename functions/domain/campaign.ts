@@ -89,7 +89,7 @@ export const CampaignLocale = z
   .object({
     subject: Handlebars.optional(),
     preheader: Handlebars.optional(),
-    /** A variant's own subject and preheader in this language (an A/B test runs in every language). */
+    /** A variant's own subject and preheader in this language (an A/B test runs in every language); `campaigns validate` checks the ids. */
     variants: z.record(z.string(), z.object({ subject: Handlebars.optional(), preheader: Handlebars.optional() }).strict()).default({}),
     content: z.record(z.string(), z.unknown()).default({}),
   })
@@ -137,9 +137,6 @@ export const Campaign = z
       if (ids.has(v.id)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'id'], message: `duplicate variant id '${v.id}'` });
       ids.add(v.id);
     });
-    for (const [locale, copy] of Object.entries(c.locales))
-      for (const id of Object.keys(copy.variants))
-        if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['locales', locale, 'variants', id], message: `no variant '${id}' in variants (${[...ids].join(', ') || 'none'})` });
   });
 export type Campaign = z.infer<typeof Campaign>;
 

@@ -39,6 +39,7 @@ export const audiencePage: WorkbenchPage = {
           if (first) reasons.set(first, (reasons.get(first) ?? 0) + 1);
         }
         const one = customerId ? customers.find((p) => p.customerId === customerId) : undefined;
+        const oneVerdicts = one ? explainEligibility(campaign, one, customerFacts(one, at), at, config.frequency) : [];
         body = html`
 <form class="pickers" method="get" action="/audience" aria-label="Campaign and customer">
   <label>Campaign <select name="campaign">${campaigns.map((x) => html`<option value="${x.id}"${x.id === campaign.id ? ' selected' : ''}>${x.name} (${x.id})</option>`)}</select></label>
@@ -48,9 +49,9 @@ export const audiencePage: WorkbenchPage = {
 </form>
 <p>Judged as of <strong>${at}</strong> (${ctx.data.local ? 'the end of the last local run' : 'now'}). Audience: ${describeAudience(campaign)}.</p>
 ${customerId ? (one ? html`
-<section aria-labelledby="why"><h2 id="why">Why ${one.firstName ?? ''} ${one.lastName ?? ''} (<a href="/customers/${encodeURIComponent(one.customerId)}">${one.customerId}</a>) ${eligibleNow(one, campaign, at, config.frequency) ? 'would get it' : 'would not get it'}</h2>
+<section aria-labelledby="why"><h2 id="why">Why ${one.firstName ?? ''} ${one.lastName ?? ''} (<a href="/customers/${encodeURIComponent(one.customerId)}">${one.customerId}</a>) ${oneVerdicts.every((v) => v.passed) ? 'would get it' : 'would not get it'}</h2>
 <table data-testid="verdicts"><thead><tr><th scope="col">Rule</th><th scope="col">Verdict</th><th scope="col">Why</th><th scope="col">Recorded as</th></tr></thead>
-<tbody>${verdictRows(explainEligibility(campaign, one, customerFacts(one, at), at, config.frequency))}</tbody></table>
+<tbody>${verdictRows(oneVerdicts)}</tbody></table>
 <h3>Checked again at send time</h3>
 <table><thead><tr><th scope="col">Rule</th><th scope="col">Verdict</th><th scope="col">Why</th><th scope="col">Recorded as</th></tr></thead>
 <tbody>${verdictRows(explainSendTime(campaign, one, at, config, pauses))}</tbody></table></section>` : html`<p class="error-box" role="alert">No customer '${customerId}' in the tables.</p>`) : ''}
@@ -68,5 +69,3 @@ ${eligible.length ? html`<ul>${eligible.slice(0, 200).map((j) => html`<li><a hre
   },
 };
 
-const eligibleNow = (...[p, campaign, at, rules]: [Parameters<typeof explainEligibility>[1], Parameters<typeof explainEligibility>[0], string, Parameters<typeof explainEligibility>[4]]) =>
-  explainEligibility(campaign, p, customerFacts(p, at), at, rules).every((v) => v.passed);
