@@ -2,7 +2,8 @@ import { existsSync, type FSWatcher, watch } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { campaignFiles, checkCampaignFile } from '#authoring/campaign-files.ts';
 import type { ProjectPaths } from '#authoring/catalog-files.ts';
-import type { ProjectProblem } from '#authoring/problems.ts';
+import { localeCoverageWarnings } from '#authoring/locale-checks.ts';
+import { type ProjectProblem, sortProblems } from '#authoring/problems.ts';
 import { type CustomerLocales, type ProjectCheck, validateProject } from '#authoring/project-check.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import type { Catalog } from '#domain/catalog.ts';
@@ -67,15 +68,27 @@ export class ProjectState {
   private readonly listeners = new Set<(snapshot: ProjectSnapshot) => void>();
   private building: Promise<void> = Promise.resolve();
 
+  private customerLocales: CustomerLocales | undefined;
+
   private constructor(
     readonly paths: ProjectPaths,
     public current: ProjectSnapshot,
-    private readonly customerLocales?: CustomerLocales,
   ) {}
 
-  /** With `customerLocales`, campaigns lacking a language those customers read get a warning. */
-  static async load(paths: ProjectPaths, customerLocales?: CustomerLocales): Promise<ProjectState> {
-    return new ProjectState(paths, await snapshotProject(paths, 1, customerLocales), customerLocales);
+  static async load(paths: ProjectPaths): Promise<ProjectState> {
+    return new ProjectState(paths, await snapshotProject(paths, 1));
+  }
+
+  /**
+   * From now on, campaigns lacking a language these customers read get a warning. Added to
+   * the current snapshot in place (no rebuild: the tables open while the project is checked,
+   * and the start must stay quick), and passed to every later check.
+   */
+  useCustomerLocales(customerLocales: CustomerLocales): void {
+    this.customerLocales = customerLocales;
+    const added = localeCoverageWarnings(this.current.files.flatMap((f) => (f.campaign ? [{ campaign: f.campaign, file: f.file }] : [])), customerLocales);
+    this.current.check.warnings = sortProblems([...this.current.check.warnings, ...added]);
+    for (const f of this.current.files) f.warnings.push(...added.filter((w) => w.file === f.file));
   }
 
   onChange(listener: (snapshot: ProjectSnapshot) => void): () => void {

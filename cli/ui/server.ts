@@ -96,10 +96,11 @@ async function lastRunMoment(data: WorkbenchData): Promise<string> {
 
 /** Opens the tables, builds the project, and serves the workbench on 127.0.0.1. */
 export async function startWorkbench(options: WorkbenchOptions): Promise<Workbench> {
-  const data = await openWorkbenchData(options.location);
+  // The tables open (dynalite starts) while the project is checked: both are most of the start time.
+  const [data, project] = await Promise.all([openWorkbenchData(options.location), ProjectState.load(options.paths)]);
   // Locally the customers' languages are a quick scan; a deployed table could be millions of items.
   const locales = data.local ? [...new Set((await data.allCustomers()).map((p) => p.locale))].sort() : [];
-  const project = await ProjectState.load(options.paths, locales.length ? { locales, source: `customers in ${data.where}` } : undefined);
+  if (locales.length) project.useCustomerLocales({ locales, source: `customers in ${data.where}` });
   if (options.watch ?? true) project.watch();
   const testSender = new TestSender(data.local && data.outboxDir ? { local: true, outboxDir: data.outboxDir } : { local: false, ...('region' in options.location && options.location.region ? { region: options.location.region } : {}) });
   let asOf: Promise<string> | undefined;

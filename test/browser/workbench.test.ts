@@ -85,6 +85,17 @@ describe('the workbench in Chromium', () => {
     }
   }, 120_000);
 
+  it('lists on the overview the languages the local customers read that a campaign lacks', async () => {
+    const { page, context } = await open('/');
+    try {
+      const warnings = await page.locator('ul.warnings li').allTextContents();
+      expect(warnings).toContainEqual(expect.stringMatching(/^campaigns\/win-back\.yaml: locales: no copy for customers in .*de-DE.*ja-JP.* \(customers in local tables in .*\): they get the English email$/));
+      expect(warnings.filter((w) => w.startsWith('campaigns/welcome.yaml: locales:')).join('')).not.toMatch(/de-DE|ja-JP/);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('works with the keyboard: the pickers and the Show button are reachable by Tab, and Enter submits', async () => {
     const { page, context } = await open('/preview');
     try {
