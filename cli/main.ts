@@ -19,6 +19,8 @@ import { registerImportCommands } from '#cli/import-commands.ts';
 import type { FaultPlan } from '#lib/local/fault-injection.ts';
 import { registerReportCommand } from '#cli/report-command.ts';
 import { registerJourneyCommands } from '#cli/journeys-commands.ts';
+import { customerLocales } from '#cli/ui/customer-locales.ts';
+import { registerUiCommand } from '#cli/ui-command.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const program = new Command('lifecycle-mailer').description('Lifecycle email for e-commerce: segment, choose, render, send through SES, learn from engagement.');
@@ -78,9 +80,10 @@ const campaigns = program.command('campaigns').description('check and preview ca
 campaigns
   .command('validate')
   .description('validate mailer.config.yaml, every campaign file and compile every template')
-  .action(async () => {
+  .option('--data-dir <dir>', 'local tables whose customers\' locales each campaign should have copy for (else the demo shop\'s)', '.local')
+  .action(async (o: { dataDir: string }) => {
     // Every problem of every file, one per line (file:line: message), then exit 1: never a stack trace.
-    const { problems, warnings, catalog } = await validateProject(paths());
+    const { problems, warnings, catalog } = await validateProject(paths(), { customerLocales: await customerLocales(o.dataDir) });
     for (const w of warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
     for (const p of problems) process.stderr.write(`error: ${formatProblem(p)}\n`);
     if (problems.length || !catalog) {
@@ -88,7 +91,8 @@ campaigns
       process.exitCode = 1;
       return;
     }
-    process.stdout.write(`ok: ${catalog.campaigns.length} campaigns, ${catalog.templates.length} templates${warnings.length ? `, ${warnings.length} warnings` : ''}\n`);
+    const translations = catalog.templates.filter((t) => t.name.includes('.')).length;
+    process.stdout.write(`ok: ${catalog.campaigns.length} campaigns, ${catalog.templates.length} templates${translations ? ` (${translations} translations)` : ''}${warnings.length ? `, ${warnings.length} warnings` : ''}\n`);
   });
 campaigns
   .command('preview <campaignId>')
@@ -143,6 +147,7 @@ registerImportCommands(program, paths);
 registerFailedEventsCommand(program);
 registerReportCommand(program, paths);
 registerJourneyCommands(program, paths);
+registerUiCommand(program, paths);
 
 // The one error handler: a message naming what is wrong and an exit code (2 usage, 1 failure);
 // the stack trace only with --debug (read from argv: parsing itself may be what failed).
