@@ -21,6 +21,7 @@ import { registerReportCommand } from '#cli/report-command.ts';
 import { registerJourneyCommands } from '#cli/journeys-commands.ts';
 import { customerLocales } from '#cli/ui/customer-locales.ts';
 import { registerUiCommand } from '#cli/ui-command.ts';
+import { registerCostCommand } from '#cli/cost-command.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const program = new Command('lifecycle-mailer').description('Lifecycle email for e-commerce: segment, choose, render, send through SES, learn from engagement.');
@@ -148,6 +149,7 @@ registerFailedEventsCommand(program);
 registerReportCommand(program, paths);
 registerJourneyCommands(program, paths);
 registerUiCommand(program, paths);
+registerCostCommand(program);
 
 // The one error handler: a message naming what is wrong and an exit code (2 usage, 1 failure);
 // the stack trace only with --debug (read from argv: parsing itself may be what failed).
