@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import type { Campaign } from '#domain/campaign.ts';
+import { type Campaign, DEFAULT_LOCALE, localizedTemplateName } from '#domain/campaign.ts';
 import type { Catalog } from '#domain/catalog.ts';
 import { checkJourneys } from './journey-files.ts';
 import { PREFERENCE_TEXTS } from '#domain/preference-texts.ts';
@@ -12,6 +12,7 @@ import { meant } from './suggest.ts';
 import { buildTemplate } from './template-compiler.ts';
 import { contextShape } from './template-fields.ts';
 import { formatPath, type YamlSource } from './yaml-source.ts';
+import { localeCoverageWarnings, splitTemplateName } from './locale-checks.ts';
 
 /** Where a project keeps what marketers edit. */
 export interface ProjectPaths {
@@ -20,6 +21,12 @@ export interface ProjectPaths {
   templates: string;
   /** A project without this folder has no journeys. */
   journeys: string;
+}
+
+/** The locales the shop's customers have, and where that list came from (for the warning). */
+export interface CustomerLocales {
+  locales: readonly string[];
+  source: string;
 }
 
 export interface ProjectCheck {
@@ -49,7 +56,7 @@ function campaignHandlebars(raw: unknown, source: YamlSource, contentOwner: stri
   const withContent = contextShape(isRecord(raw.content) ? raw.content : {});
   // Content strings are rendered before content exists: they see everything but content itself.
   const withoutContent = contextShape({});
-  const strings: { path: (string | number)[]; text: unknown; content: boolean }[] = [
+  const strings: { path: (string | number)[]; text: unknown; content: boolean; locale?: string }[] = [
     { path: ['subject'], text: raw.subject, content: false },
     { path: ['preheader'], text: raw.preheader, content: false },
     ...(Array.isArray(raw.variants) ? raw.variants : []).flatMap((v: unknown, i) =>
@@ -57,10 +64,26 @@ function campaignHandlebars(raw: unknown, source: YamlSource, contentOwner: stri
     ),
     ...contentStrings(raw.content, ['content']).map((s) => ({ ...s, content: true })),
   ];
+  // Each language's strings, against the content that language sends (the default's keys, its own on top).
+  const localeShapes = new Map<string, ReturnType<typeof contextShape>>();
+  for (const [locale, copy] of Object.entries(isRecord(raw.locales) ? raw.locales : {})) {
+    if (!isRecord(copy)) continue;
+    localeShapes.set(locale, contextShape({ ...(isRecord(raw.content) ? raw.content : {}), ...(isRecord(copy.content) ? copy.content : {}) }));
+    const at = ['locales', locale];
+    strings.push(
+      { path: [...at, 'subject'], text: copy.subject, content: false, locale },
+      { path: [...at, 'preheader'], text: copy.preheader, content: false, locale },
+      ...Object.entries(isRecord(copy.variants) ? copy.variants : {}).flatMap(([id, v]) =>
+        isRecord(v) ? [{ path: [...at, 'variants', id, 'subject'], text: v.subject, content: false, locale }, { path: [...at, 'variants', id, 'preheader'], text: v.preheader, content: false, locale }] : [],
+      ),
+      ...contentStrings(copy.content, [...at, 'content']).map((s) => ({ ...s, content: true, locale })),
+    );
+  }
   for (const s of strings) {
     if (typeof s.text !== 'string') continue;
     const line = source.lineAt(s.path);
-    const result = checkHandlebars({ file: source.file, source: s.text, firstLine: line ?? 1, field: formatPath(s.path), contentOwner }, s.content ? withoutContent : withContent);
+    const shape = s.content ? withoutContent : ((s.locale ? localeShapes.get(s.locale) : undefined) ?? withContent);
+    const result = checkHandlebars({ file: source.file, source: s.text, firstLine: line ?? 1, field: formatPath(s.path), contentOwner }, shape);
     problems.push(...result.problems);
     warnings.push(...result.warnings);
   }
@@ -84,7 +107,7 @@ function partialFiles(dir: string): string[] {
  * Handlebars string (syntax, fields, helpers, escaping) and every template (MJML). Never
  * throws for a problem in the files.
  */
-export async function validateProject(paths: ProjectPaths): Promise<ProjectCheck> {
+export async function validateProject(paths: ProjectPaths, options: { customerLocales?: CustomerLocales } = {}): Promise<ProjectCheck> {
   const root = dirname(paths.config);
   const show = (path: string) => {
     const r = relative(root, path);
@@ -105,7 +128,8 @@ export async function validateProject(paths: ProjectPaths): Promise<ProjectCheck
     .filter((f) => f.endsWith('.mjml'))
     .map((f) => f.slice(0, -'.mjml'.length))
     .sort();
-  const known = new Set(templateNames);
+  // welcome.ja.mjml is the welcome template in Japanese: campaigns name only the default file.
+  const known = new Set(templateNames.filter((n) => !splitTemplateName(n).locale));
 
   const campaigns: { campaign: Campaign; file: string; source: YamlSource }[] = [];
   const names = campaignFiles(paths.campaigns);
@@ -155,6 +179,23 @@ export async function validateProject(paths: ProjectPaths): Promise<ProjectCheck
       });
   }
 
+  // Every language a campaign is written in needs its own file of each template it uses.
+  const templateSet = new Set(templateNames);
+  for (const { campaign, source, file } of campaigns) {
+    const used = new Set([campaign.template, ...campaign.variants.flatMap((v) => (v.template ? [v.template] : []))]);
+    const variantIds = campaign.variants.map((v) => v.id);
+    for (const [locale, copy] of Object.entries(campaign.locales))
+      for (const id of Object.keys(copy.variants))
+        if (!variantIds.includes(id))
+          problems.push({ file, ...lineOf(source, ['locales', locale, 'variants', id]), message: `locales.${locale}.variants.${id}: no variant '${id}' in variants (${variantIds.join(', ') || 'none'})${meant(id, variantIds)}` });
+    for (const locale of Object.keys(campaign.locales)) {
+      if (locale === DEFAULT_LOCALE) problems.push({ file, ...lineOf(source, ['locales', locale]), message: `locales.${locale}: '${locale}' is the default language: write it in the campaign's own subject, preheader and content` });
+      for (const template of used)
+        if (known.has(template) && !templateSet.has(localizedTemplateName(template, locale)))
+          problems.push({ file, ...lineOf(source, ['locales', locale]), message: `locales.${locale}: no templates/${localizedTemplateName(template, locale)}.mjml: the subject would be in ${locale} and the email in English` });
+    }
+  }
+
   // Templates: MJML, then every field against the context of each campaign that uses it.
   const templates: CompiledTemplate[] = [];
   for (const name of templateNames) {
@@ -164,10 +205,16 @@ export async function validateProject(paths: ProjectPaths): Promise<ProjectCheck
     const built = await buildTemplate(name, source, path, { templatesDir: paths.templates, show });
     problems.push(...built.problems);
     templates.push(built.template);
-    const users = campaigns.filter(({ campaign: c }) => c.template === name || c.variants.some((v) => v.template === name));
-    if (!users.length && campaigns.length === names.length) warnings.push({ file, message: `no campaign uses this template` });
+    const { base, locale, problem } = splitTemplateName(name);
+    if (problem) problems.push({ file, message: problem });
+    if (locale && !known.has(base)) problems.push({ file, message: `no templates/${base}.mjml: a translation needs the default template next to it` });
+    const uses = (c: Campaign) => c.template === base || c.variants.some((v) => v.template === base);
+    const users = campaigns.filter(({ campaign: c }) => uses(c) && (!locale || locale in c.locales));
+    if (!users.length && campaigns.length === names.length)
+      warnings.push({ file, message: locale ? `no campaign using templates/${base}.mjml has locales.${locale}: this translation is never sent` : `no campaign uses this template` });
     for (const user of users.length ? users : [undefined]) {
-      const result = checkHandlebars({ file, source, ...(user ? { contentOwner: user.file } : {}) }, contextShape(user ? user.campaign.content : undefined));
+      const content = user ? { ...user.campaign.content, ...(locale ? user.campaign.locales[locale]?.content : {}) } : undefined;
+      const result = checkHandlebars({ file, source, ...(user ? { contentOwner: user.file } : {}) }, contextShape(content));
       problems.push(...result.problems);
       warnings.push(...result.warnings);
     }
@@ -180,6 +227,7 @@ export async function validateProject(paths: ProjectPaths): Promise<ProjectCheck
 
   const journeyCheck = checkJourneys(paths.journeys, campaigns.map((c) => c.campaign));
   problems.push(...journeyCheck.problems.map((p) => ({ ...p, file: show(p.file) })));
+  if (options.customerLocales) warnings.push(...localeCoverageWarnings(campaigns, options.customerLocales));
 
   const sortedProblems = sortProblems(problems);
   const check: ProjectCheck = { problems: sortedProblems, warnings: sortProblems(warnings) };

@@ -20,6 +20,9 @@ import { registerPrivacyCommands } from '#cli/privacy-commands.ts';
 import type { FaultPlan } from '#lib/local/fault-injection.ts';
 import { registerReportCommand } from '#cli/report-command.ts';
 import { registerJourneyCommands } from '#cli/journeys-commands.ts';
+import { customerLocales } from '#cli/ui/customer-locales.ts';
+import { registerUiCommand } from '#cli/ui-command.ts';
+import { registerCostCommand } from '#cli/cost-command.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const program = new Command('lifecycle-mailer').description('Lifecycle email for e-commerce: segment, choose, render, send through SES, learn from engagement.');
@@ -35,6 +38,7 @@ program
   .command('run')
   .description('run the whole pipeline locally on the demo shop (or an order log) and print a summary')
   .option('--orders <file>', 'replay a real order log instead of the demo shop', existingFile)
+  .option('--assume-consent', 'import the log\'s customers it gives no consent for as consenting (test data, or a list whose consent is documented elsewhere)')
   .addOption(new Option('--format <format>', 'order log format').choices(['cdnow', 'csv', 'jsonl']).default('cdnow'))
   .option('--from <date>', 'go-live date YYYY-MM-DD: history before it is imported, campaigns run from it', isoDay)
   .option('--to <date>', 'last day to replay YYYY-MM-DD', isoDay)
@@ -47,7 +51,7 @@ program
   .option('--quiet', 'no progress and no table')
   .option('--send-rate <n>', 'sends per second in real time (default: sending.maxSendRate); a long replay may go faster than SES would allow', positiveNumber)
   .option('--faults <spec>', 'inject faults, e.g. ses-throttle=0.2,ses-error=0.05,ddb-throttle=0.05,crash-before-send=0.02,crash-after-send=0.02,duplicate-events=0.1', faultSpec)
-  .action(async (o: { sendRate?: number; faults?: FaultPlan; orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; scenario: DemoScenario; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean }) => {
+  .action(async (o: { sendRate?: number; faults?: FaultPlan; orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; scenario: DemoScenario; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean; assumeConsent?: boolean }) => {
     if (o.from && o.to && !(o.from <= o.to)) throw new UsageError(`--from ${o.from} must be on or before --to ${o.to}`);
     if (o.orders && o.customers) throw new UsageError('--customers sizes the demo shop; it does not go with --orders');
     const catalog = await buildCatalog(paths());
@@ -55,6 +59,7 @@ program
       catalog,
       dataDir: o.dataDir,
       ...(o.orders ? { orders: { file: o.orders, format: o.format } } : {}),
+      ...(o.assumeConsent ? { assumeConsent: true } : {}),
       ...(o.from ? { from: o.from } : {}),
       ...(o.to ? { to: o.to } : {}),
       ...(o.customers ? { customers: o.customers } : {}),
@@ -77,9 +82,10 @@ const campaigns = program.command('campaigns').description('check and preview ca
 campaigns
   .command('validate')
   .description('validate mailer.config.yaml, every campaign file and compile every template')
-  .action(async () => {
+  .option('--data-dir <dir>', 'local tables whose customers\' locales each campaign should have copy for (else the demo shop\'s)', '.local')
+  .action(async (o: { dataDir: string }) => {
     // Every problem of every file, one per line (file:line: message), then exit 1: never a stack trace.
-    const { problems, warnings, catalog } = await validateProject(paths());
+    const { problems, warnings, catalog } = await validateProject(paths(), { customerLocales: await customerLocales(o.dataDir) });
     for (const w of warnings) process.stderr.write(`warning: ${formatProblem(w)}\n`);
     for (const p of problems) process.stderr.write(`error: ${formatProblem(p)}\n`);
     if (problems.length || !catalog) {
@@ -87,7 +93,8 @@ campaigns
       process.exitCode = 1;
       return;
     }
-    process.stdout.write(`ok: ${catalog.campaigns.length} campaigns, ${catalog.templates.length} templates${warnings.length ? `, ${warnings.length} warnings` : ''}\n`);
+    const translations = catalog.templates.filter((t) => t.name.includes('.')).length;
+    process.stdout.write(`ok: ${catalog.campaigns.length} campaigns, ${catalog.templates.length} templates${translations ? ` (${translations} translations)` : ''}${warnings.length ? `, ${warnings.length} warnings` : ''}\n`);
   });
 campaigns
   .command('preview <campaignId>')
@@ -143,6 +150,8 @@ registerPrivacyCommands(program);
 registerFailedEventsCommand(program);
 registerReportCommand(program, paths);
 registerJourneyCommands(program, paths);
+registerUiCommand(program, paths);
+registerCostCommand(program);
 
 // The one error handler: a message naming what is wrong and an exit code (2 usage, 1 failure);
 // the stack trace only with --debug (read from argv: parsing itself may be what failed).

@@ -8,30 +8,12 @@ import { DeliveryLog } from '../functions/connector/delivery-log.ts';
 import { createWebhookHandler, WEBHOOK_PATH_PREFIX } from '../functions/connector/handler.ts';
 import type { ConnectorDeps } from '../functions/connector/receive-webhook.ts';
 import type { WebhookSecrets } from '../functions/connector/webhook-secrets.ts';
+import { BodyTooLargeError, readBody as readBounded, sendResult as send } from '#lib/local/http-exchange.ts';
 
 /** A Function URL takes 6 MB; Shopify's largest orders are far below 1 MB. */
 const MAX_BODY_BYTES = 1024 * 1024;
 
-class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError';
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-  response.writeHead(result.statusCode ?? 200, headers).end(result.body ?? '');
-}
+const readBody = (request: IncomingMessage) => readBounded(request, MAX_BODY_BYTES);
 
 /** The connector's adapters on the local runtime: its tables, its failed-events store, and its bus (so events reach ingest). */
 export function localConnectorDeps(runtime: LocalRuntime, logger = new Logger({ serviceName: 'lifecycle-mailer', logLevel: 'ERROR' })): ConnectorDeps {

@@ -38,6 +38,8 @@ export interface FunctionAccess {
 export type AccessName = FunctionName | 'unsubscribe' | 'unsubscribe-mail' | 'privacy';
 
 const any = (...actions: DynamoAction[]): TableGrant[] => [{ actions }];
+// Powertools Idempotency's DynamoDB persistence layer: claim (conditional put), read, complete (update), give back after a failure (delete).
+const IDEMPOTENCY = any('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem');
 const PAUSES = `${DELIVERABILITY_KEYS.pause}*`;
 const DAYS = `${DELIVERABILITY_KEYS.day}*`;
 
@@ -52,6 +54,7 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
         { actions: ['PutItem'], leadingKeys: [`${IDENTITY_KEYS.email}*`, `${IDENTITY_KEYS.source}*`] },
         { actions: ['DeleteItem'], leadingKeys: [`${IDENTITY_KEYS.erased}*`] },
       ],
+      idempotency: IDEMPOTENCY,
     },
     sendQueue: true,
     privacySalt: true,
@@ -88,6 +91,7 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
       'send-ledger': any('UpdateItem'),
       'failed-events': any('PutItem'),
       deliverability: any('GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'),
+      idempotency: IDEMPOTENCY,
     },
   },
   // Public (Function URL): reads and updates customers, nothing else of that table. A confirmed
@@ -109,6 +113,12 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
       identities: any('Scan', 'GetItem', 'PutItem', 'DeleteItem'),
     },
     privacySalt: true,
+  },
+  // Journey steps: reads and writes its entries, reads the customer it acts for, queues the step's
+  // send. Its waits are Scheduler one-time schedules (granted by lib/journeys-construct.ts).
+  journey: {
+    tables: { 'journey-entries': any('GetItem', 'PutItem'), customers: any('GetItem') },
+    sendQueue: true,
   },
   // Unsubscribe mails (List-Unsubscribe mailto:) through an SES receipt rule: customers only.
   'unsubscribe-mail': {

@@ -34,6 +34,7 @@ import { type AccessName, FUNCTION_ACCESS, type TableGrant, tableEnvironment } f
 import { TABLES, type TableName } from './tables.ts';
 import { ShopConnector, type ShopifyPartnerSourceProps } from './shop-connector-construct.ts';
 import { Privacy } from './privacy-construct.ts';
+import { Journeys } from './journeys-construct.ts';
 import { sendConcurrency } from '#domain/send-rate.ts';
 
 /** The repository root: function entry points, the lock file and tsconfig live here. */
@@ -161,7 +162,7 @@ export interface LifecycleMailerProps {
 }
 
 /** Per-function sizing. The send timeout follows the queue's visibility timeout instead. */
-const FUNCTION_SIZING: Record<Exclude<FunctionName, 'send'>, { memorySize: number; timeout: Duration }> = {
+const FUNCTION_SIZING: Record<Exclude<FunctionName, 'send' | 'journey'>, { memorySize: number; timeout: Duration }> = {
   ingest: { memorySize: 512, timeout: Duration.seconds(30) },
   segment: { memorySize: 1024, timeout: Duration.minutes(15) },
   engagement: { memorySize: 512, timeout: Duration.seconds(30) },
@@ -209,6 +210,8 @@ export class LifecycleMailer extends Construct {
   /** The unsubscribe function and its public URL, when `functions/unsubscribe/handler.ts` exists. */
   readonly unsubscribeFunction?: NodejsFunction;
   readonly unsubscribeUrl?: lambda.FunctionUrl;
+  /** The journey function's queue, wait schedule group and Scheduler role (lib/journeys-construct.ts). */
+  readonly journeys: Journeys;
   /** Shopify and WooCommerce webhooks (and the optional Shopify partner source) into the shop bus. */
   readonly shopConnector: ShopConnector;
   /** Data-subject requests: export and erase (by hand, or Shopify's privacy webhooks through the connector). */
@@ -256,7 +259,8 @@ export class LifecycleMailer extends Construct {
 
     // --- SQS: queues from QUEUE_ROUTES, each with a dead-letter queue -----------------
     const queues = new Map<FunctionName, { queue: sqs.Queue; route: (typeof QUEUE_ROUTES)[number] }>();
-    for (const route of QUEUE_ROUTES) {
+    // The journey queue is the Journeys construct's.
+    for (const route of QUEUE_ROUTES.filter((r) => r.target !== 'journey')) {
       const queue = new sqs.Queue(this, route.id, {
         encryption: sqs.QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
@@ -307,6 +311,24 @@ export class LifecycleMailer extends Construct {
       this.grantAccess(name, fn, send.queue);
       functions[name] = fn;
     }
+    const journeyRoute = QUEUE_ROUTES.find((r) => r.target === 'journey');
+    if (!journeyRoute) throw new LifecycleMailerPropsError("lib/routes.ts: QUEUE_ROUTES has no route to 'journey'");
+    this.journeys = new Journeys(this, 'Journeys', {
+      route: journeyRoute,
+      deadLetterQueue: (scope, id, holds) => this.deadLetterQueue(id, holds, scope),
+      createFunction: (environment, timeout) => {
+        const fn = this.createFunction('journey', {
+          memorySize: 512,
+          timeout,
+          environment: { ...this.accessEnvironment('journey', send.queue), ...environment },
+          // Invoked asynchronously by its EventBridge rules too.
+          asyncFailureQueue: this.deadLetterQueue('JourneyAsyncFailures', 'journey invocations that failed after retries'),
+        });
+        this.grantAccess('journey', fn, send.queue);
+        return fn;
+      },
+    });
+    functions.journey = this.journeys.function;
     this.functions = functions;
 
     // --- Queue consumers ----------------------------------------------------------------
@@ -505,8 +527,8 @@ export class LifecycleMailer extends Construct {
     ];
   }
 
-  private deadLetterQueue(id: string, holds: string): sqs.Queue {
-    const queue = new sqs.Queue(this, id, {
+  private deadLetterQueue(id: string, holds: string, scope: Construct = this): sqs.Queue {
+    const queue = new sqs.Queue(scope, id, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),

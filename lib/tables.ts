@@ -17,7 +17,7 @@ export interface TableDefinition {
   envVar: string;
 }
 
-export type TableName = 'customers' | 'send-ledger' | 'failed-events' | 'stage-changes' | 'model-runs' | 'deliverability' | 'shop-connector' | 'identities';
+export type TableName = 'customers' | 'send-ledger' | 'failed-events' | 'stage-changes' | 'model-runs' | 'deliverability' | 'shop-connector' | 'identities' | 'idempotency' | 'journey-entries';
 
 export const TABLES: readonly TableDefinition[] = [
   { name: 'customers', partitionKey: 'customerId', holdsCustomerData: true, envVar: 'CUSTOMERS_TABLE' },
@@ -35,6 +35,11 @@ export const TABLES: readonly TableDefinition[] = [
   // One customer across storefronts: address hash and storefront id → customer id links, the
   // salted hashes of erased addresses (so they are not mailed again) and the erasure receipts.
   { name: 'identities', partitionKey: 'id', holdsCustomerData: true, envVar: 'IDENTITIES_TABLE' },
+  // One record per shop or SES event handled (Powertools Idempotency: hashed key, status, outcome),
+  // kept 400 days, longer than the bus archive's 365-day replay horizon, so no replay applies twice.
+  { name: 'idempotency', partitionKey: 'id', timeToLiveAttribute: 'expiration', holdsCustomerData: false, envVar: 'IDEMPOTENCY_TABLE' },
+  // One item per customer and journey: the entry's state, cursor and timeline (functions/domain/journey-engine.ts).
+  { name: 'journey-entries', partitionKey: 'customerId', sortKey: 'journeyId', holdsCustomerData: true, envVar: 'JOURNEY_ENTRIES_TABLE' },
 ];
 
 export type TableNames = Record<TableName, string>;

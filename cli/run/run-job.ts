@@ -7,7 +7,7 @@ import { DEFAULT_DEMO_SHOP, type DemoScenario, generateDemoShop } from './demo-s
 import type { FaultPlan } from '#lib/local/fault-injection.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
 import type { RecipientBehaviour } from '#lib/local/ses-event-emulator.ts';
-import { orderLogEvents } from './order-log-events.ts';
+import { orderLogImport } from './order-log-events.ts';
 import { replay, type ReplayProgress } from './replay.ts';
 import { formatSummary, loyaltySnapshot, type RunSummary, summariseRun } from './run-summary.ts';
 import { syncOutbox } from '#lib/local/ses-local.ts';
@@ -17,6 +17,8 @@ export interface RunJobOptions {
   catalog: Catalog;
   dataDir: string;
   orders?: { file: string; format: OrderLogFormat };
+  /** Import the log's customers who have no consent in it with consent (`--assume-consent`). */
+  assumeConsent?: boolean;
   from?: string;
   to?: string;
   customers?: number;
@@ -91,6 +93,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
   let events: ShopEventInput[];
   let source: string;
   let rejectedLines = 0;
+  let assumedConsent: number | undefined;
   if (options.orders) {
     const parsed = parseOrderLog(readFileSync(options.orders.file, 'utf8'), options.orders.format);
     rejectedLines = parsed.rejected.length;
@@ -98,7 +101,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
       writeFileSync(join(dataDir, 'rejected-order-lines.jsonl'), parsed.rejected.map((r) => JSON.stringify(r)).join('\n') + '\n');
       process.stderr.write(`${parsed.rejected.length} order lines rejected (see ${join(dataDir, 'rejected-order-lines.jsonl')}); first: line ${parsed.rejected[0]!.line}: ${parsed.rejected[0]!.reason}\n`);
     }
-    events = orderLogEvents(parsed.orders);
+    ({ events, assumedConsent } = orderLogImport(parsed.orders, { assumeConsent: options.assumeConsent ?? false }));
     source = `${options.orders.file} (${parsed.orders.length} orders)`;
   } else {
     const scenario = options.scenario ?? DEFAULT_DEMO_SHOP.scenario;
@@ -140,6 +143,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     const outboxFiles = existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.eml')).length : 0;
     const summary = await summariseRun(runtime, { source, from, to, startedAt, outboxFiles, loyaltyBefore });
     if (rejectedLines) summary.failedEvents.import = rejectedLines;
+    if (options.assumeConsent && assumedConsent !== undefined) summary.assumedConsent = assumedConsent;
     if (options.summaryFile) writeFileSync(options.summaryFile, JSON.stringify(summary, null, 2) + '\n');
     if (!options.quiet) process.stdout.write(formatSummary(summary) + '\n');
     if (options.serve) return { summary, runtime };

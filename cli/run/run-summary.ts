@@ -54,6 +54,8 @@ export interface CampaignSummary {
 
 export interface RunSummary {
   source: string;
+  /** Customers imported with consent the order log did not give (`--assume-consent`); absent without it. */
+  assumedConsent?: number;
   window: { from: string; to: string };
   customers: number;
   /** Customers per storefront, and how many are known at more than one (one profile each). */
@@ -384,6 +386,7 @@ export function formatSummary(s: RunSummary): string {
   const pad = (v: unknown, n: number) => String(v).padStart(n);
   const lines = [
     `Lifecycle Mailer run: ${s.source}`,
+    ...(s.assumedConsent !== undefined ? [`consent assumed (--assume-consent) for ${s.assumedConsent} customers the log gives none for`] : []),
     `window ${s.window.from.slice(0, 10)} → ${s.window.to.slice(0, 10)}, ${s.durationSeconds}s`,
     '',
     `customers ${s.customers}   emails sent ${s.emailsSent}   opens ${s.opensRecorded}   clicks ${s.clicksRecorded}   loyalty changed ${s.loyaltyScoresChanged} (mean change ${signed(s.loyaltyChange.mean)}, mean size ${s.loyaltyChange.meanAbsolute.toFixed(1)}; now avg ${s.averageLoyalty})`,

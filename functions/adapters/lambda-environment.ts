@@ -14,6 +14,7 @@ export const LambdaEnvironment = z.object({
   MODEL_RUNS_TABLE: z.string().min(1).optional(),
   DELIVERABILITY_TABLE: z.string().min(1).optional(),
   IDENTITIES_TABLE: z.string().min(1).optional(),
+  IDEMPOTENCY_TABLE: z.string().min(1).optional(),
   SEND_QUEUE_URL: z.string().optional(),
   CATALOG_PATH: z.string().default('./catalog.json'),
   /** The Secrets Manager secret holding the link-signing keys (its ARN, never its value). */
@@ -27,4 +28,10 @@ let cached: LambdaEnvironment | undefined;
 export function lambdaEnvironment(): LambdaEnvironment {
   cached ??= parseOrThrow(LambdaEnvironment, process.env, 'environment');
   return cached;
+}
+
+/** A table this function's access declares (lib/function-access.ts), so the stack sets its variable. */
+export function requiredTable(name: string | undefined, variable: string): string {
+  if (!name) throw new Error(`${variable} is not set: the function's access in lib/function-access.ts must declare its table`);
+  return name;
 }

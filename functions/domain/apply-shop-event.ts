@@ -1,7 +1,7 @@
 import { type CustomerProfile, newProfile, rememberEventKey } from './customer-profile.ts';
 import { type ConsentPolicy, consentOnRegistration, SINGLE_OPT_IN } from './double-opt-in.ts';
 import type { StorefrontIdentity } from './identity.ts';
-import { type CustomerUpdated, eventKey, type ShopEvent } from './shop-events.ts';
+import { consentStatedAt, type CustomerUpdated, eventKey, type ShopEvent } from './shop-events.ts';
 
 export type ProfileUpdate =
   | { outcome: 'applied'; profile: CustomerProfile }
@@ -13,7 +13,10 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
 /**
  * Folds one shop event into a customer profile. Pure and idempotent: an event whose key
  * the profile has already seen changes nothing. Out-of-order orders still give the right
- * first/last order dates. `consent` says whether a sign-up's consent needs confirming (double opt-in).
+ * first/last order dates and distinct purchase days. A registration's consent applies only
+ * when it was stated after the profile's current consent (`consent.updatedAt`): a replayed or
+ * late registration never restores what the customer withdrew since, whatever the delivery
+ * order. `consent` says whether a sign-up's consent needs confirming (double opt-in).
  */
 export function applyShopEvent(current: CustomerProfile | undefined, event: ShopEvent, now: string, consent: ConsentPolicy = SINGLE_OPT_IN, identity?: Omit<StorefrontIdentity, 'firstSeenAt'>): ProfileUpdate {
   // An event another storefront sent about this customer keeps its own key (both storefronts register).
@@ -35,25 +38,34 @@ export function applyShopEvent(current: CustomerProfile | undefined, event: Shop
   switch (event['detail-type']) {
     case 'Customer Registered': {
       const d = event.detail;
+      const statedAt = consentStatedAt(event);
+      const newerConsent = !consentStated(base) || Date.parse(statedAt) > Date.parse(base.consent.updatedAt);
       if (base.registeredAt !== undefined && merged) {
         // Registered at a second storefront: the first registration stands; the newer consent statement wins.
         if (!profile.firstName && d.firstName) profile.firstName = d.firstName;
         if (!profile.lastName && d.lastName) profile.lastName = d.lastName;
         if (d.attributes) profile.attributes = { ...base.attributes, ...d.attributes };
-        if (Date.parse(d.consentAt ?? d.registeredAt) > Date.parse(base.consent.updatedAt)) profile.consent = consentOnRegistration(base.consent, d, consent);
-        break;
+        if (newerConsent) profile.consent = consentOnRegistration(base.consent, d, consent, statedAt);
+      } else if (newerConsent) {
+        Object.assign(profile, {
+          email: d.email,
+          firstName: d.firstName,
+          lastName: d.lastName,
+          locale: d.locale,
+          timeZone: d.timeZone,
+          channel: d.channel,
+          registeredAt: d.registeredAt,
+          consent: consentOnRegistration(base.consent, d, consent, statedAt),
+        });
+        if (d.attributes) profile.attributes = { ...base.attributes, ...d.attributes };
+      } else {
+        // Older than what the profile holds: it may fill gaps, never overwrite.
+        profile.email ??= d.email;
+        profile.firstName ??= d.firstName;
+        profile.lastName ??= d.lastName;
+        if (!profile.registeredAt || d.registeredAt < profile.registeredAt) profile.registeredAt = d.registeredAt;
+        if (d.attributes) profile.attributes = { ...d.attributes, ...base.attributes };
       }
-      Object.assign(profile, {
-        email: d.email,
-        firstName: d.firstName,
-        lastName: d.lastName,
-        locale: d.locale,
-        timeZone: d.timeZone,
-        channel: d.channel,
-        registeredAt: d.registeredAt,
-        consent: consentOnRegistration(base.consent, d, consent),
-      });
-      if (d.attributes) profile.attributes = { ...base.attributes, ...d.attributes };
       break;
     }
     case 'Customer Updated': {
@@ -70,9 +82,10 @@ export function applyShopEvent(current: CustomerProfile | undefined, event: Shop
     }
     case 'Order Placed': {
       const d = event.detail;
-      const isNewDay = !profile.lastOrderAt || (day(d.placedAt) !== day(profile.lastOrderAt) && day(d.placedAt) !== day(profile.firstOrderAt ?? ''));
+      const purchaseDays = withDay(profile.purchaseDays, day(d.placedAt));
       profile.orderCount += 1;
-      if (isNewDay) profile.orderDays += 1;
+      profile.orderDays = countOrderDays(profile, purchaseDays, day(d.placedAt));
+      profile.purchaseDays = purchaseDays;
       profile.totalSpend = round2(profile.totalSpend + d.total);
       profile.averageOrderValue = round2(profile.totalSpend / profile.orderCount);
       if (!profile.firstOrderAt || d.placedAt < profile.firstOrderAt) profile.firstOrderAt = d.placedAt;
@@ -146,6 +159,31 @@ function consentOnUpdate(current: CustomerProfile['consent'], d: CustomerUpdated
 function consentStated(p: CustomerProfile): boolean {
   const c = p.consent;
   return p.registeredAt !== undefined || c.marketing || c.pending !== undefined || c.confirmed !== undefined || c.source !== undefined || c.updatedAt !== p.createdAt;
+}
+
+/** `days` (sorted, distinct) with `d` added in its place; the same array when it is there already. */
+function withDay(days: readonly string[], d: string): string[] {
+  let lo = 0;
+  let hi = days.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (days[mid]! < d) lo = mid + 1;
+    else hi = mid;
+  }
+  if (days[lo] === d) return days as string[];
+  return [...days.slice(0, lo), d, ...days.slice(lo)];
+}
+
+/**
+ * Distinct order days after an order on `d`: the size of the day set. A profile stored before
+ * the set existed (more days counted than listed) keeps its count and adds a day the set, its
+ * first and its last order do not already hold.
+ */
+function countOrderDays(before: CustomerProfile, purchaseDays: readonly string[], d: string): number {
+  if (before.orderDays <= before.purchaseDays.length) return purchaseDays.length;
+  if (purchaseDays === before.purchaseDays) return before.orderDays;
+  const countedAlready = d === day(before.firstOrderAt ?? '') || d === day(before.lastOrderAt ?? '');
+  return before.orderDays + (countedAlready ? 0 : 1);
 }
 
 function favourite(counts: Record<string, number>): string | undefined {

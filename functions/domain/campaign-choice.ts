@@ -2,7 +2,9 @@ import type { Campaign, CampaignCondition } from './campaign.ts';
 import { type CustomerProfile, isSubscribed } from './customer-profile.ts';
 import type { CustomerFacts } from './customer-facts.ts';
 import { daysBetween } from './lifecycle-stage.ts';
-import type { FrequencyRules } from './mailer-config.ts';
+import { blockingPause, type PauseRecord, type PauseScope } from './deliverability-guardrail.ts';
+import type { FrequencyRules, MailerConfig } from './mailer-config.ts';
+import { releaseTime } from './quiet-hours.ts';
 
 export const SKIP_REASONS = [
   'no-email',
@@ -66,6 +68,83 @@ export function holds(c: CampaignCondition, facts: CustomerFacts): boolean {
   }
 }
 
+/** One rule of who may get a campaign, as it judged one customer. */
+export interface RuleVerdict {
+  /** The rule, in the marketer's words (stage, consent, cooldown…). */
+  rule: string;
+  passed: boolean;
+  /** Why it passed or failed, for a person. */
+  explanation: string;
+  /** When it failed: the skip reason (and detail) the pipeline records. */
+  failure?: { reason: SkipReason; detail?: string };
+}
+
+const fail = (rule: string, explanation: string, reason: SkipReason, detail?: string): RuleVerdict => ({ rule, passed: false, explanation, failure: { reason, ...(detail ? { detail } : {}) } });
+const pass = (rule: string, explanation: string): RuleVerdict => ({ rule, passed: true, explanation });
+const shown = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+
+/**
+ * Every rule of whether a campaign may go to a customer now, each judged on its own (a
+ * marketer sees all that stop a customer, not just the first). checkEligibility is the first
+ * failing rule of this list, so the explanation and the pipeline cannot disagree.
+ */
+export function explainEligibility(
+  campaign: Campaign,
+  profile: CustomerProfile,
+  facts: CustomerFacts,
+  now: string,
+  rules: FrequencyRules,
+  /** At send time: the send being checked, whose own cap slot must not count against it. */
+  sendId?: string,
+): RuleVerdict[] {
+  const verdicts: RuleVerdict[] = [];
+  verdicts.push(profile.email ? pass('email address', 'has one') : fail('email address', 'no email address on file', 'no-email'));
+  verdicts.push(
+    profile.suppression
+      ? fail('suppression', `suppressed: ${profile.suppression.reason} since ${profile.suppression.at}${profile.suppression.detail ? ` (${profile.suppression.detail})` : ''}`, 'suppressed', profile.suppression.reason)
+      : pass('suppression', 'not suppressed'),
+  );
+  const marketing = campaign.kind === 'marketing';
+  const topic = campaign.audience.topic;
+  if (!marketing) verdicts.push(pass('consent and topic', `${campaign.kind} email: no marketing consent needed`));
+  else if (!profile.consent.marketing) verdicts.push(fail('consent and topic', 'no marketing consent', 'no-consent'));
+  else if (!isSubscribed(profile.consent, topic)) verdicts.push(fail('consent and topic', `not subscribed to the topic '${topic}'`, 'topic-unsubscribed', topic));
+  else verdicts.push(pass('consent and topic', `consents to marketing and to '${topic}'`));
+  verdicts.push(
+    campaign.audience.stages.includes(profile.stage)
+      ? pass('stage', `${profile.stage} is one of ${campaign.audience.stages.join(', ')}`)
+      : fail('stage', `${profile.stage} is not one of ${campaign.audience.stages.join(', ')}`, 'stage', profile.stage),
+  );
+  for (const condition of campaign.audience.conditions) {
+    const rule = `condition ${condition.field} ${condition.op}${condition.value === undefined ? '' : ` ${shown(condition.value)}`}`;
+    verdicts.push(holds(condition, facts) ? pass(rule, `${condition.field} is ${shown(facts[condition.field])}`) : fail(rule, `${condition.field} is ${shown(facts[condition.field])}`, 'condition', `${condition.field} ${condition.op}`));
+  }
+  const after = campaign.audience.after;
+  if (after) {
+    const previous = profile.campaignsSent[after.campaign];
+    const rule = `after ${after.campaign} (${after.days} days)`;
+    if (!previous) verdicts.push(fail(rule, `never got ${after.campaign}`, 'condition', `after ${after.campaign}`));
+    else if (daysBetween(previous, now) < after.days) verdicts.push(fail(rule, `got ${after.campaign} ${Math.floor(daysBetween(previous, now))} days ago`, 'condition', `after ${after.campaign}`));
+    else verdicts.push(pass(rule, `got ${after.campaign} on ${previous}`));
+  }
+  const lastSent = profile.campaignsSent[campaign.id];
+  if (!lastSent) verdicts.push(pass('cooldown', 'never got this campaign'));
+  else if (campaign.cooldown === 'once') verdicts.push(fail('cooldown', `sent once only, and it went on ${lastSent}`, 'already-sent'));
+  else if (daysBetween(lastSent, now) < campaign.cooldown.days)
+    verdicts.push(fail('cooldown', `last sent ${lastSent}, ${Math.floor(daysBetween(lastSent, now))} of ${campaign.cooldown.days} cooldown days ago`, 'cooldown'));
+  else verdicts.push(pass('cooldown', `last sent ${lastSent}, more than ${campaign.cooldown.days} days ago`));
+  if (rules.exempt.includes(campaign.id)) verdicts.push(pass('frequency caps', 'exempt from the caps'));
+  else {
+    const capped = frequencyCapped(profile, now, rules, sendId);
+    verdicts.push(
+      capped
+        ? fail('frequency caps', `capped: ${capped} (at most ${rules.maxPerWindow} in ${rules.windowDays} days, ${rules.minHoursBetweenMarketing} h apart)`, 'frequency-cap', capped)
+        : pass('frequency caps', `under ${rules.maxPerWindow} in ${rules.windowDays} days and ${rules.minHoursBetweenMarketing} h since the last`),
+    );
+  }
+  return verdicts;
+}
+
 /** Whether a campaign may go to a customer now, and if not, the first reason why not. */
 export function checkEligibility(
   campaign: Campaign,
@@ -76,31 +155,32 @@ export function checkEligibility(
   /** At send time: the send being checked, whose own cap slot must not count against it. */
   sendId?: string,
 ): Eligibility {
-  if (!profile.email) return { eligible: false, reason: 'no-email' };
-  if (profile.suppression) return { eligible: false, reason: 'suppressed', detail: profile.suppression.reason };
-  const marketing = campaign.kind === 'marketing';
-  if (marketing && !profile.consent.marketing) return { eligible: false, reason: 'no-consent' };
-  const topic = campaign.audience.topic;
-  if (marketing && !isSubscribed(profile.consent, topic)) return { eligible: false, reason: 'topic-unsubscribed', detail: topic };
-  if (!campaign.audience.stages.includes(profile.stage)) return { eligible: false, reason: 'stage', detail: profile.stage };
-  for (const condition of campaign.audience.conditions) {
-    if (!holds(condition, facts)) return { eligible: false, reason: 'condition', detail: `${condition.field} ${condition.op}` };
-  }
-  const after = campaign.audience.after;
-  if (after) {
-    const previous = profile.campaignsSent[after.campaign];
-    if (!previous || daysBetween(previous, now) < after.days) return { eligible: false, reason: 'condition', detail: `after ${after.campaign}` };
-  }
-  const lastSent = profile.campaignsSent[campaign.id];
-  if (lastSent) {
-    if (campaign.cooldown === 'once') return { eligible: false, reason: 'already-sent' };
-    if (daysBetween(lastSent, now) < campaign.cooldown.days) return { eligible: false, reason: 'cooldown' };
-  }
-  if (!rules.exempt.includes(campaign.id)) {
-    const capped = frequencyCapped(profile, now, rules, sendId);
-    if (capped) return { eligible: false, reason: 'frequency-cap', detail: capped };
-  }
-  return { eligible: true };
+  const failed = explainEligibility(campaign, profile, facts, now, rules, sendId).find((v) => !v.passed)?.failure;
+  return failed ? { eligible: false, ...failed } : { eligible: true };
+}
+
+/**
+ * What the send function checks again when the email is about to go (functions/send/deliver-send.ts):
+ * the campaign still enabled, not paused by the deliverability guardrail, and not inside the
+ * customer's quiet hours (where it waits rather than being skipped). Same domain functions.
+ */
+export function explainSendTime(
+  campaign: Campaign,
+  profile: Pick<CustomerProfile, 'timeZone'>,
+  now: string,
+  config: Pick<MailerConfig, 'quietHours' | 'guardrail'>,
+  pauses: ReadonlyMap<PauseScope, PauseRecord>,
+): RuleVerdict[] {
+  const verdicts: RuleVerdict[] = [campaign.enabled ? pass('campaign enabled', 'enabled') : { rule: 'campaign enabled', passed: false, explanation: 'disabled in its file: nothing is sent' }];
+  const pause = config.guardrail.enabled ? blockingPause(campaign, pauses) : undefined;
+  verdicts.push(pause ? fail('deliverability guardrail', `paused since ${pause.pausedAt}: ${pause.reason}`, 'paused') : pass('deliverability guardrail', config.guardrail.enabled ? 'not paused' : 'guardrail off'));
+  const until = releaseTime(campaign.id, profile.timeZone, now, config.quietHours);
+  verdicts.push(
+    until
+      ? { rule: 'quiet hours', passed: false, explanation: `inside the customer's quiet hours (${config.quietHours?.start}–${config.quietHours?.end}, ${profile.timeZone}): it waits until ${until}` }
+      : pass('quiet hours', config.quietHours ? `outside ${config.quietHours.start}–${config.quietHours.end} in ${profile.timeZone}${config.quietHours.exempt.includes(campaign.id) ? ' (exempt)' : ''}` : 'none configured'),
+  );
+  return verdicts;
 }
 
 export interface CampaignChoice {

@@ -78,6 +78,24 @@ export const CampaignVariant = z
   .strict();
 export type CampaignVariant = z.infer<typeof CampaignVariant>;
 
+/** A language tag a campaign or template can be written in: `de`, `ja`, `pt-BR`, `zh-Hant`. */
+export const LocaleKey = z.string().regex(/^[a-z]{2,3}(-[A-Z][a-z]{3})?(-[A-Z]{2})?$/, 'a language tag like de, ja or pt-BR');
+
+/**
+ * The campaign written in another language: what is not given falls back to the default
+ * (English) copy. Content keys given here replace the default's key by key.
+ */
+export const CampaignLocale = z
+  .object({
+    subject: Handlebars.optional(),
+    preheader: Handlebars.optional(),
+    /** A variant's own subject and preheader in this language (an A/B test runs in every language); `campaigns validate` checks the ids. */
+    variants: z.record(z.string(), z.object({ subject: Handlebars.optional(), preheader: Handlebars.optional() }).strict()).default({}),
+    content: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+export type CampaignLocale = z.infer<typeof CampaignLocale>;
+
 export const Campaign = z
   .object({
     id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'kebab-case like win-back'),
@@ -109,6 +127,8 @@ export const Campaign = z
     suppressAfterSend: z.boolean().default(false),
     /** Extra data the template may use (offer codes, copy). */
     content: z.record(z.string(), z.unknown()).default({}),
+    /** The same email in other languages, by language tag; the customer's locale picks the closest (ja-JP → ja → default). */
+    locales: z.record(LocaleKey, CampaignLocale).default({}),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -119,3 +139,43 @@ export const Campaign = z
     });
   });
 export type Campaign = z.infer<typeof Campaign>;
+
+/** The language a campaign's own subject, preheader, content and template are written in. */
+export const DEFAULT_LOCALE = 'en';
+
+/**
+ * The closest of `available` language tags to a customer's locale, dropping subtags from the
+ * end (`ja-JP` → `ja`, `zh-Hant-TW` → `zh-Hant` → `zh`), case-insensitively; undefined when
+ * none matches (or the locale is not a language tag): the default copy is used.
+ */
+export function closestLocale(customerLocale: string, available: readonly string[]): string | undefined {
+  let tag: string;
+  try {
+    tag = Intl.getCanonicalLocales(customerLocale.replace(/_/g, '-'))[0] ?? '';
+  } catch {
+    return undefined;
+  }
+  const byLowerCase = new Map(available.map((a) => [a.toLowerCase(), a]));
+  const parts = tag.split('-');
+  for (let n = parts.length; n > 0; n--) {
+    const found = byLowerCase.get(parts.slice(0, n).join('-').toLowerCase());
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** A template's file for one language: `welcome` in `ja` is `templates/welcome.ja.mjml`, compiled as `welcome.ja`. */
+export const localizedTemplateName = (template: string, locale: string) => `${template}.${locale}`;
+
+/** The copy a campaign sends in one language: the default's fields, with the locale's own wherever it gives them. */
+export function campaignCopy(campaign: Campaign, variantId: string, locale: string | undefined) {
+  const variant = campaign.variants.find((v) => v.id === variantId);
+  const copy = locale ? campaign.locales[locale] : undefined;
+  const own = copy?.variants[variantId];
+  return {
+    subject: own?.subject ?? copy?.subject ?? variant?.subject ?? campaign.subject,
+    preheader: own?.preheader ?? copy?.preheader ?? variant?.preheader ?? campaign.preheader,
+    content: { ...campaign.content, ...(copy?.content ?? {}) },
+    template: variant?.template ?? campaign.template,
+  };
+}

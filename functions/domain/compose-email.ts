@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Campaign } from './campaign.ts';
+import { type Campaign, campaignCopy, closestLocale, DEFAULT_LOCALE, localizedTemplateName } from './campaign.ts';
 import { CartSnapshot, type CustomerProfile, LifecycleStage, OrderSnapshot } from './customer-profile.ts';
 import type { MailerConfig } from './mailer-config.ts';
 import type { SendRequest } from './send-request.ts';
@@ -33,7 +33,10 @@ export class MissingEmailError extends Error {
  * `content:` (checked per campaign).
  */
 export const TemplateContext = z.object({
-  /** The customer's locale as a BCP 47 tag, for `<mjml lang>` (screen readers, hyphenation). */
+  /**
+   * The language the email is written in, as a BCP 47 tag for `<mjml lang>` (screen readers,
+   * hyphenation): the customer's own tag (ja-JP) when the email is in their language, else `en`.
+   */
   lang: z.string(),
   customer: z.object({
     firstName: z.string(),
@@ -41,6 +44,8 @@ export const TemplateContext = z.object({
     /** The first name, or "there" ("Hi there") when the customer gave none. */
     name: z.string(),
     locale: z.string(),
+    /** IANA time zone, for the `date` helper (a date on the customer's own calendar). */
+    timeZone: z.string(),
     stage: LifecycleStage,
     orderCount: z.number(),
     favouriteCategory: z.string(),
@@ -110,6 +115,9 @@ const langTag = (locale: string) => {
   }
 };
 
+/** The language an email to this customer is written in: the campaign's closest locale, else the default. */
+export const emailLocale = (campaign: Pick<Campaign, 'locales'>, customerLocale: string): string => closestLocale(customerLocale, Object.keys(campaign.locales)) ?? DEFAULT_LOCALE;
+
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 /** Display name for a From header: quoted, with quotes and line breaks removed. */
@@ -139,8 +147,11 @@ export interface ComposeInput {
 /** Renders one campaign for one customer. Pure: everything it needs is passed in. */
 export function composeEmail({ request, campaign, profile, config, renderer, links, now }: ComposeInput): OutgoingEmail {
   if (!profile.email) throw new MissingEmailError(profile.customerId);
-  const variant = campaign.variants.find((v) => v.id === request.variant);
-  const template = variant?.template ?? campaign.template;
+  const locale = emailLocale(campaign, profile.locale);
+  const copy = campaignCopy(campaign, request.variant, locale === DEFAULT_LOCALE ? undefined : locale);
+  // authoring checks that every campaign locale has its template file; the fallback keeps an older catalog sending.
+  const localized = localizedTemplateName(copy.template, locale);
+  const template = locale !== DEFAULT_LOCALE && renderer.has(localized) ? localized : copy.template;
 
   const expiresAt = epochSeconds(now) + config.sending.unsubscribeLinkDays * 86_400;
   const token = links.unsubscribe({ customerId: profile.customerId, topic: campaign.audience.topic, expiresAt });
@@ -155,12 +166,13 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
   const referralUrl = new URL(config.shop.url);
   referralUrl.searchParams.set('ref', links.referral({ customerId: profile.customerId }));
   const context: TemplateContext = {
-    lang: langTag(profile.locale),
+    lang: closestLocale(profile.locale, [locale]) ? langTag(profile.locale) : locale,
     customer: {
       firstName: profile.firstName ?? '',
       lastName: profile.lastName ?? '',
       name: profile.firstName || 'there',
       locale: profile.locale,
+      timeZone: profile.timeZone,
       stage: profile.stage,
       orderCount: profile.orderCount,
       favouriteCategory: profile.favouriteCategory ?? '',
@@ -185,9 +197,9 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
   };
   // Content strings see everything but the content itself (no string can print another).
   const render = (source: string) => renderer.renderLine(source, context);
-  context.campaign.content = Object.fromEntries(Object.entries(campaign.content).map(([key, value]) => [key, renderContent(value, render, config.shop.url, campaign.id)]));
-  context.preheader = renderer.renderLine(variant?.preheader ?? campaign.preheader, context) || ' ';
-  const subject = renderer.renderLine(variant?.subject ?? campaign.subject, context);
+  context.campaign.content = Object.fromEntries(Object.entries(copy.content).map(([key, value]) => [key, renderContent(value, render, config.shop.url, campaign.id)]));
+  context.preheader = renderer.renderLine(copy.preheader, context) || ' ';
+  const subject = renderer.renderLine(copy.subject, context);
   const body = renderer.renderBody(template, context);
 
   return {
@@ -207,12 +219,15 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
       { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
       { name: 'X-Campaign-Id', value: campaign.id },
       { name: 'X-Send-Id', value: request.sendId },
+      { name: 'Content-Language', value: locale },
     ],
     tags: [
       { name: SEND_TAGS.campaign, value: campaign.id },
       { name: SEND_TAGS.customer, value: profile.customerId },
       { name: SEND_TAGS.variant, value: request.variant },
       { name: SEND_TAGS.send, value: request.sendId },
+      // Which language went out, so engagement and reports can be read per language.
+      { name: SEND_TAGS.locale, value: locale },
     ],
     configurationSet: config.sending.configurationSet,
   };

@@ -82,6 +82,12 @@ export const ConsentConfirmation = z.object({
 });
 export type ConsentConfirmation = z.infer<typeof ConsentConfirmation>;
 
+export const ConsentRenewal = z.object({
+  method: z.enum(['keep-subscribed', 'preferences']),
+  at: IsoInstant,
+});
+export type ConsentRenewal = z.infer<typeof ConsentRenewal>;
+
 /** A customer as stored in the customers table. Every read is validated against this. */
 export const CustomerProfile = z.object({
   customerId: z.string(),
@@ -104,6 +110,8 @@ export const CustomerProfile = z.object({
     confirmed: ConsentConfirmation.optional(),
     /** Where the last consent statement came from (a shop, an import file), when known. */
     source: z.string().optional(),
+    /** The customer lifted a sunset (keep-me-subscribed link, or saving topics on the preference page): when and how. */
+    renewed: ConsentRenewal.optional(),
   }),
   /** Facts from the shop or an import (tags, tier…), by name. */
   attributes: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
@@ -113,6 +121,11 @@ export const CustomerProfile = z.object({
   orderCount: z.number().int().nonnegative().default(0),
   /** Orders counted on distinct calendar days (the unit the purchase models use). */
   orderDays: z.number().int().nonnegative().default(0),
+  /**
+   * The distinct calendar days (YYYY-MM-DD, UTC) with an order, sorted: what makes `orderDays`
+   * exact whatever order the orders arrive in. At most one entry per day of the customer's life.
+   */
+  purchaseDays: z.array(z.string()).default([]),
   totalSpend: z.number().default(0),
   averageOrderValue: z.number().default(0),
   refundCount: z.number().int().nonnegative().default(0),
@@ -152,8 +165,9 @@ export type CustomerProfile = z.infer<typeof CustomerProfile>;
 export type Consent = CustomerProfile['consent'];
 
 /**
- * Redeliveries arrive within hours of the original, so remembering the most recent keys
- * is enough to make every event idempotent without letting the item grow for ever.
+ * A cheap first check against redeliveries that arrive soon after the original. It is not
+ * what makes events idempotent (opens and clicks push keys out): the ingest and engagement
+ * functions record every event in the idempotency table, and consent is ordered by time.
  */
 export const MAX_RECENT_EVENT_KEYS = 200;
 

@@ -23,18 +23,18 @@ export const SINGLE_OPT_IN: ConsentPolicy = { doubleOptIn: false };
  *   no marketing consent until they confirm. Their earlier topic opt-outs stay until then.
  * The proof of an earlier confirmation is always kept.
  */
-export function consentOnRegistration(current: Consent, registration: CustomerRegistered, policy: ConsentPolicy): Consent {
+export function consentOnRegistration(current: Consent, registration: CustomerRegistered, policy: ConsentPolicy, statedAt: string = registration.consentAt ?? registration.registeredAt): Consent {
   const { marketingConsent, topics, registeredAt, channel } = registration;
-  const proof = current.confirmed ? { confirmed: current.confirmed } : {};
+  const proof = { ...(current.confirmed ? { confirmed: current.confirmed } : {}), ...(current.renewed ? { renewed: current.renewed } : {}) };
   if (!policy.doubleOptIn || !marketingConsent || channel === 'import') {
-    return { marketing: marketingConsent, topics, unsubscribedTopics: [], updatedAt: registeredAt, ...proof };
+    return { marketing: marketingConsent, topics, unsubscribedTopics: [], updatedAt: statedAt, ...proof };
   }
   if (current.marketing || current.pending) return current;
   return {
     marketing: false,
     topics,
     unsubscribedTopics: current.unsubscribedTopics,
-    updatedAt: registeredAt,
+    updatedAt: statedAt,
     pending: { requestedAt: registeredAt, topics },
     ...proof,
   };
@@ -61,6 +61,7 @@ export function confirmConsent(consent: Consent, now: string): Confirmation {
       unsubscribedTopics: asked.length === 0 ? [] : consent.unsubscribedTopics.filter((t) => !asked.includes(t)),
       updatedAt: now,
       confirmed: { method: 'double-opt-in', requestedAt: pending.requestedAt, confirmedAt: now },
+      ...(consent.renewed ? { renewed: consent.renewed } : {}),
     },
   };
 }

@@ -57,6 +57,16 @@ export interface PreferenceTexts {
   invalidConfirmLinkBody: string;
   notPendingTitle: string;
   notPendingBody: string;
+  /** Preference page of an expired link: it can still unsubscribe, not subscribe again. */
+  expiredNote: string;
+  /** The sunset email's "keep me subscribed" page and its outcomes. */
+  keepTitle: string;
+  keepIntro: string;
+  keepButton: string;
+  keptTitle: string;
+  keptBody: string;
+  keepUnavailableTitle: string;
+  keepUnavailableBody: string;
 }
 
 export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
@@ -105,6 +115,14 @@ export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
     invalidConfirmLinkBody: 'Please use the link in the most recent confirmation email from us. Nothing has been changed.',
     notPendingTitle: 'There is nothing to confirm',
     notPendingBody: 'This sign-up is no longer waiting for confirmation. Nothing has been changed.',
+    expiredNote: 'This link is too old to change your topics or subscribe again; use the link in a more recent email for that. You can still unsubscribe here.',
+    keepTitle: 'Keep receiving our emails?',
+    keepIntro: 'We paused our emails because you had not opened them for a while. Press the button and we will keep sending them.',
+    keepButton: 'Keep me subscribed',
+    keptTitle: 'You are still subscribed',
+    keptBody: 'Thank you! We will keep sending you our emails.',
+    keepUnavailableTitle: 'We cannot restart our emails from this link',
+    keepUnavailableBody: 'Emails to this address cannot be restarted from this link. Nothing has been changed.',
   },
   de: {
     preferencesTitle: 'E-Mail-Einstellungen',
@@ -151,6 +169,14 @@ export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
     invalidConfirmLinkBody: 'Bitte verwenden Sie den Link aus der neuesten Bestätigungs-E-Mail von uns. Es wurde nichts geändert.',
     notPendingTitle: 'Es gibt nichts zu bestätigen',
     notPendingBody: 'Diese Anmeldung wartet nicht mehr auf eine Bestätigung. Es wurde nichts geändert.',
+    expiredNote: 'Dieser Link ist zu alt, um Themen zu ändern oder sich wieder anzumelden; nutzen Sie dafür den Link in einer neueren E-Mail. Abmelden können Sie sich hier weiterhin.',
+    keepTitle: 'Möchten Sie unsere E-Mails weiter erhalten?',
+    keepIntro: 'Wir haben unsere E-Mails pausiert, weil Sie sie eine Weile nicht geöffnet haben. Drücken Sie die Schaltfläche, und wir senden sie weiter.',
+    keepButton: 'Ich möchte angemeldet bleiben',
+    keptTitle: 'Sie bleiben angemeldet',
+    keptBody: 'Vielen Dank! Wir senden Ihnen weiterhin unsere E-Mails.',
+    keepUnavailableTitle: 'Mit diesem Link können wir unsere E-Mails nicht wieder aufnehmen',
+    keepUnavailableBody: 'E-Mails an diese Adresse können mit diesem Link nicht wieder aufgenommen werden. Es wurde nichts geändert.',
   },
   fr: {
     preferencesTitle: 'Préférences e-mail',
@@ -197,6 +223,14 @@ export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
     invalidConfirmLinkBody: 'Veuillez utiliser le lien de notre e-mail de confirmation le plus récent. Rien n’a été modifié.',
     notPendingTitle: 'Il n’y a rien à confirmer',
     notPendingBody: 'Cette inscription n’attend plus de confirmation. Rien n’a été modifié.',
+    expiredNote: 'Ce lien est trop ancien pour modifier vos thèmes ou vous réabonner ; utilisez pour cela le lien d’un e-mail plus récent. Vous pouvez toujours vous désabonner ici.',
+    keepTitle: 'Continuer à recevoir nos e-mails ?',
+    keepIntro: 'Nous avons suspendu nos e-mails car vous ne les ouvriez plus depuis un moment. Appuyez sur le bouton et nous continuerons à vous les envoyer.',
+    keepButton: 'Je reste abonné',
+    keptTitle: 'Vous restez abonné',
+    keptBody: 'Merci ! Nous continuerons à vous envoyer nos e-mails.',
+    keepUnavailableTitle: 'Nous ne pouvons pas reprendre nos e-mails avec ce lien',
+    keepUnavailableBody: 'Les e-mails vers cette adresse ne peuvent pas reprendre avec ce lien. Rien n’a été modifié.',
   },
   es: {
     preferencesTitle: 'Preferencias de correo',
@@ -243,6 +277,14 @@ export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
     invalidConfirmLinkBody: 'Usa el enlace de nuestro correo de confirmación más reciente. No se ha cambiado nada.',
     notPendingTitle: 'No hay nada que confirmar',
     notPendingBody: 'Esta suscripción ya no está pendiente de confirmación. No se ha cambiado nada.',
+    expiredNote: 'Este enlace es demasiado antiguo para cambiar tus temas o volver a suscribirte; usa para ello el enlace de un correo más reciente. Aquí todavía puedes darte de baja.',
+    keepTitle: '¿Quieres seguir recibiendo nuestros correos?',
+    keepIntro: 'Hemos pausado nuestros correos porque hace tiempo que no los abres. Pulsa el botón y seguiremos enviándotelos.',
+    keepButton: 'Quiero seguir suscrito',
+    keptTitle: 'Sigues suscrito',
+    keptBody: '¡Gracias! Seguiremos enviándote nuestros correos.',
+    keepUnavailableTitle: 'No podemos reanudar nuestros correos con este enlace',
+    keepUnavailableBody: 'Los correos a esta dirección no se pueden reanudar con este enlace. No se ha cambiado nada.',
   },
   ja: {
     preferencesTitle: 'メール配信設定',
@@ -289,6 +331,14 @@ export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
     invalidConfirmLinkBody: '最近お送りした確認メールのリンクをご利用ください。設定は変更されていません。',
     notPendingTitle: '確認が必要な登録はありません',
     notPendingBody: 'このご登録は確認待ちではありません。設定は変更されていません。',
+    expiredNote: 'このリンクは古いため、トピックの変更や再登録はできません。最近のメールのリンクをご利用ください。配信停止はここで引き続き行えます。',
+    keepTitle: 'メールの受信を続けますか？',
+    keepIntro: 'しばらくメールが開封されていないため、配信を一時停止しました。ボタンを押すと配信を続けます。',
+    keepButton: '受信を続ける',
+    keptTitle: '受信を続けます',
+    keptBody: 'ありがとうございます。今後もメールをお送りします。',
+    keepUnavailableTitle: 'このリンクでは配信を再開できません',
+    keepUnavailableBody: 'このアドレスへのメールはこのリンクでは再開できません。設定は変更されていません。',
   },
   zh: {
     preferencesTitle: '邮件偏好设置',
@@ -335,6 +385,14 @@ export const PREFERENCE_TEXTS: Record<PreferenceLanguage, PreferenceTexts> = {
     invalidConfirmLinkBody: '请使用我们最近发送的确认邮件中的链接。未做任何更改。',
     notPendingTitle: '没有需要确认的订阅',
     notPendingBody: '此订阅已不再等待确认。未做任何更改。',
+    expiredNote: '此链接已过旧，无法更改主题或重新订阅；请使用较新邮件中的链接。您仍可在此退订。',
+    keepTitle: '继续接收我们的邮件吗？',
+    keepIntro: '由于您有一段时间没有打开我们的邮件，我们已暂停发送。按下按钮，我们将继续发送。',
+    keepButton: '继续订阅',
+    keptTitle: '您仍在订阅中',
+    keptBody: '谢谢！我们会继续向您发送邮件。',
+    keepUnavailableTitle: '无法通过此链接恢复邮件',
+    keepUnavailableBody: '无法通过此链接恢复发往此地址的邮件。未做任何更改。',
   },
 };
 

@@ -87,7 +87,7 @@ export const SesEvent = z.object({
 export type SesEvent = z.infer<typeof SesEvent>;
 
 /** Tag names the send function puts on every message, so events can be traced back. */
-export const SEND_TAGS = { campaign: 'campaign', customer: 'customer', variant: 'variant', send: 'send' } as const;
+export const SEND_TAGS = { campaign: 'campaign', customer: 'customer', variant: 'variant', send: 'send', locale: 'locale' } as const;
 
 export function tagValue(mail: z.infer<typeof SesMail>, name: string): string | undefined {
   return mail.tags[name]?.[0];

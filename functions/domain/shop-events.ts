@@ -6,12 +6,27 @@ export const SHOP_EVENT_SOURCE = 'lifecycle-mailer.shop';
 // Bounds on free-text fields: a hostile or broken storefront must not be able to
 // blow up an item (DynamoDB's 400 KB) or a rendered email.
 const Text = (max: number) => z.string().trim().max(max);
+/**
+ * A name is cut to `max` characters (whole code points), never refused: refusing it would
+ * drop the whole registration, and the consent in it, over a long name.
+ */
+export const PersonName = (max: number) =>
+  z
+    .string()
+    .trim()
+    .transform((name) => {
+      const points = Array.from(name);
+      return points.length > max ? points.slice(0, max).join('').trimEnd() : name;
+    });
 const IsoInstant = z.iso.datetime({ offset: true });
 const Money = z.number().finite().nonnegative().max(1_000_000);
 // Ids travel in SES message tags, ledger keys and URLs: keep them to tag-safe characters.
 export const CustomerId = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only');
 
 export const Email = z.string().trim().toLowerCase().max(254).pipe(z.email());
+
+export const Locale = z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a locale like en or en-GB');
+export const TimeZone = z.string().refine(isTimeZone, 'an IANA time zone like Europe/Berlin');
 
 export const Channel = z.enum(['web', 'ios', 'android', 'marketplace', 'pos', 'import']);
 export type Channel = z.infer<typeof Channel>;
@@ -34,15 +49,19 @@ export type Attributes = z.infer<typeof Attributes>;
 export const CustomerRegistered = z.object({
   customerId: CustomerId,
   email: Email,
-  firstName: Text(100).optional(),
-  lastName: Text(100).optional(),
-  locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a locale like en or en-GB').default('en'),
-  timeZone: z.string().refine(isTimeZone, 'an IANA time zone like Europe/Berlin').default('UTC'),
+  firstName: PersonName(100).optional(),
+  lastName: PersonName(100).optional(),
+  locale: Locale.default('en'),
+  timeZone: TimeZone.default('UTC'),
   channel: Channel.default('web'),
   marketingConsent: z.boolean(),
   topics: z.array(Text(40)).max(20).default([]),
   registeredAt: IsoInstant,
-  /** When the consent statement was made, if the shop knows (it may predate the registration event). */
+  /**
+   * When the customer gave or refused the consent this event states (it may predate the
+   * registration); `registeredAt` when absent. Consent statements apply in this order: an
+   * older one never overrides a newer one, however late or often it is delivered.
+   */
   consentAt: IsoInstant.optional(),
   attributes: Attributes.optional(),
 });
@@ -55,10 +74,10 @@ export type CustomerRegistered = z.infer<typeof CustomerRegistered>;
 export const CustomerUpdated = z.object({
   customerId: CustomerId,
   email: Email.optional(),
-  firstName: Text(100).optional(),
-  lastName: Text(100).optional(),
-  locale: z.string().regex(/^[a-z]{2}(-[A-Z]{2})?$/, 'a locale like en or en-GB').optional(),
-  timeZone: z.string().refine(isTimeZone, 'an IANA time zone like Europe/Berlin').optional(),
+  firstName: PersonName(100).optional(),
+  lastName: PersonName(100).optional(),
+  locale: Locale.optional(),
+  timeZone: TimeZone.optional(),
   marketingConsent: z.boolean().optional(),
   /** When the consent statement was made; required with marketingConsent. */
   consentAt: IsoInstant.optional(),
@@ -122,11 +141,18 @@ export type ShopEvent = z.infer<typeof ShopEvent>;
 export type ShopEventType = ShopEvent['detail-type'];
 export const SHOP_EVENT_TYPES: readonly ShopEventType[] = ['Customer Registered', 'Order Placed', 'Order Refunded', 'Cart Abandoned', 'Customer Updated'];
 
+/**
+ * When a registration's consent statement was made: its `consentAt`, else its `registeredAt`.
+ * Not the envelope's time: a re-sync or backfill re-publishes old registrations under a new one.
+ */
+export const consentStatedAt = (event: Extract<ShopEvent, { 'detail-type': 'Customer Registered' }>): string => event.detail.consentAt ?? event.detail.registeredAt;
+
 /** The key that makes an event idempotent: a redelivery or a re-publish of the same fact has the same key. */
 export function eventKey(event: ShopEvent): string {
   switch (event['detail-type']) {
     case 'Customer Registered':
-      return 'registered';
+      // Each consent statement is its own fact; redeliveries of one share its time.
+      return `registered:${consentStatedAt(event)}`;
     case 'Order Placed':
       return `order:${event.detail.orderId}`;
     case 'Order Refunded':

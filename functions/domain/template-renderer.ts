@@ -25,6 +25,17 @@ export const TEMPLATE_HELPERS = {
       return value.toFixed(2);
     }
   },
+  /** A date (ISO instant) as the customer's language writes it, on their own calendar day: `{{date cart.abandonedAt customer.locale customer.timeZone}}`. */
+  date: (value: unknown, locale: unknown, timeZone: unknown) => {
+    const at = typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
+    if (!at || Number.isNaN(at.getTime())) return '';
+    const loc = typeof locale === 'string' ? locale : 'en';
+    try {
+      return new Intl.DateTimeFormat(loc, { dateStyle: 'long', ...(typeof timeZone === 'string' ? { timeZone } : {}) }).format(at);
+    } catch {
+      return at.toISOString().slice(0, 10);
+    }
+  },
   eq: (a: unknown, b: unknown) => a === b,
   gt: (a: unknown, b: unknown) => Number(a) > Number(b),
 } as const;

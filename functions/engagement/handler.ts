@@ -1,17 +1,32 @@
-import { type EngagementDeps, type EngagementOutcome, recordEngagement } from './record-engagement.ts';
+import type { Context } from 'aws-lambda';
+import { SesEvent } from '#domain/ses-events.ts';
+import { type IdempotencyTable, idempotentPerEvent } from '#adapters/event-idempotency.ts';
+import { createDocumentClient } from '#adapters/aws-clients.ts';
+import { type EngagementDeps, type EngagementOutcome, recordEngagement, sesEventKey } from './record-engagement.ts';
 import { lambdaDependencies } from '#adapters/lambda-dependencies.ts';
+import { requiredTable } from '#adapters/lambda-environment.ts';
 
-/** EventBridge target for SES events (default bus, source aws.ses). */
-export const createEngagementHandler =
-  (deps: EngagementDeps) =>
-  (event: unknown): Promise<EngagementOutcome> =>
-    recordEngagement(event, deps);
+/** An SES event's natural key (message, event type, moment). */
+export function sesEventIdempotencyKey(raw: unknown): string | undefined {
+  const parsed = SesEvent.safeParse(raw);
+  return parsed.success ? sesEventKey(parsed.data.detail) : undefined;
+}
+
+/**
+ * EventBridge target for SES events (default bus, source aws.ses). With an idempotency store,
+ * each event is handled once for 400 days: opens and clicks can no longer push a key out of
+ * reach and let a redelivered bounce, complaint or subscription change apply twice.
+ */
+export const createEngagementHandler = (deps: EngagementDeps & { idempotency?: IdempotencyTable }): ((event: unknown, context?: Context) => Promise<EngagementOutcome>) => {
+  const handle = (event: unknown) => recordEngagement(event, deps);
+  return deps.idempotency ? idempotentPerEvent('engagement', deps.idempotency, sesEventIdempotencyKey, handle) : handle;
+};
 
 let instance: ReturnType<typeof createEngagementHandler> | undefined;
-export const handler = (event: unknown) => {
+export const handler = (event: unknown, context?: Context) => {
   if (!instance) {
     const d = lambdaDependencies();
-    instance = createEngagementHandler({ ...d, config: d.catalog.config });
+    instance = createEngagementHandler({ ...d, config: d.catalog.config, idempotency: { client: createDocumentClient(), tableName: requiredTable(d.env.IDEMPOTENCY_TABLE, 'IDEMPOTENCY_TABLE') } });
   }
-  return instance(event);
+  return instance(event, context);
 };

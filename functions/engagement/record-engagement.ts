@@ -73,6 +73,9 @@ function profileChange(detail: SesEventDetail): ((p: CustomerProfile, now: strin
 
 export const SOFT_BOUNCES_BEFORE_SUPPRESSION = 3;
 
+/** What makes an SES event unique (message, type, moment): its idempotency key. */
+export const sesEventKey = (detail: SesEventDetail): string => `ses:${detail.mail.messageId}:${detail.eventType}:${eventInstant(detail)}`;
+
 /** The moment the event happened, for its idempotency key. */
 function eventInstant(detail: SesEventDetail): string {
   switch (detail.eventType) {
@@ -123,7 +126,7 @@ export async function recordEngagement(raw: unknown, deps: EngagementDeps): Prom
   const change = profileChange(detail);
   if (!change) return { outcome: 'ignored', eventType: detail.eventType };
 
-  const key = `ses:${detail.mail.messageId}:${detail.eventType}:${eventInstant(detail)}`;
+  const key = sesEventKey(detail);
   let duplicate = false;
   let unchanged = false;
   let known = false;

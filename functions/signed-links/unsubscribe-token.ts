@@ -19,12 +19,23 @@ export function signUnsubscribeToken(claim: UnsubscribeClaim, secret: string): s
   return signPayload([claim.customerId, claim.topic, claim.expiresAt], secret);
 }
 
-/** Verifies with the current key, then the previous one (links mailed before a rotation). */
-export function verifyUnsubscribeToken(token: string, keys: VerifyingKeys, nowEpochSeconds: number): UnsubscribeClaim {
+/**
+ * A correctly signed token's claim, expired or not: an unsubscribe must keep working however
+ * old the email is (only a re-subscription needs a recent link). Tries the current key, then
+ * the previous one (links mailed before a rotation). Throws InvalidTokenError for a malformed
+ * or forged token.
+ */
+export function openUnsubscribeToken(token: string, keys: VerifyingKeys, nowEpochSeconds: number): UnsubscribeClaim & { expired: boolean } {
   const payload = verifyWithKeys(keys, (secret) => openPayload(token, secret, 'unsubscribe'));
   const tuple = z.tuple([z.string(), z.string(), z.number()]).safeParse(payload);
   if (!tuple.success) throw new InvalidTokenError('malformed');
   const [customerId, topic, expiresAt] = tuple.data;
-  if (expiresAt < nowEpochSeconds) throw new InvalidTokenError('expired');
-  return { customerId, topic, expiresAt };
+  return { customerId, topic, expiresAt, expired: expiresAt < nowEpochSeconds };
+}
+
+/** Throws InvalidTokenError for a malformed, forged or expired token. */
+export function verifyUnsubscribeToken(token: string, keys: VerifyingKeys, nowEpochSeconds: number): UnsubscribeClaim {
+  const { expired, ...claim } = openUnsubscribeToken(token, keys, nowEpochSeconds);
+  if (expired) throw new InvalidTokenError('expired');
+  return claim;
 }

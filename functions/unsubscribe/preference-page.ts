@@ -25,6 +25,22 @@ export type PageView =
       focusTopic?: string;
       /** A sign-up waiting for confirmation (double opt-in): saving with a topic ticked confirms it. */
       pending?: boolean;
+      /** An expired link: only the unsubscribe buttons are offered (it can no longer subscribe). */
+      expired?: boolean;
+    }
+  | {
+      /** The sunset email's "keep me subscribed" link (a GET); the button POSTs `action=keep`. */
+      kind: 'keep';
+      language: PreferenceLanguage;
+      firstName?: string;
+      token: string;
+    }
+  | {
+      kind: 'kept';
+      language: PreferenceLanguage;
+      /** `kept`: the customer keeps (or already had) their emails; `unavailable`: another suppression, or no consent. */
+      outcome: 'kept' | 'unavailable';
+      token: string;
     }
   | {
       kind: 'confirmation';
@@ -119,6 +135,14 @@ ${tokenField(view.token)}
 <div class="actions"><button type="submit" name="action" value="topic" class="primary">${escapeHtml(t.unsubscribeTopic(topicText(t, view.focusTopic).label))}</button></div>
 </form>`);
   }
+  if (view.expired) {
+    parts.push(paragraph(t.expiredNote, ' class="note"'));
+    parts.push(`<form method="post">
+${tokenField(view.token)}
+<div class="actions"><button type="submit" name="action" value="all">${escapeHtml(t.unsubscribeAll)}</button></div>
+</form>`);
+    return document(view.language, t.preferencesTitle, parts.join('\n'));
+  }
   parts.push(paragraph(t.intro));
   if (view.pending) parts.push(paragraph(t.pendingNote, ' class="note"'));
   else if (view.allOff) parts.push(paragraph(t.allOffNote, ' class="note"'));
@@ -181,6 +205,23 @@ function confirmedPage(view: Extract<PageView, { kind: 'confirmed' }>, t: Prefer
   return document(view.language, title, `<div role="status">${paragraph(body)}</div>\n${summary}\n${paragraph(t.manageLater)}`);
 }
 
+function keepPage(view: Extract<PageView, { kind: 'keep' }>, t: PreferenceTexts): string {
+  const parts: string[] = [];
+  if (view.firstName) parts.push(paragraph(t.greeting(view.firstName)));
+  parts.push(paragraph(t.keepIntro));
+  parts.push(`<form method="post">
+${tokenField(view.token)}
+<div class="actions"><button type="submit" name="action" value="keep" class="primary">${escapeHtml(t.keepButton)}</button></div>
+</form>`);
+  return document(view.language, t.keepTitle, parts.join('\n'));
+}
+
+function keptPage(view: Extract<PageView, { kind: 'kept' }>, t: PreferenceTexts): string {
+  const [title, body] = view.outcome === 'kept' ? [t.keptTitle, t.keptBody] : [t.keepUnavailableTitle, t.keepUnavailableBody];
+  const href = `?token=${encodeURIComponent(view.token)}&view=preferences`;
+  return document(view.language, title, `<div role="status">${paragraph(body)}</div>\n<p><a href="${escapeHtml(href)}">${escapeHtml(t.changePreferences)}</a></p>`);
+}
+
 function problemPage(view: Extract<PageView, { kind: 'problem' }>, t: PreferenceTexts): string {
   const texts: Record<typeof view.problem, [string, string]> = {
     'invalid-link': [t.invalidLinkTitle, t.invalidLinkBody],
@@ -205,6 +246,10 @@ export function renderPage(view: PageView): string {
       return confirmPage(view, t);
     case 'confirmed':
       return confirmedPage(view, t);
+    case 'keep':
+      return keepPage(view, t);
+    case 'kept':
+      return keptPage(view, t);
     case 'problem':
       return problemPage(view, t);
   }

@@ -8,12 +8,12 @@ import { confirmConsent, confirmSubscription, type Confirmation } from '#domain/
 import type { MailerConfig } from '#domain/mailer-config.ts';
 import { languageFromAcceptLanguage, preferenceLanguage, type PreferenceLanguage } from '#domain/preference-texts.ts';
 import { triggeredSend } from '#domain/triggered-send.ts';
-import { InvalidTokenError, type UnsubscribeClaim, verifyUnsubscribeToken } from '#signed-links/unsubscribe-token.ts';
+import { InvalidTokenError, openUnsubscribeToken, type UnsubscribeClaim } from '#signed-links/unsubscribe-token.ts';
 import type { VerifyingKeys } from '#signed-links/signing-keys.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
-import { isSubscribed, savePreferences, unsubscribeAll, unsubscribeTopic } from './consent-changes.ts';
+import { isSubscribed, keepSubscribed, savePreferences, unsubscribeAll, unsubscribeTopic } from './consent-changes.ts';
 import { PAGE_HEADERS, type PageView, renderPage } from './preference-page.ts';
 
 export interface UnsubscribeRequest {
@@ -57,7 +57,10 @@ export interface ConfirmedSignUpSends {
 export const catalogTopics = (catalog: Pick<Catalog, 'campaigns'>): string[] => [...new Set(catalog.campaigns.map((c) => c.audience.topic))];
 
 /** What a POST asks for. */
-type Intent = { action: 'one-click' | 'topic' | 'all' } | { action: 'save'; chosen: string[] };
+type Intent = { action: 'one-click' | 'topic' | 'all' | 'keep' } | { action: 'save'; chosen: string[] };
+
+/** What only a link that has not expired may do: subscribe (again), as opposed to unsubscribe. */
+const needsFreshLink = (intent: Intent) => intent.action === 'save' || intent.action === 'keep';
 
 const MAX_BODY_CHARS = 16_384;
 
@@ -85,7 +88,7 @@ function intentOf(form: Map<string, string[]>): Intent | undefined {
   if (form.get('List-Unsubscribe')?.includes('One-Click')) return { action: 'one-click' };
   const action = form.get('action')?.[0];
   if (action === 'save') return { action: 'save', chosen: form.get('topic') ?? [] };
-  if (action === 'topic' || action === 'all') return { action };
+  if (action === 'topic' || action === 'all' || action === 'keep') return { action };
   return undefined;
 }
 
@@ -99,6 +102,8 @@ function change(intent: Intent, claim: UnsubscribeClaim, offered: string[], now:
         return unsubscribeAll(p, now);
       case 'save':
         return savePreferences(p, offered, intent.chosen, now);
+      case 'keep':
+        return keepSubscribed(p, now);
     }
   };
 }
@@ -126,16 +131,28 @@ export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps
     return handleConfirmRequest(method, confirmToken, form, now, fallbackLanguage, deps);
   }
   const link = token ?? ''; // no token at all is a malformed one
-  const claim = verifiedOrRefusal(() => verifyUnsubscribeToken(link, deps.secret, Math.floor(Date.parse(now) / 1000)), 'unsubscribe refused', 'invalid-link', fallbackLanguage, deps);
+  // An expired but correctly signed link still unsubscribes; only subscribing needs a fresh one.
+  const claim = verifiedOrRefusal(() => openUnsubscribeToken(link, deps.secret, Math.floor(Date.parse(now) / 1000)), 'unsubscribe refused', 'invalid-link', fallbackLanguage, deps);
   if ('status' in claim) return claim;
 
   const { customerId } = claim;
   const offered = deps.topics.includes(claim.topic) ? deps.topics : [...deps.topics, claim.topic];
+  const expiredRefusal = (action: string) => {
+    deps.logger.warn('unsubscribe refused', { customerId, action, outcome: 'invalid-token', reason: 'expired' });
+    return respond(410, { kind: 'problem', language: fallbackLanguage, problem: 'invalid-link' });
+  };
   try {
+    if (method === 'GET' && request.query.view === 'keep') {
+      if (claim.expired) return expiredRefusal('keep');
+      const profile = await deps.customers.get(customerId);
+      if (!profile) return notFound(deps, customerId, fallbackLanguage);
+      deps.logger.info('keep-subscribed page shown', { customerId, outcome: 'viewed' });
+      return respond(200, { kind: 'keep', language: preferenceLanguage(profile.locale), firstName: profile.firstName, token: link });
+    }
     if (method === 'GET') {
       const profile = await deps.customers.get(customerId);
       if (!profile) return notFound(deps, customerId, fallbackLanguage);
-      deps.logger.info('preference page shown', { customerId, outcome: 'viewed' });
+      deps.logger.info('preference page shown', { customerId, outcome: claim.expired ? 'viewed-expired' : 'viewed' });
       return respond(200, {
         kind: 'preferences',
         language: preferenceLanguage(profile.locale),
@@ -143,6 +160,7 @@ export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps
         topics: offered.map((topic) => ({ topic, subscribed: isSubscribed(profile.consent, topic) })),
         allOff: !profile.consent.marketing,
         pending: profile.consent.pending !== undefined,
+        expired: claim.expired,
         token: link,
         // The List-Unsubscribe link opened in a browser: offer its topic first, if still subscribed.
         focusTopic: request.query.view !== 'preferences' && isSubscribed(profile.consent, claim.topic) ? claim.topic : undefined,
@@ -154,6 +172,7 @@ export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps
       deps.logger.warn('unsubscribe refused', { customerId, outcome: 'bad-request' });
       return respond(400, { kind: 'problem', language: fallbackLanguage, problem: 'bad-request' });
     }
+    if (claim.expired && needsFreshLink(intent)) return expiredRefusal(intent.action);
     let changed = false;
     const profile = await deps.customers.modify(customerId, (current) => {
       const next = current && change(intent, claim, offered, now)(current);
@@ -162,6 +181,10 @@ export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps
     });
     if (!profile) return notFound(deps, customerId, fallbackLanguage);
     deps.logger.info('unsubscribe request handled', { customerId, action: intent.action, outcome: changed ? 'changed' : 'unchanged' });
+    if (intent.action === 'keep') {
+      const kept = !profile.suppression && offered.some((topic) => isSubscribed(profile.consent, topic));
+      return respond(200, { kind: 'kept', language: preferenceLanguage(profile.locale), outcome: kept ? 'kept' : 'unavailable', token: link });
+    }
     return respond(200, {
       kind: 'confirmation',
       language: preferenceLanguage(profile.locale),

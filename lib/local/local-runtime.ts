@@ -196,11 +196,12 @@ export class LocalRuntime {
     const baseUrl = unsubscribeServer?.url ?? options.unsubscribeBaseUrl;
     const config = baseUrl ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: baseUrl } } : options.catalog.config;
     const common = { customers, failedEvents, clock, logger, config };
+    const idempotency = { client: db, tableName: tables.idempotency };
     // One process holds the whole SES rate here (in AWS each instance holds its share); the rate is real time.
     const sendRate = options.sendRate ?? config.sending.maxSendRate;
     const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate });
     const identities = new IdentityStore(db, tables.identities, localPrivacySalt(options.dataDir));
-    const ingestHandler = createIngestHandler({ ...common, stageChanges, identities, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns });
+    const ingestHandler = createIngestHandler({ ...common, stageChanges, identities, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency });
     const ingest = async (event: unknown) => {
       const outcome = await ingestHandler(event);
       if (outcome.outcome === 'applied') for (const s of outcome.notTriggered ?? []) tally.decide(s.campaignId, outcome.customerId, s.reason);
@@ -220,7 +221,7 @@ export class LocalRuntime {
         if (d.outcome !== 'queued') tally.decide(d.campaignId, d.customerId, d.outcome);
       },
     });
-    const engagement = createEngagementHandler({ ...common, ledger, deliverability });
+    const engagement = createEngagementHandler({ ...common, ledger, deliverability, idempotency });
     const send = createSendHandler(
       {
         ...common,
@@ -252,7 +253,9 @@ export class LocalRuntime {
     );
     const bus = new LocalEventBus(
       EVENT_ROUTES,
-      { ingest: access.as('ingest', ingest), engagement: access.as('engagement', engagement), segment: access.as('segment', segment), send: () => Promise.reject(new Error('send is fed by the queue')) },
+      { ingest: access.as('ingest', ingest), engagement: access.as('engagement', engagement), segment: access.as('segment', segment), send: () => Promise.reject(new Error('send is fed by the queue')),
+        // Journeys do not run locally yet: their routes' events are dropped here until the journey handler is wired.
+        journey: async () => undefined },
       clock,
       async ({ routeId, event, error }) => {
         runtime!.deadLetters.events++;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { BodyTooLargeError, readBody as readBounded, sendResult as send } from './http-exchange.ts';
 
 /** A Function URL handler, e.g. what `createUnsubscribeHandler(deps)` returns. */
 export type FunctionUrlHandler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -25,20 +26,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** Bodies a Function URL hands over as text; anything else arrives base64-encoded. */
 const TEXT_BODY = /^(text\/|application\/(x-www-form-urlencoded|json)\b)/i;
 
-class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError';
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError('request body too large');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
+const readBody = (request: IncomingMessage) => readBounded(request, MAX_BODY_BYTES);
 
 /** The event a Lambda Function URL would deliver for this request (payload format 2.0). */
 export function toFunctionUrlEvent(request: IncomingMessage, url: URL, body: Buffer): APIGatewayProxyEventV2 {
@@ -74,13 +62,6 @@ export function toFunctionUrlEvent(request: IncomingMessage, url: URL, body: Buf
       timeEpoch: now.getTime(),
     },
   };
-}
-
-function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
-  const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-  response.writeHead(result.statusCode ?? 200, headers).end(body);
 }
 
 /**

@@ -86,10 +86,11 @@ describe('DynamoDB tables (from TABLES)', () => {
       for (const t of given) expect(env[t.envVar], `${name} ${t.envVar}`).toEqual(ref(stack.mailer.tables[t.name]));
     }
     expect(named).toEqual({
-      ingest: ['customers', 'failed-events', 'stage-changes', 'identities'],
+      ingest: ['customers', 'failed-events', 'stage-changes', 'identities', 'idempotency'],
       segment: ['customers', 'stage-changes', 'model-runs', 'deliverability'],
       send: ['customers', 'send-ledger', 'failed-events', 'deliverability'],
-      engagement: ['customers', 'send-ledger', 'failed-events', 'deliverability'],
+      engagement: ['customers', 'send-ledger', 'failed-events', 'deliverability', 'idempotency'],
+      journey: ['customers', 'journey-entries'],
       unsubscribe: ['customers', 'failed-events'],
     });
   });
@@ -121,7 +122,7 @@ describe('EventBridge (from EVENT_ROUTES)', () => {
   });
 
   it('functions invoked asynchronously send failures to an on-failure queue', () => {
-    for (const name of ['ingest', 'segment', 'engagement'] as const) {
+    for (const name of ['ingest', 'segment', 'engagement', 'journey'] as const) {
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: ref(stack.mailer.functions[name]),
         MaximumRetryAttempts: 2,
@@ -233,9 +234,9 @@ describe('Lambda functions', () => {
     }
   });
 
-  it('ingest, segment and send (which puts back sends that must wait) get the send queue URL', () => {
+  it('ingest, segment, send (which puts back sends that must wait) and journey get the send queue URL', () => {
     const env = (name: FunctionName) => template.toJSON().Resources[logicalId(stack.mailer.functions[name])].Properties.Environment.Variables as Record<string, unknown>;
-    for (const name of ['ingest', 'segment', 'send'] as const) expect(env(name).SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
+    for (const name of ['ingest', 'segment', 'send', 'journey'] as const) expect(env(name).SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
     expect(env('engagement').SEND_QUEUE_URL).toBeUndefined();
   });
 
@@ -334,6 +335,7 @@ describe('IAM: least privilege through grants', () => {
       'stage-changes': ['BatchWriteItem *'],
       'failed-events': ['PutItem *'],
       identities: ['DeleteItem erased#*', 'GetItem email#*|source#*|erased#*', 'PutItem email#*|source#*'],
+      idempotency: ['DeleteItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
     },
     segment: {
       customers: ['GetItem *', 'PutItem *', 'Scan *', 'UpdateItem *'],
@@ -352,7 +354,9 @@ describe('IAM: least privilege through grants', () => {
       'send-ledger': ['UpdateItem *'],
       'failed-events': ['PutItem *'],
       deliverability: ['BatchGetItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
+      idempotency: ['DeleteItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
     },
+    journey: { 'journey-entries': ['GetItem *', 'PutItem *'], customers: ['GetItem *'] },
     unsubscribe: { customers: ['GetItem *', 'PutItem *'], 'failed-events': ['PutItem *'] },
   };
 
@@ -377,7 +381,8 @@ describe('IAM: least privilege through grants', () => {
   });
 
   it('only segmentation scans customers; DeleteItem and BatchWriteItem only where the code calls them', () => {
-    const holders = (action: string) => allFunctions().filter(([, fn]) => Object.values(dynamoGrants(fn)).some((acts) => acts.some((a) => a.startsWith(`${action} `)))).map(([n]) => n);
+    // The idempotency records are Powertools' own bookkeeping (it deletes a record when the handler failed); every other table counts.
+    const holders = (action: string) => allFunctions().filter(([, fn]) => Object.entries(dynamoGrants(fn)).some(([table, acts]) => table !== 'idempotency' && acts.some((a) => a.startsWith(`${action} `)))).map(([n]) => n);
     expect(holders('Scan')).toEqual(['segment']);
     expect(holders('DeleteItem')).toEqual(['ingest', 'send']); // an erased address signing up anew (IdentityStore.forgetErasure); a claim given back (SendLedger.release)
     expect(holders('BatchWriteItem').sort()).toEqual(['ingest', 'segment']); // stage changes
@@ -396,11 +401,11 @@ describe('IAM: least privilege through grants', () => {
     expect(Object.fromEntries(pauseWriters)).toEqual({ send: ['PutItem pause#all-marketing'], engagement: ['PutItem *'] });
   });
 
-  it('only ingest, segment, send (deferrals) and unsubscribe (confirmed sign-ups) may send to the send queue', () => {
+  it('only ingest, segment, send (deferrals), journey (its steps) and unsubscribe (confirmed sign-ups) may send to the send queue', () => {
     const queueId = logicalId(stack.mailer.sendQueue);
     for (const [name, fn] of Object.entries(stack.mailer.functions)) {
       const sends = statementsOf(fn.role!).some((s) => actions(s).includes('sqs:SendMessage') && resources(s).some((r) => JSON.stringify(r).includes(`"${queueId}"`)));
-      expect(sends, name).toBe(name === 'ingest' || name === 'segment' || name === 'send');
+      expect(sends, name).toBe(name === 'ingest' || name === 'segment' || name === 'send' || name === 'journey');
     }
   });
 

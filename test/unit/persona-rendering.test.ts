@@ -67,8 +67,10 @@ describe('every shipped campaign, every variant, for every persona', () => {
     expect(email.subject).toBe(`We miss you, <script>alert(1)</script> Bcc: x@evil.example "O'Brien" & Co`);
   });
 
-  it("puts the customer's locale in <html lang>", () => {
-    expect(compose('second-order-nudge', 'non-latin-name').html).toMatch(/<html lang="ja-JP"/);
+  it("puts the email's language in <html lang>: the customer's tag when it is in their language, else en", () => {
+    expect(compose('welcome', 'non-latin-name').html).toMatch(/<html lang="ja-JP"/);
+    // No Japanese copy of this one: the English email must not claim to be Japanese (screen readers).
+    expect(compose('second-order-nudge', 'non-latin-name').html).toMatch(/<html lang="en"/);
     expect(compose('win-back', 'declining').html).toMatch(/<html lang="en-US"/);
   });
 

@@ -84,7 +84,7 @@ describe('shipped templates', () => {
     expect(header('List-Unsubscribe')).toMatch(/^<https:\/\/[^>]+\?token=[\w-]+\.[\w-]+>, <mailto:unsubscribe@[^>]+>$/);
     expect(header('X-Campaign-Id')).toBe('win-back');
     expect(header('X-Send-Id')).toMatch(/^win-back_.+_c1$/);
-    expect(email.tags.map((t) => t.name).sort()).toEqual(['campaign', 'customer', 'send', 'variant']);
+    expect(email.tags.map((t) => t.name).sort()).toEqual(['campaign', 'customer', 'locale', 'send', 'variant']); // locale: which language went out
     const token = /token=([^>&]+)/.exec(header('List-Unsubscribe')!)![1]!;
     expect(Buffer.from(token.split('.')[0]!, 'base64url').toString()).not.toContain('@');
     expect(verifyUnsubscribeToken(token, 's'.repeat(40), Date.parse(now) / 1000)).toMatchObject({ customerId: 'c1', topic: 'offers' });

@@ -112,7 +112,6 @@ describe('handleUnsubscribeRequest', () => {
       { query: { token: forged }, status: 400 },
       { query: { token: `${payload}.${signature!.slice(0, -2)}AA` }, status: 400 },
       { query: { token: token({}, 'another-secret-another-secret-another') }, status: 400 },
-      { query: { token: token({ expiresAt: NOW_S - 1 }) }, status: 410 },
     ];
     for (const { query, status } of cases) {
       const response = await handleUnsubscribeRequest({ ...oneClick, query }, deps);
@@ -183,6 +182,105 @@ describe('handleUnsubscribeRequest', () => {
     const response = await handleUnsubscribeRequest({ method: 'DELETE', query: { token: token() } }, deps);
     expect(response.status).toBe(405);
     expect(response.headers.allow).toBe('GET, POST');
+  });
+});
+
+describe('an expired, correctly signed link', () => {
+  const form = (body: string) => ({ method: 'POST', body, contentType: 'application/x-www-form-urlencoded' });
+
+  it('still unsubscribes: one-click, the topic button and unsubscribe-from-all', async () => {
+    for (const [request, expected] of [
+      [oneClick, { marketing: true, unsubscribedTopics: ['newsletter'] }],
+      [form('action=topic'), { marketing: true, unsubscribedTopics: ['newsletter'] }],
+      [form('action=all'), { marketing: false }],
+    ] as const) {
+      const { customers, deps, token } = setup();
+      const response = await handleUnsubscribeRequest({ ...request, query: { token: token({ expiresAt: NOW_S - 90 * 86_400 }) } }, deps);
+      expect(response.status).toBe(200);
+      expect(customers.items.get('c1')!.consent).toMatchObject({ ...expected, updatedAt: NOW });
+    }
+  });
+
+  it('can no longer subscribe: saving topics and keep-me-subscribed get 410 and change nothing', async () => {
+    const { customers, deps, token } = setup(profile({ consent: { ...profile().consent, unsubscribedTopics: ['offers'] }, suppression: { reason: 'sunset', at: NOW } }));
+    const expired = token({ expiresAt: NOW_S - 1 });
+    for (const body of ['action=save&topic=newsletter&topic=offers', 'action=keep']) {
+      const response = await handleUnsubscribeRequest({ ...form(body), query: { token: expired } }, deps);
+      expect(response.status).toBe(410);
+    }
+    expect((await handleUnsubscribeRequest({ method: 'GET', query: { token: expired, view: 'keep' } }, deps)).status).toBe(410);
+    expect(customers.writes).toBe(0);
+  });
+
+  it('GET shows the unsubscribe buttons only, no topics to tick', async () => {
+    const { deps, token } = setup();
+    const response = await handleUnsubscribeRequest({ method: 'GET', query: { token: token({ expiresAt: NOW_S - 1 }) } }, deps);
+    expect(response.status).toBe(200);
+    expect(checkboxIds(response.body)).toEqual([]);
+    expect(response.body).not.toContain('value="save"');
+    expect(response.body).toContain('value="topic"');
+    expect(response.body).toContain('value="all"');
+    expect(response.body).toContain('too old to change your topics');
+  });
+
+  it('a tampered token still gets 400 and changes nothing', async () => {
+    const { customers, deps, token } = setup();
+    const [payload, signature] = token({ expiresAt: NOW_S - 1 }).split('.');
+    const tampered = `${Buffer.from(JSON.stringify(['c1', 'newsletter', NOW_S + 86_400])).toString('base64url')}.${signature}`;
+    for (const t of [tampered, `${payload}.${signature!.slice(0, -2)}AA`]) {
+      expect((await handleUnsubscribeRequest({ ...oneClick, query: { token: t } }, deps)).status).toBe(400);
+    }
+    expect(customers.writes).toBe(0);
+  });
+});
+
+describe('keep me subscribed (the sunset email)', () => {
+  const keep = { method: 'POST', body: 'action=keep', contentType: 'application/x-www-form-urlencoded' };
+  const sunsetAt = '2026-09-20T09:00:00.000Z';
+
+  it('lifts a sunset suppression, records the re-consent with its time, and changes nothing else', async () => {
+    const before = profile({ suppression: { reason: 'sunset', at: sunsetAt, detail: 'sunset' }, consent: { ...profile().consent, topics: ['newsletter'], unsubscribedTopics: ['offers'] } });
+    const { customers, deps, token } = setup(before);
+    const shown = await handleUnsubscribeRequest({ method: 'GET', query: { token: token(), view: 'keep' } }, deps);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toContain('value="keep"');
+    expect(customers.writes).toBe(0); // a GET never changes anything
+    const response = await handleUnsubscribeRequest({ ...keep, query: { token: token(), view: 'keep' } }, deps);
+    expect(response.status).toBe(200);
+    expect(response.body).toContain('You are still subscribed');
+    const after = customers.items.get('c1')!;
+    expect(after.suppression).toBeUndefined();
+    expect(after.consent).toEqual({ ...before.consent, renewed: { method: 'keep-subscribed', at: NOW }, updatedAt: NOW });
+    const { suppression: _s, consent: _c, version: _v, updatedAt: _u, ...rest } = before;
+    expect(after).toMatchObject(rest);
+    expect((await handleUnsubscribeRequest({ ...keep, query: { token: token() } }, deps)).status).toBe(200);
+    expect(customers.writes).toBe(1); // pressing it again changes nothing
+  });
+
+  it('never lifts a bounce, a complaint or an SES suppression', async () => {
+    for (const reason of ['hard-bounce', 'complaint', 'ses-suppression-list', 'soft-bounces', 'unsubscribed'] as const) {
+      const { customers, deps, token } = setup(profile({ suppression: { reason, at: sunsetAt } }));
+      const response = await handleUnsubscribeRequest({ ...keep, query: { token: token() } }, deps);
+      expect(response.status).toBe(200);
+      expect(response.body).toContain('cannot be restarted from this link');
+      expect(customers.items.get('c1')!.suppression?.reason).toBe(reason);
+      expect(customers.writes).toBe(0);
+    }
+  });
+
+  it('saving topics on the preference page lifts a sunset too; saving none does not', async () => {
+    const sunset = profile({ suppression: { reason: 'sunset', at: sunsetAt } });
+    const { customers, deps, token } = setup(sunset);
+    const save = (body: string) => handleUnsubscribeRequest({ method: 'POST', query: { token: token() }, body, contentType: 'application/x-www-form-urlencoded' }, deps);
+    expect((await save('action=save')).status).toBe(200);
+    expect(customers.items.get('c1')!.suppression?.reason).toBe('sunset');
+    expect((await save('action=save&topic=offers')).status).toBe(200);
+    const after = customers.items.get('c1')!;
+    expect(after.suppression).toBeUndefined();
+    expect(after.consent.renewed).toEqual({ method: 'preferences', at: NOW });
+    const bounced = setup(profile({ suppression: { reason: 'hard-bounce', at: sunsetAt } }));
+    await handleUnsubscribeRequest({ method: 'POST', query: { token: bounced.token() }, body: 'action=save&topic=offers', contentType: 'application/x-www-form-urlencoded' }, bounced.deps);
+    expect(bounced.customers.items.get('c1')!.suppression?.reason).toBe('hard-bounce');
   });
 });
 
