@@ -13,6 +13,7 @@ import { buildCatalog } from '#authoring/catalog-files.ts';
 import { InvalidInputError } from '#domain/invalid-input-error.ts';
 import { createDocumentClient } from '#adapters/aws-clients.ts';
 import { type CustomerStore, DynamoCustomerStore } from '#adapters/customer-store.ts';
+import type { IdentityStore } from '#adapters/identity-store.ts';
 import { inOrderPerKey } from '#lib/local/in-order-per-key.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
 import { DeliveryLog } from '../functions/connector/delivery-log.ts';
@@ -38,6 +39,8 @@ export interface Destination {
   bus: PutEventsTarget;
   /** For dry runs; absent against a deployed stack without --customers-table. */
   customers?: Pick<CustomerStore, 'get'>;
+  /** For dry runs: resolves each row's customer as ingest does (read only). */
+  identities?: Pick<IdentityStore, 'hash' | 'erasedAt' | 'customerOfSource' | 'customerOfAddress'>;
   deliveries?: Pick<DeliveryLog, 'rememberOwners'>;
   where: string;
   close(): Promise<void>;
@@ -68,6 +71,7 @@ export function runtimeDestination(runtime: LocalRuntime, where: string): Destin
   return {
     bus: { putEvents: (entries) => runtime.bus.putEvents('shop', entries) },
     customers: runtime.customers,
+    identities: runtime.identities,
     deliveries: new DeliveryLog(runtime.db, runtime.tables['shop-connector']),
     where,
     close: () => runtime.stop(),

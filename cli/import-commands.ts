@@ -17,6 +17,8 @@ import { stableFraction } from '#domain/stable-hash.ts';
 import { Attributes, Channel, CustomerId, Email, SHOP_EVENT_SOURCE, ShopEvent } from '#domain/shop-events.ts';
 import type { MappedEvent } from '../functions/connector/mapped-event.ts';
 import { validateMapped } from '../functions/connector/mapped-event.ts';
+import { type IdentityStore, PlannedIdentities } from '#adapters/identity-store.ts';
+import { resolveCustomer } from '../functions/ingest/ingest-shop-event.ts';
 import { csvRows } from './csv-records.ts';
 import { type Destination, type DestinationOptions, fileTime, openDestination, publishAll, readInputFile, withDestinationOptions } from './connect-commands.ts';
 
@@ -179,6 +181,8 @@ export interface ImportPlan {
   /** Events the profiles have not seen, and ones they have (a re-import). */
   applied: number;
   alreadyThere: number;
+  /** Rows about an erased address: ingest drops them (only a fresh sign-up brings a person back). */
+  erased: number;
   consentChanges: ConsentChange[];
 }
 
@@ -190,21 +194,35 @@ const substance = (p: CustomerProfile) => {
 
 /**
  * Folds the events into the current profiles in memory, with the same pure function ingest
- * uses: what the import would change, before anything is written.
+ * uses: what the import would change, before anything is written. With the identities table,
+ * each row's customer is resolved as ingest resolves it (by storefront id, else by address; a
+ * dry-run view that writes nothing), so a customer already known under another id or by address
+ * is not counted as new.
  */
-export async function planImport(events: readonly MappedEvent[], current: (customerId: string) => Promise<CustomerProfile | undefined>, now: string): Promise<ImportPlan> {
-  const plan: ImportPlan = { newCustomers: 0, updatedCustomers: 0, unchangedCustomers: 0, applied: 0, alreadyThere: 0, consentChanges: [] };
-  const byCustomer = new Map<string, MappedEvent[]>();
+export async function planImport(
+  events: readonly MappedEvent[],
+  current: (customerId: string) => Promise<CustomerProfile | undefined>,
+  now: string,
+  identities?: Pick<IdentityStore, 'hash' | 'erasedAt' | 'customerOfSource' | 'customerOfAddress'>,
+): Promise<ImportPlan> {
+  const plan: ImportPlan = { newCustomers: 0, updatedCustomers: 0, unchangedCustomers: 0, applied: 0, alreadyThere: 0, erased: 0, consentChanges: [] };
+  const links = identities ? new PlannedIdentities(identities) : undefined;
+  const byCustomer = new Map<string, Exclude<Awaited<ReturnType<typeof resolveCustomer>>, { suppressed: string }>[]>();
   for (const e of events) {
-    const id = String(e.detail.customerId);
-    byCustomer.set(id, [...(byCustomer.get(id) ?? []), e]);
+    const event = ShopEvent.parse({ id: 'import-plan', source: SHOP_EVENT_SOURCE, time: e.time, 'detail-type': e.detailType, detail: e.detail });
+    const resolved = await resolveCustomer(event, now, links);
+    if ('suppressed' in resolved) {
+      plan.erased++;
+      continue;
+    }
+    const id = resolved.event.detail.customerId;
+    byCustomer.set(id, [...(byCustomer.get(id) ?? []), resolved]);
   }
   for (const [customerId, list] of byCustomer) {
     const before = await current(customerId);
     let profile = before;
-    for (const e of list) {
-      const event = ShopEvent.parse({ id: 'import-plan', source: SHOP_EVENT_SOURCE, time: e.time, 'detail-type': e.detailType, detail: e.detail });
-      const update = applyShopEvent(profile, event, now);
+    for (const r of list) {
+      const update = applyShopEvent(profile, r.event, now, undefined, r.identity);
       if (update.outcome === 'duplicate') plan.alreadyThere++;
       else plan.applied++;
       profile = update.profile;
@@ -213,7 +231,7 @@ export async function planImport(events: readonly MappedEvent[], current: (custo
     if (!before) plan.newCustomers++;
     else if (substance(before) !== substance(profile)) plan.updatedCustomers++;
     else plan.unchangedCustomers++;
-    const consentStated = list.some((e) => e.detail.marketingConsent !== undefined);
+    const consentStated = list.some((r) => 'marketingConsent' in r.event.detail && r.event.detail.marketingConsent !== undefined);
     if (consentStated && (before?.consent.marketing !== profile.consent.marketing || !before)) {
       plan.consentChanges.push({ customerId, from: before?.consent.marketing, to: profile.consent.marketing, at: profile.consent.updatedAt });
     }
@@ -227,7 +245,7 @@ export function formatPlan(file: string, plan: ImportPlan | undefined, rejected:
   if (plan) {
     const noun = what === 'orders' ? 'orders' : 'rows';
     lines.push(
-      `${basename(file)}: customers ${plan.newCustomers} new, ${plan.updatedCustomers} updated, ${plan.unchangedCustomers} unchanged; ${noun} ${plan.applied} to apply, ${plan.alreadyThere} already there; ${rejected.length} rejected; consent changes ${plan.consentChanges.length}`,
+      `${basename(file)}: customers ${plan.newCustomers} new, ${plan.updatedCustomers} updated, ${plan.unchangedCustomers} unchanged; ${noun} ${plan.applied} to apply, ${plan.alreadyThere} already there${plan.erased ? `, ${plan.erased} about erased addresses (dropped)` : ''}; ${rejected.length} rejected; consent changes ${plan.consentChanges.length}`,
     );
   } else lines.push(`${basename(file)}: ${rejected.length} rejected (current profiles not read: pass --customers-table for the plan)`);
   if (rejected.length) lines.push('  rejected:', ...rejected.slice(0, MAX_LISTED).map((r) => `    line ${r.line}: ${r.reason}`), ...(rejected.length > MAX_LISTED ? [`    … and ${rejected.length - MAX_LISTED} more`] : []));
@@ -251,13 +269,13 @@ export async function runImport(
   what: 'customers' | 'orders',
   file: string,
   options: { dryRun?: boolean; asOf?: string },
-  destination: Pick<Destination, 'bus' | 'customers' | 'deliveries' | 'where'>,
+  destination: Pick<Destination, 'bus' | 'customers' | 'identities' | 'deliveries' | 'where'>,
   now = new Date().toISOString(),
 ): Promise<ImportResult> {
   const text = readInputFile(file);
   const { events, rejected } = what === 'customers' ? customerImportEvents(file, text, options.asOf ?? fileTime(file)) : orderImportEvents(file, text);
   const customers = destination.customers;
-  const plan = customers ? await planImport(events, (id) => customers.get(id), now) : undefined;
+  const plan = customers ? await planImport(events, (id) => customers.get(id), now, destination.identities) : undefined;
   const summary = formatPlan(file, plan, rejected, what);
   if (options.dryRun) return { plan, rejected, published: 0, text: `${summary}\ndry run: nothing written\n` };
   const toPublish = plan && plan.applied === 0 ? [] : events;

@@ -92,3 +92,44 @@ export class IdentityStore {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { id: `${IDENTITY_KEYS.erased}${this.hash(email)}` } }));
   }
 }
+
+/** What resolving an event's customer needs of the identities table (functions/ingest/ingest-shop-event.ts). */
+export type IdentityLinks = Pick<IdentityStore, 'erasedAt' | 'forgetErasure' | 'customerOfSource' | 'claimAddress' | 'claimSource'>;
+
+/**
+ * The identities table as a dry run sees it: reads go to the table, links and forgotten erasures
+ * stay in memory with the table's first-claim-wins rule. An import plan resolves each row exactly
+ * as ingest will, rows of one file included, and writes nothing.
+ */
+export class PlannedIdentities implements IdentityLinks {
+  private readonly addresses = new Map<string, string>();
+  private readonly sources = new Map<string, string>();
+  private readonly forgotten = new Set<string>();
+
+  constructor(private readonly store: Pick<IdentityStore, 'hash' | 'erasedAt' | 'customerOfSource' | 'customerOfAddress'>) {}
+
+  async erasedAt(email: string): Promise<string | undefined> {
+    return this.forgotten.has(this.store.hash(email)) ? undefined : this.store.erasedAt(email);
+  }
+
+  async forgetErasure(email: string): Promise<void> {
+    this.forgotten.add(this.store.hash(email));
+  }
+
+  async customerOfSource(source: string, storefrontId: string): Promise<string | undefined> {
+    return this.sources.get(`${source}#${storefrontId}`) ?? this.store.customerOfSource(source, storefrontId);
+  }
+
+  async claimAddress(email: string, customerId: string): Promise<string> {
+    const key = this.store.hash(email);
+    const owner = this.addresses.get(key) ?? (await this.store.customerOfAddress(email)) ?? customerId;
+    this.addresses.set(key, owner);
+    return owner;
+  }
+
+  async claimSource(source: string, storefrontId: string, customerId: string): Promise<string> {
+    const owner = (await this.customerOfSource(source, storefrontId)) ?? customerId;
+    this.sources.set(`${source}#${storefrontId}`, owner);
+    return owner;
+  }
+}

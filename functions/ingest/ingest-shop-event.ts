@@ -10,7 +10,7 @@ import { ShopEvent } from '#domain/shop-events.ts';
 import { triggeredChoice } from '#domain/triggered-send.ts';
 import type { SkipReason } from '#domain/campaign-choice.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
-import type { IdentityStore } from '#adapters/identity-store.ts';
+import type { IdentityLinks } from '#adapters/identity-store.ts';
 import { signsUpAnew, type StorefrontIdentity, storefrontOf } from '#domain/identity.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
@@ -26,7 +26,7 @@ export interface IngestDeps {
   clock: Clock;
   logger: Logger;
   /** One customer across storefronts, and erased addresses; without it each event's customer id is its profile. */
-  identities?: IdentityStore;
+  identities?: IdentityLinks;
 }
 
 export type IngestOutcome =
@@ -61,7 +61,7 @@ export async function ingestShopEvent(raw: unknown, deps: IngestDeps): Promise<I
     deps.logger.warn('shop event rejected', { eventId: idOf(raw), reason });
     return { outcome: 'rejected', reason };
   }
-  const resolved = await resolveCustomer(parsed.data, now, deps);
+  const resolved = await resolveCustomer(parsed.data, now, deps.identities, deps.logger);
   if ('suppressed' in resolved) {
     deps.logger.info('shop event about an erased address dropped', { eventId: parsed.data.id });
     return { outcome: 'suppressed', reason: resolved.suppressed };
@@ -108,10 +108,15 @@ const addressOf = (event: ShopEvent): string | undefined => ('email' in event.de
  * The profile a storefront's event is about: the one its storefront id was linked to, else the
  * one holding its address, else a new one under its own id. Links are conditional puts, so two
  * first events for one address at once still make one profile. An erased address is dropped
- * unless the event is a fresh sign-up with consent.
+ * unless the event is a fresh sign-up with consent. Import plans call it over a dry-run view of
+ * the table (PlannedIdentities), so what they count is what ingest will do.
  */
-async function resolveCustomer(event: ShopEvent, now: string, deps: IngestDeps): Promise<{ event: ShopEvent; identity?: Omit<StorefrontIdentity, 'firstSeenAt'> } | { suppressed: string }> {
-  const identities = deps.identities;
+export async function resolveCustomer(
+  event: ShopEvent,
+  now: string,
+  identities: IdentityLinks | undefined,
+  logger?: Pick<Logger, 'info'>,
+): Promise<{ event: ShopEvent; identity?: Omit<StorefrontIdentity, 'firstSeenAt'> } | { suppressed: string }> {
   if (!identities) return { event };
   const storefrontId = event.detail.customerId;
   const source = storefrontOf(storefrontId);
@@ -129,7 +134,7 @@ async function resolveCustomer(event: ShopEvent, now: string, deps: IngestDeps):
   if (!customerId) {
     const owner = email ? await identities.claimAddress(email, storefrontId, now) : storefrontId;
     customerId = await identities.claimSource(source, storefrontId, owner, owner === storefrontId ? 'first seen' : 'same email address', now);
-    if (customerId !== storefrontId) deps.logger.info('storefront id joined a known customer', { customerId, storefrontId, source });
+    if (customerId !== storefrontId) logger?.info('storefront id joined a known customer', { customerId, storefrontId, source });
   } else if (email && event['detail-type'] !== 'Order Placed') {
     // A new or changed address of a known customer finds them from now on (unless another profile holds it).
     await identities.claimAddress(email, customerId, now);

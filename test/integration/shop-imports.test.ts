@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
@@ -77,7 +80,8 @@ describe('import customers', () => {
 describe('import orders', () => {
   it('adds the order history (CSV rows of one order are its line items), rejects bad rows, and a re-import changes nothing', async () => {
     const dry = await runImport('orders', fixture('imports/orders.csv'), { dryRun: true }, destination, NOW);
-    expect(dry.plan).toMatchObject({ applied: 3, alreadyThere: 0, newCustomers: 1, updatedCustomers: 1 });
+    // grace@example.com is crm-002 already: her order is counted against that profile, not as a new customer.
+    expect(dry.plan).toMatchObject({ applied: 3, alreadyThere: 0, newCustomers: 0, updatedCustomers: 2 });
     expect(dry.rejected).toEqual([{ line: 6, reason: expect.stringContaining('placedAt') }]);
     expect((await runtime.customers.get('crm-001'))?.orderCount).toBe(0);
     await runImport('orders', fixture('imports/orders.csv'), {}, destination, NOW);
@@ -86,9 +90,14 @@ describe('import orders', () => {
     // An order naming only an address joins the profile that holds it (one customer across sources).
     expect(await runtime.customers.get('crm-002')).toMatchObject({ email: 'grace@example.com', orderCount: 1, totalSpend: 12 });
     expect(await runtime.customers.get(emailCustomerId('grace@example.com'))).toBeUndefined();
+    const grace = await runtime.customers.get('crm-002');
+    const dryAgain = await runImport('orders', fixture('imports/orders.csv'), { dryRun: true }, destination, NOW);
+    expect(dryAgain.plan).toMatchObject({ newCustomers: 0, updatedCustomers: 0, unchangedCustomers: 2, applied: 0, alreadyThere: 3 });
     const again = await runImport('orders', fixture('imports/orders.csv'), {}, destination, NOW);
     expect(again.plan).toMatchObject({ applied: 0, alreadyThere: 3 });
+    expect(again.published).toBe(0);
     expect(await runtime.customers.get('crm-001')).toEqual(ada);
+    expect(await runtime.customers.get('crm-002')).toEqual(grace);
   });
 });
 
@@ -124,5 +133,51 @@ describe('connect backfill', () => {
     expect(jonas).toMatchObject({ email: 'jonas.weber@example.com', orderCount: 1, totalSpend: 17.35, refundCount: 1, consent: { marketing: true } });
     await publishAll(destination, result!.events, [], NOW);
     expect(await runtime.customers.get('woo-25')).toEqual(jonas);
+  });
+});
+
+describe('re-import plans resolve customers as ingest does', () => {
+  it('a customer known by address or by another storefront’s id is not new: the dry run after an import reports 0 new and 0 changed, and a second import changes nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reimport-'));
+    const file = join(dir, 'storefront-customers.jsonl');
+    const rows = [
+      // Ada is crm-001 (imported above): her Shopify id joins that profile by address.
+      { customerId: 'shopify-5550001', email: 'ada@example.com', firstName: 'Ada', updatedAt: '2026-10-02T00:00:00Z', attributes: { shopifyTier: 'vip' } },
+      // No id: the address alone names Grace (crm-002).
+      { email: 'grace@example.com', attributes: { team: 'navy' }, updatedAt: '2026-10-02T00:00:00Z' },
+      // Linus was imported by address (an email- id); his WooCommerce id joins him.
+      { customerId: 'woo-5550002', email: 'linus@example.com', locale: 'sv-FI', updatedAt: '2026-10-02T00:00:00Z' },
+    ];
+    writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n'));
+    const known = ['crm-001', 'crm-002', emailCustomerId('linus@example.com')];
+    const profiles = () => Promise.all(known.map((id) => runtime.customers.get(id)));
+    const links = async () => ((await runtime.db.send(new ScanCommand({ TableName: runtime.tables.identities }))).Items ?? []).map((i) => String(i.id)).sort();
+    try {
+      const untouched = await profiles();
+      const linksBefore = await links();
+      const first = await runImport('customers', file, { dryRun: true }, destination, NOW);
+      expect(first.plan).toMatchObject({ newCustomers: 0, updatedCustomers: 3, unchangedCustomers: 0, applied: 3, alreadyThere: 0 });
+      // The dry run wrote nothing: no profile, no identity link.
+      expect(await profiles()).toEqual(untouched);
+      expect(await links()).toEqual(linksBefore);
+
+      await runImport('customers', file, {}, destination, NOW);
+      const after = await profiles();
+      expect(after[0]).toMatchObject({ customerId: 'crm-001', attributes: { shopifyTier: 'vip' } });
+      expect(after[0]?.identities.map((i) => i.id)).toContain('shopify-5550001');
+      expect(after[1]).toMatchObject({ customerId: 'crm-002', attributes: { team: 'navy' } });
+      expect(after[2]).toMatchObject({ locale: 'sv-FI' });
+      expect(after[2]?.identities.map((i) => i.id)).toContain('woo-5550002');
+      for (const id of ['shopify-5550001', 'woo-5550002', emailCustomerId('grace@example.com')]) expect(await runtime.customers.get(id)).toBeUndefined();
+
+      const dry = await runImport('customers', file, { dryRun: true }, destination, NOW);
+      expect(dry.plan).toMatchObject({ newCustomers: 0, updatedCustomers: 0, unchangedCustomers: 3, applied: 0, alreadyThere: 3, consentChanges: [] });
+      const again = await runImport('customers', file, {}, destination, NOW);
+      expect(again.published).toBe(0);
+      expect(await profiles()).toEqual(after);
+      expect(runtime.access.violations).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
