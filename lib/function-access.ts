@@ -111,6 +111,10 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
       'stage-changes': any('Scan', 'DeleteItem'),
       'shop-connector': any('Scan', 'DeleteItem'),
       identities: any('Scan', 'GetItem', 'PutItem', 'DeleteItem'),
+      'journey-entries': any('Scan', 'DeleteItem'),
+      // Read for the export only: an event's outcome names its customer; a sent message's bounce marker.
+      idempotency: any('Scan'),
+      deliverability: any('Scan'),
     },
     privacySalt: true,
   },

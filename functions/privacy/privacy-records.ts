@@ -1,5 +1,6 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { DELIVERABILITY_KEYS } from '#adapters/deliverability-store.ts';
 import { IDENTITY_KEYS, type IdentityStore, normalizeAddress } from '#adapters/identity-store.ts';
 import { CustomerProfile } from '#domain/customer-profile.ts';
 import { storefrontOf } from '#domain/identity.ts';
@@ -30,7 +31,12 @@ export interface Person {
   emails: string[];
 }
 
-const CUSTOMER_TABLES = TABLES.filter((t) => t.holdsCustomerData);
+/**
+ * The tables searched for a person: every one holding customer data, and two that only point at
+ * one: the idempotency records (a handled event's outcome names its customer id) and the
+ * deliverability markers of their SES messages (`event#<message id>#…`, found from their sends).
+ */
+export const SEARCHED_TABLES = TABLES.filter((t) => t.holdsCustomerData || t.name === 'idempotency' || t.name === 'deliverability');
 
 async function* scanTable(db: DynamoDBDocumentClient, tableName: string): AsyncIterable<Record<string, unknown>> {
   let startKey: Record<string, unknown> | undefined;
@@ -92,14 +98,17 @@ export function isAbout(item: unknown, person: Person): boolean {
 /** Everything held about the person, table by table. */
 async function recordsOf(person: Person, deps: PrivacyDeps): Promise<Partial<Record<TableName, Record<string, unknown>[]>>> {
   const out: Partial<Record<TableName, Record<string, unknown>[]>> = {};
-  for (const table of CUSTOMER_TABLES) {
+  // TABLES lists the ledger before deliverability: their sends' message ids are known by then.
+  const messageMarkers = () => (out['send-ledger'] ?? []).flatMap((e) => (typeof e.messageId === 'string' ? [`${DELIVERABILITY_KEYS.event}${e.messageId}#`] : []));
+  for (const table of SEARCHED_TABLES) {
     const tableName = deps.tables[table.name];
     if (!tableName) continue;
     const items: Record<string, unknown>[] = [];
+    const markers = table.name === 'deliverability' ? messageMarkers() : [];
     for await (const item of scanTable(deps.db, tableName)) {
       // The identities table's own bookkeeping about erasures is not the person's data.
       if (table.name === 'identities' && (String(item.id).startsWith(IDENTITY_KEYS.erased) || String(item.id).startsWith(IDENTITY_KEYS.receipt))) continue;
-      if (isAbout(item, person)) items.push(item);
+      if (table.name === 'deliverability' ? markers.some((m) => String(item.id).startsWith(m)) : isAbout(item, person)) items.push(item);
     }
     out[table.name] = items;
   }
@@ -136,8 +145,12 @@ export const ErasureReceipt = z.object({
 });
 export type ErasureReceipt = z.infer<typeof ErasureReceipt>;
 
-/** The ledger is kept (never mail twice, the counts of past sends), with nothing personal in it: only the customer id, whose profile is gone. */
-const KEEP_TABLES: ReadonlySet<TableName> = new Set(['send-ledger']);
+/**
+ * Kept, with nothing personal in them (only the customer id, whose profile is gone, or an SES
+ * message id): the ledger (never mail twice, the counts of past sends), the idempotency records
+ * (a replayed event is not applied again) and the deliverability counters' markers.
+ */
+const KEEP_TABLES: ReadonlySet<TableName> = new Set(['send-ledger', 'idempotency', 'deliverability']);
 
 /**
  * Removes the person's personal data from every table, keeps their addresses only as salted
@@ -148,7 +161,7 @@ export async function erasePerson(subject: string, deps: PrivacyDeps, now: strin
   const person = await findPerson(subject, deps, alsoEmail);
   const records = await recordsOf(person, deps);
   const removed: Record<string, number> = {};
-  for (const table of CUSTOMER_TABLES) {
+  for (const table of SEARCHED_TABLES) {
     const tableName = deps.tables[table.name];
     const items = records[table.name] ?? [];
     if (!tableName || KEEP_TABLES.has(table.name)) continue;

@@ -7,6 +7,8 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { LifecycleMailerStack } from '#lib/lifecycle-mailer-stack.ts';
+import { TABLES } from '#lib/tables.ts';
+import { SEARCHED_TABLES } from '../../functions/privacy/privacy-records.ts';
 
 /** The privacy function's wiring and exact permissions; bundling skipped (the template is what is checked). */
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -59,6 +61,9 @@ describe('privacy construct', () => {
       [logicalId(t['stage-changes'])]: ['dynamodb:DeleteItem', 'dynamodb:Scan'],
       [logicalId(t['shop-connector'])]: ['dynamodb:DeleteItem', 'dynamodb:Scan'],
       [logicalId(t.identities)]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
+      [logicalId(t['journey-entries'])]: ['dynamodb:DeleteItem', 'dynamodb:Scan'],
+      [logicalId(t.idempotency)]: ['dynamodb:Scan'],
+      [logicalId(t.deliverability)]: ['dynamodb:Scan'],
     });
     const other = statementsOf(role).flatMap(actions).filter((a) => !a.startsWith('dynamodb:')).sort();
     expect(other).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
@@ -66,10 +71,35 @@ describe('privacy construct', () => {
     expect(secret?.Resource).toEqual({ Ref: logicalId(stack.mailer.privacySalt) });
   });
 
+  it('reaches every table the export searches (each table holding customer data, a table added later included), and may delete from each one an erasure clears', () => {
+    const role = stack.mailer.privacy.privacyFunction.role!;
+    const granted = tableActions(role);
+    for (const table of SEARCHED_TABLES) {
+      const acts = granted[logicalId(stack.mailer.tables[table.name])] ?? [];
+      expect(acts, table.name).toContain('dynamodb:Scan');
+      // Kept by an erasure, with nothing personal in them: the ledger, idempotency records, deliverability markers.
+      expect(acts.includes('dynamodb:DeleteItem'), table.name).toBe(!['send-ledger', 'idempotency', 'deliverability'].includes(table.name));
+    }
+    expect(TABLES.filter((t) => t.holdsCustomerData).every((t) => SEARCHED_TABLES.includes(t))).toBe(true);
+  });
+
   it('tells the function its tables and the salt secret, never the salt', () => {
     const fn = template.findResources('AWS::Lambda::Function', { Properties: { Description: 'Lifecycle Mailer: privacy requests (export, erase)' } });
     const vars = (Object.values(fn)[0] as { Properties: { Environment: { Variables: Record<string, unknown> } } }).Properties.Environment.Variables;
-    expect(Object.keys(vars).sort()).toEqual(['CUSTOMERS_TABLE', 'FAILED_EVENTS_TABLE', 'IDENTITIES_TABLE', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME', 'PRIVACY_SALT_SECRET_ARN', 'SEND_LEDGER_TABLE', 'SHOP_CONNECTOR_TABLE', 'STAGE_CHANGES_TABLE']);
+    expect(Object.keys(vars).sort()).toEqual([
+      'CUSTOMERS_TABLE',
+      'DELIVERABILITY_TABLE',
+      'FAILED_EVENTS_TABLE',
+      'IDEMPOTENCY_TABLE',
+      'IDENTITIES_TABLE',
+      'JOURNEY_ENTRIES_TABLE',
+      'NODE_OPTIONS',
+      'POWERTOOLS_SERVICE_NAME',
+      'PRIVACY_SALT_SECRET_ARN',
+      'SEND_LEDGER_TABLE',
+      'SHOP_CONNECTOR_TABLE',
+      'STAGE_CHANGES_TABLE',
+    ]);
     expect(vars.PRIVACY_SALT_SECRET_ARN).toEqual({ Ref: logicalId(stack.mailer.privacySalt) });
   });
 

@@ -54,6 +54,11 @@ beforeAll(async () => {
   // The connector's order → customer link (a refund names only its order).
   await runtime.db.send(new PutCommand({ TableName: runtime.tables['shop-connector'], Item: { id: 'order#woo-order-1', customerId: WOO_ID, expiresAt: 2_000_000_000 } }));
   await runtime.deliverSesEvents(Date.parse('2026-10-09T00:00:00Z'));
+  // A bounce marker of the welcome's SES message, as the guardrail counts it.
+  const [welcome] = ((await runtime.db.send(new ScanCommand({ TableName: runtime.tables['send-ledger'] }))).Items ?? []).filter((e) => e.customerId === SHOPIFY_ID);
+  await runtime.db.send(new PutCommand({ TableName: runtime.tables.deliverability, Item: { id: `event#${String(welcome?.messageId)}#Bounce`, day: '2026-10-08', outcome: 'counted', expiresAt: 2_000_000_000 } }));
+  // A journey entry (journeys keep one per customer and journey).
+  await runtime.db.send(new PutCommand({ TableName: runtime.tables['journey-entries'], Item: { customerId: SHOPIFY_ID, journeyId: 'post-purchase', state: 'waiting', enteredAt: '2026-10-08T10:00:00Z' } }));
   // Someone else, who must be left alone.
   await publish('Customer Registered', { customerId: 'shopify-999', email: 'other@example.com', firstName: 'Otto', marketingConsent: true, registeredAt: '2026-10-08T09:30:00Z' }, '2026-10-08T09:30:00Z');
 }, 90_000);
@@ -74,6 +79,10 @@ describe('privacy export', () => {
     expect(doc.records['failed-events']).toEqual([expect.objectContaining({ stage: 'ingest', payload: expect.stringContaining(EMAIL) })]);
     expect(doc.records['shop-connector']).toEqual([expect.objectContaining({ id: 'order#woo-order-1' })]);
     expect(doc.records.identities?.map((i) => String(i.id).split('#')[0]).sort()).toEqual(['email', 'source', 'source']);
+    expect(doc.records['journey-entries']).toEqual([expect.objectContaining({ customerId: SHOPIFY_ID, journeyId: 'post-purchase' })]);
+    // The events handled about them, by their outcomes (the sign-up and the order; the welcome's send and delivery name no customer).
+    expect(doc.records.idempotency?.map((r) => String(r.id).split('#')[0]).sort()).toEqual(['ingest', 'ingest']);
+    expect(doc.records.deliverability).toEqual([expect.objectContaining({ id: expect.stringMatching(/^event#.+#Bounce$/) })]);
     // Nobody else's data.
     expect(JSON.stringify(doc)).not.toContain('other@example.com');
     // The same person by a storefront's id.
@@ -84,7 +93,8 @@ describe('privacy export', () => {
 describe('privacy erase', () => {
   it('leaves no trace of the address or the name in any table, and writes a receipt', async () => {
     const receipt = await erasePerson(WOO_ID, deps, runtime.clock.now(), 'test-dpo');
-    expect(receipt).toMatchObject({ customerId: SHOPIFY_ID, by: 'test-dpo', suppressedAddresses: 1, removed: { customers: 1, 'stage-changes': 1, 'failed-events': 1, 'shop-connector': 1, identities: 3 } });
+    expect(receipt).toMatchObject({ customerId: SHOPIFY_ID, by: 'test-dpo', suppressedAddresses: 1, removed: { customers: 1, 'stage-changes': 1, 'failed-events': 1, 'shop-connector': 1, identities: 3, 'journey-entries': 1 } });
+    expect(Object.keys(receipt.removed)).not.toContain('send-ledger');
     const raw = JSON.stringify(await scanAll()).toLowerCase();
     for (const trace of [EMAIL, FIRST, LAST]) expect(raw).not.toContain(trace.toLowerCase());
     expect(raw).toContain('other@example.com');
@@ -95,10 +105,20 @@ describe('privacy erase', () => {
 
   it('a re-import of the address does not bring them back; a fresh sign-up with consent after the erasure is mailed', async () => {
     const file = join(dataDir, 'customers.csv');
-    writeFileSync(file, `customer_id,email,first_name,marketing_consent,consent_at\ncrm-erin,${EMAIL},${FIRST},yes,2026-10-09T00:00:00Z\n`);
+    const rows = `crm-erin,${EMAIL},${FIRST},yes,2026-10-09T00:00:00Z\n`;
+    writeFileSync(file, `customer_id,email,first_name,marketing_consent,consent_at\n${rows}`);
+    // The plan resolves rows as ingest does: the erased address is counted as dropped, so nothing is published.
+    const alone = await runImport('customers', file, {}, runtimeDestination(runtime, 'test tables'), runtime.clock.now());
+    expect(alone.plan).toMatchObject({ newCustomers: 0, applied: 0, erased: 1 });
+    expect(alone.published).toBe(0);
+    expect(alone.text).toContain('1 about erased addresses (dropped)');
+    // Beside a new customer the file is published, and ingest drops the erased address's row.
+    writeFileSync(file, `customer_id,email,first_name,marketing_consent,consent_at\n${rows}crm-new,new.person@example.com,Nova,yes,2026-10-09T00:00:00Z\n`);
     const imported = await runImport('customers', file, {}, runtimeDestination(runtime, 'test tables'), runtime.clock.now());
-    expect(imported.published).toBe(1);
+    expect(imported.plan).toMatchObject({ newCustomers: 1, applied: 1, erased: 1 });
+    expect(imported.published).toBe(2);
     await runtime.drainSendQueue();
+    expect(await runtime.customers.get('crm-new')).toMatchObject({ email: 'new.person@example.com' });
     expect(await runtime.customers.get('crm-erin')).toBeUndefined();
     expect(JSON.stringify((await scanAll()).customers)).not.toContain(EMAIL);
 
