@@ -146,11 +146,26 @@ describe('WooCommerce webhooks over HTTPS', () => {
     });
   });
 
-  it('customer.updated withdraws consent; a bad signature gets 401', async () => {
+  it('a redelivered webhook changes nothing; the same order under a new delivery id changes nothing either', async () => {
+    const before = await runtime.customers.get('woo-25');
+    const itemsBefore = await connectorItems();
+    const body = fixtureText('woocommerce/wc-v3/order-created.json');
+    expect((await woo({ topic: 'order.created', id: 'wc-2', body })).status).toBe(200);
+    expect(await connectorItems()).toEqual(itemsBefore);
+    expect((await woo({ topic: 'order.created', id: 'wc-2-retry', body })).status).toBe(200);
+    expect(await runtime.customers.get('woo-25')).toEqual(before);
+  });
+
+  it('customer.updated withdraws consent; a wrong or missing signature gets 401 and changes nothing, not even the delivery log', async () => {
     const body = fixtureText('woocommerce/wc-v3/customer-updated.json');
     const before = await runtime.customers.get('woo-25');
+    const itemsBefore = await connectorItems();
+    const failedBefore = (await runtime.failedEvents.list()).length;
     expect((await woo({ topic: 'customer.updated', id: 'wc-5', body, secret: 'wrong' })).status).toBe(401);
+    expect((await woo({ topic: 'customer.updated', id: 'wc-5', body, secret: null })).status).toBe(401);
     expect(await runtime.customers.get('woo-25')).toEqual(before);
+    expect(await connectorItems()).toEqual(itemsBefore);
+    expect((await runtime.failedEvents.list()).length).toBe(failedBefore);
     expect((await woo({ topic: 'customer.updated', id: 'wc-5', body })).status).toBe(200);
     expect(await runtime.customers.get('woo-25')).toMatchObject({ lastName: 'Weber-Schmidt', consent: { marketing: false, updatedAt: '2026-10-06T07:59:00.000Z' } });
   });
