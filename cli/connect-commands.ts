@@ -7,13 +7,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Command, Option } from 'commander';
 import type { ProjectPaths } from '#authoring/catalog-files.ts';
 import { buildCatalog } from '#authoring/catalog-files.ts';
 import { InvalidInputError } from '#domain/invalid-input-error.ts';
 import { createDocumentClient } from '#adapters/aws-clients.ts';
 import { type CustomerStore, DynamoCustomerStore } from '#adapters/customer-store.ts';
-import type { IdentityStore } from '#adapters/identity-store.ts';
+import { IdentityStore } from '#adapters/identity-store.ts';
 import { inOrderPerKey } from '#lib/local/in-order-per-key.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
 import { DeliveryLog } from '../functions/connector/delivery-log.ts';
@@ -31,6 +32,9 @@ export interface DestinationOptions {
   dataDir: string;
   eventBus?: string;
   customersTable?: string;
+  /** Import dry runs against a deployed stack (cli/import-commands.ts adds the options). */
+  identitiesTable?: string;
+  privacySaltSecret?: string;
   connectorTable?: string;
   region?: string;
 }
@@ -50,10 +54,12 @@ export async function openDestination(o: DestinationOptions, project: () => Proj
   if (o.eventBus) {
     const clientConfig = o.region ? { region: o.region } : {};
     const eventBridge = new EventBridgeClient(clientConfig);
-    const db = o.customersTable || o.connectorTable ? createDocumentClient(clientConfig) : undefined;
+    const db = o.customersTable || o.connectorTable || o.identitiesTable ? createDocumentClient(clientConfig) : undefined;
+    const identities = db && o.identitiesTable && o.privacySaltSecret ? new IdentityStore(db, o.identitiesTable, await readPrivacySalt(o.privacySaltSecret, clientConfig)) : undefined;
     return {
       bus: eventBridgeTarget(eventBridge, o.eventBus),
       ...(db && o.customersTable ? { customers: new DynamoCustomerStore(db, o.customersTable) } : {}),
+      ...(identities ? { identities } : {}),
       ...(db && o.connectorTable ? { deliveries: new DeliveryLog(db, o.connectorTable) } : {}),
       where: `event bus ${o.eventBus}`,
       close: async () => {
@@ -64,6 +70,18 @@ export async function openDestination(o: DestinationOptions, project: () => Proj
   }
   const runtime = await LocalRuntime.start({ catalog: await buildCatalog(project()), dataDir: o.dataDir, start: new Date().toISOString() });
   return runtimeDestination(runtime, `local tables in ${o.dataDir}`);
+}
+
+/** The deployed stack's address-hash salt (PrivacySaltSecretArn output), so a dry run finds customers by address as ingest does. */
+async function readPrivacySalt(secretId: string, clientConfig: { region?: string }): Promise<string> {
+  const client = new SecretsManagerClient(clientConfig);
+  try {
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    if (!SecretString) throw new InvalidInputError('--privacy-salt-secret', [`secret ${secretId} holds no SecretString`]);
+    return SecretString;
+  } finally {
+    client.destroy();
+  }
 }
 
 /** The local runtime as a destination: its bus (so events reach ingest), its customers and connector tables. */

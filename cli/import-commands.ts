@@ -294,10 +294,15 @@ export function registerImportCommands(program: Command, project: () => ProjectP
           ? 'customers: email, names, locale, time zone, marketing consent with its source and time, topics, attributes'
           : 'order history: customer id or email, order id, time, total, currency, line items',
       )
-      .option('--dry-run', 'report new, updated, rejected and consent changes against the current profiles; write nothing');
+      .option('--dry-run', 'report new, updated, rejected and consent changes against the current profiles; write nothing')
+      .option('--identities-table <name>', 'with --event-bus: the deployed identities table (IdentitiesTableName output), so --dry-run finds customers by address and storefront id as ingest does')
+      .option('--privacy-salt-secret <arn>', 'with --identities-table: the salt of its address hashes (PrivacySaltSecretArn output)');
     if (what === 'customers') command = command.option('--as-of <time>', 'when the file states its rows (for rows without updated_at; default: the file’s modification time)');
     withDestinationOptions(command).action(async (file: string, o: DestinationOptions & { dryRun?: boolean; asOf?: string }) => {
       if (o.dryRun && o.eventBus && !o.customersTable) throw new InvalidInputError('--dry-run', ['against a deployed stack it needs --customers-table to read the current profiles']);
+      if (o.dryRun && o.eventBus && (!o.identitiesTable || !o.privacySaltSecret)) {
+        throw new InvalidInputError('--dry-run', ['against a deployed stack it needs --identities-table and --privacy-salt-secret too, so each row finds its customer (by address, by storefront id) as ingest will']);
+      }
       const asOf = o.asOf ? new Date(Date.parse(o.asOf)) : undefined;
       if (asOf && Number.isNaN(asOf.getTime())) throw new InvalidInputError('--as-of', [`expected a date and time like 2026-10-01T12:00:00Z, got "${o.asOf}"`]);
       const destination = await openDestination(o, project);

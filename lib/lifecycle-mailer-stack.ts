@@ -26,6 +26,9 @@ export class LifecycleMailerStack extends Stack {
       new CfnOutput(this, `${name[0]!.toUpperCase()}${name.slice(1)}FunctionName`, { value: fn.functionName });
     }
     new CfnOutput(this, 'WebhookUrl', { value: this.mailer.shopConnector.webhookUrl.url, description: 'Shopify and WooCommerce webhooks: <this>webhooks/shopify and <this>webhooks/woocommerce.' });
+    new CfnOutput(this, 'IdentitiesTableName', { value: this.mailer.tables.identities.tableName, description: 'Import dry runs against this stack: import … --dry-run --identities-table <this>.' });
+    new CfnOutput(this, 'PrivacySaltSecretArn', { value: this.mailer.privacySalt.secretArn, description: 'The salt of the address hashes (never rotate it); import dry runs read it with --privacy-salt-secret <this>.' });
+    new CfnOutput(this, 'PrivacyFunctionName', { value: this.mailer.privacy.privacyFunction.functionName, description: 'Privacy requests by hand: aws lambda invoke --function-name <this> with {"action":"export"|"erase",…}.' });
     new CfnOutput(this, 'WebhookSecretArn', { value: this.mailer.shopConnector.webhookSecret.secretArn, description: 'Put the signing secrets here: {"shopify": ["…"], "woocommerce": ["…"]}.' });
     if (this.mailer.unsubscribeUrl) {
       new CfnOutput(this, 'UnsubscribeUrl', { value: this.mailer.unsubscribeUrl.url, description: 'Point sending.unsubscribeBaseUrl in mailer.config.yaml here (or at a domain in front of it).' });
