@@ -4,7 +4,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { LocalRuntime } from '#lib/local/local-runtime.ts';
 import { toFunctionUrlEvent } from '#lib/local/unsubscribe-server.ts';
+import { PRIVACY_REQUEST } from '#domain/privacy-request.ts';
+import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import { DeliveryLog } from '../functions/connector/delivery-log.ts';
+import { handlePrivacyRequest } from '../functions/privacy/handle-privacy-request.ts';
 import { createWebhookHandler, WEBHOOK_PATH_PREFIX } from '../functions/connector/handler.ts';
 import type { ConnectorDeps } from '../functions/connector/receive-webhook.ts';
 import type { WebhookSecrets } from '../functions/connector/webhook-secrets.ts';
@@ -15,11 +18,27 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 const readBody = (request: IncomingMessage) => readBounded(request, MAX_BODY_BYTES);
 
-/** The connector's adapters on the local runtime: its tables, its failed-events store, and its bus (so events reach ingest). */
+/**
+ * The connector's adapters on the local runtime: its tables, its failed-events store, and its bus
+ * (so events reach ingest). Shopify's privacy webhooks, which a rule of their own takes to the
+ * privacy function on AWS (lib/privacy-construct.ts), go to the same use case here, under the
+ * privacy function's declared access.
+ */
 export function localConnectorDeps(runtime: LocalRuntime, logger = new Logger({ serviceName: 'lifecycle-mailer', logLevel: 'ERROR' })): ConnectorDeps {
+  const privacyDeps = { db: runtime.db, tables: runtime.tables, identities: runtime.identities, clock: runtime.clock, logger };
+  const privacy = runtime.access.as('privacy', (event: unknown) => handlePrivacyRequest(event, privacyDeps));
   return {
     deliveries: new DeliveryLog(runtime.db, runtime.tables['shop-connector']),
-    bus: { putEvents: (entries) => runtime.bus.putEvents('shop', entries) },
+    bus: {
+      putEvents: async (entries) => {
+        // publishPrivacyRequest puts a request alone.
+        const [only] = entries;
+        if (entries.length !== 1 || only?.Source !== SHOP_EVENT_SOURCE || only.DetailType !== PRIVACY_REQUEST) return runtime.bus.putEvents('shop', entries);
+        const outcome = await privacy({ detail: JSON.parse(only.Detail ?? '{}') as unknown });
+        logger.info('privacy request handled locally', { outcome: outcome.outcome });
+        return { FailedEntryCount: 0, Entries: [{ EventId: `local-privacy-${runtime.clock.now()}` }] };
+      },
+    },
     failedEvents: runtime.failedEvents,
     clock: runtime.clock,
     logger,

@@ -185,3 +185,35 @@ describe('Shopify through the EventBridge partner source', () => {
     expect(await runtime.customers.get(MARIA)).toEqual(after);
   });
 });
+
+describe("Shopify's privacy webhooks on the local endpoint (the privacy function's use case, under its declared access)", () => {
+  const scanAll = async () => {
+    const out: unknown[] = [];
+    for (const table of Object.values(runtime.tables)) out.push(...((await runtime.db.send(new ScanCommand({ TableName: table }))).Items ?? []));
+    return JSON.stringify(out).toLowerCase();
+  };
+
+  it('customers/data_request changes nothing; an unsigned customers/redact gets 401; a signed one erases the customer from every table, and a later order with the address is dropped', async () => {
+    const before = await runtime.customers.get(MARIA);
+    expect(before).toMatchObject({ email: 'maria.garcia@example.com' });
+    expect((await shopify({ topic: 'customers/data_request', id: 'wh-p1', body: fixtureText('shopify/2025-07/customers-data_request.json') })).status).toBe(200);
+    expect(await runtime.customers.get(MARIA)).toEqual(before);
+
+    const redact = fixtureText('shopify/2025-07/customers-redact.json');
+    expect((await shopify({ topic: 'customers/redact', id: 'wh-p2', body: redact, secret: null })).status).toBe(401);
+    expect(await runtime.customers.get(MARIA)).toEqual(before);
+    expect((await shopify({ topic: 'customers/redact', id: 'wh-p2', body: redact })).status).toBe(200);
+    expect(await runtime.customers.get(MARIA)).toBeUndefined();
+    const raw = await scanAll();
+    for (const trace of ['maria.garcia@example.com', 'maría', 'garcía']) expect(raw).not.toContain(trace);
+    // A redelivery is answered and changes nothing.
+    expect((await shopify({ topic: 'customers/redact', id: 'wh-p2', body: redact })).status).toBe(200);
+
+    // The salted hash of the address stops a new order from bringing her back (she has not signed up anew).
+    const order = fixtureText('shopify/2025-07/orders-create.json').replace('"id": 5940139491234', '"id": 5940139499999');
+    expect((await shopify({ topic: 'orders/create', id: 'wh-o9', body: order })).status).toBe(200);
+    expect(await runtime.customers.get(MARIA)).toBeUndefined();
+    expect(await scanAll()).not.toContain('maria.garcia@example.com');
+    expect(runtime.access.violations).toEqual([]);
+  });
+});
