@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -148,7 +148,7 @@ describe('the privacy function (Shopify privacy webhooks, as the shop bus delive
     // shop/redact: Shopify-only customers go; one also known at WooCommerce stays.
     await publish('Customer Registered', { customerId: 'shopify-31', email: 'shared@example.com', marketingConsent: false, registeredAt: '2026-10-10T10:00:00Z' }, '2026-10-10T10:00:00Z');
     await publish('Order Placed', { customerId: 'woo-31', orderId: 'woo-order-31', email: 'shared@example.com', placedAt: '2026-10-10T11:00:00Z', total: 5, items: [] }, '2026-10-10T11:00:00Z');
-    expect(await handle(asEvent('shop/redact', { shop_id: 1, shop_domain: 'tea-house.myshopify.com' }))).toEqual({ outcome: 'storefront-erased', receipts: 1, keptElsewhere: 1 });
+    expect(await handle(asEvent('shop/redact', JSON.parse(readFileSync(new URL('../fixtures/shopify/2025-07/shop-redact.json', import.meta.url), 'utf8'))))).toEqual({ outcome: 'storefront-erased', receipts: 1, keptElsewhere: 1 });
     expect(await runtime.customers.get('shopify-777')).toBeUndefined();
     expect(await runtime.customers.get('shopify-31')).toMatchObject({ orderCount: 1 });
     expect(await handle({ detail: { action: 'erase' } })).toMatchObject({ outcome: 'rejected', reason: expect.stringContaining('subject') });
