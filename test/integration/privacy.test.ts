@@ -128,6 +128,8 @@ describe('privacy erase', () => {
     expect(await runtime.customers.get('shopify-777')).toMatchObject({ email: EMAIL, consent: { marketing: true } });
     const ledger = (await scanAll())['send-ledger'] as { customerId: string; campaignId: string; status: string }[];
     expect(ledger.filter((e) => e.customerId === 'shopify-777')).toEqual([expect.objectContaining({ campaignId: 'welcome', status: 'sent' })]);
+    // The re-imported row was never mailed: no send for it at all.
+    expect(ledger.filter((e) => e.customerId === 'crm-erin')).toEqual([]);
     expect(runtime.access.violations).toEqual([]);
   });
 });
