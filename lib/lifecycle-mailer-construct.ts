@@ -164,6 +164,7 @@ const FUNCTION_SIZING: Record<Exclude<FunctionName, 'send'>, { memorySize: numbe
   ingest: { memorySize: 512, timeout: Duration.seconds(30) },
   segment: { memorySize: 1024, timeout: Duration.minutes(15) },
   engagement: { memorySize: 512, timeout: Duration.seconds(30) },
+  journey: { memorySize: 512, timeout: Duration.seconds(30) },
 };
 
 const SERVICE_NAME = 'lifecycle-mailer';
@@ -279,7 +280,7 @@ export class LifecycleMailer extends Construct {
 
     // --- Lambda functions ---------------------------------------------------------------
     const functions = {} as Record<FunctionName, NodejsFunction>;
-    for (const name of ['ingest', 'segment', 'send', 'engagement'] as const satisfies readonly FunctionName[]) {
+    for (const name of ['ingest', 'segment', 'send', 'engagement', 'journey'] as const satisfies readonly FunctionName[]) {
       const isSend = name === 'send';
       const sizing = isSend
         ? { memorySize: 512, timeout: Duration.seconds(sendTimeoutSeconds(send.route.visibilityTimeoutSeconds)) }

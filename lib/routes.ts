@@ -7,7 +7,7 @@ import { SHOP_EVENT_SOURCE, SHOP_EVENT_TYPES } from '#domain/shop-events.ts';
  * The CDK stack builds its EventBridge rules, Scheduler schedules and SQS event source
  * from it, and the local runtime routes with it, so the two cannot drift apart.
  */
-export type FunctionName = 'ingest' | 'segment' | 'send' | 'engagement';
+export type FunctionName = 'ingest' | 'segment' | 'send' | 'engagement' | 'journey';
 
 export type EventPattern = { [field: string]: readonly unknown[] | EventPattern };
 
@@ -37,6 +37,9 @@ export interface ScheduleRoute {
   input: { recompute: boolean; campaignIds: string[] };
 }
 
+/** Shop events that enter, advance or end journey entries (a refund does none of these). */
+export const JOURNEY_SHOP_EVENTS = ['Customer Registered', 'Order Placed', 'Cart Abandoned', 'Customer Updated'] as const;
+
 export const EVENT_ROUTES: readonly EventRoute[] = [
   {
     id: 'ShopEventsToIngest',
@@ -50,10 +53,27 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
     pattern: { source: ['aws.ses'], 'detail-type': Object.values(SES_DETAIL_TYPES) },
     target: 'engagement',
   },
+  // Journeys hear the shop's events as ingest does (EventBridge does not order the two targets:
+  // the journey function reads the profile and takes what it needs from the event itself).
+  {
+    id: 'ShopEventsToJourneys',
+    bus: 'shop',
+    pattern: { source: [SHOP_EVENT_SOURCE], 'detail-type': [...JOURNEY_SHOP_EVENTS] },
+    target: 'journey',
+  },
+  // Opens and clicks: a journey's waitFor { email } step listens for them.
+  {
+    id: 'SesEngagementToJourneys',
+    bus: 'default',
+    pattern: { source: ['aws.ses'], 'detail-type': [SES_DETAIL_TYPES.Open, SES_DETAIL_TYPES.Click] },
+    target: 'journey',
+  },
 ];
 
 export const QUEUE_ROUTES: readonly QueueRoute[] = [
   { id: 'SendQueue', target: 'send', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 180 },
+  // Journey wake-ups (Scheduler one-time schedules target this queue) and stage changes (ingest, segmentation).
+  { id: 'JourneyQueue', target: 'journey', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
 ];
 
 /**

@@ -17,7 +17,7 @@ export interface TableDefinition {
   envVar: string;
 }
 
-export type TableName = 'customers' | 'send-ledger' | 'failed-events' | 'stage-changes' | 'model-runs' | 'deliverability' | 'shop-connector';
+export type TableName = 'customers' | 'send-ledger' | 'failed-events' | 'stage-changes' | 'model-runs' | 'deliverability' | 'shop-connector' | 'journey-entries';
 
 export const TABLES: readonly TableDefinition[] = [
   { name: 'customers', partitionKey: 'customerId', holdsCustomerData: true, envVar: 'CUSTOMERS_TABLE' },
@@ -32,6 +32,8 @@ export const TABLES: readonly TableDefinition[] = [
   // The shop connector's webhook delivery ids (a redelivery changes nothing) and order → customer
   // links (a refund names only its order); both expire. The links are customer data.
   { name: 'shop-connector', partitionKey: 'id', timeToLiveAttribute: 'expiresAt', holdsCustomerData: true, envVar: 'SHOP_CONNECTOR_TABLE' },
+  // One item per customer and journey: the entry's state (where it waits, its timeline). A re-entry overwrites it.
+  { name: 'journey-entries', partitionKey: 'customerId', sortKey: 'journeyId', holdsCustomerData: true, envVar: 'JOURNEY_ENTRIES_TABLE' },
 ];
 
 export type TableNames = Record<TableName, string>;

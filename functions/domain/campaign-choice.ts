@@ -29,11 +29,13 @@ export const cappedSendsWithin = (profile: CustomerProfile, now: string, days: n
   profile.cappedSends.filter((s) => s.sendId !== exceptSendId && daysBetween(s.at, now) < days);
 
 /** Why the global caps stop one more capped send now (a rolling-window count, a minimum gap), if they do. */
-function frequencyCapped(profile: CustomerProfile, now: string, rules: FrequencyRules, exceptSendId?: string): string | undefined {
+function frequencyCapped(profile: CustomerProfile, now: string, rules: FrequencyRules, exceptSendId?: string, gapExempt?: (sendId: string) => boolean): string | undefined {
   const recent = cappedSendsWithin(profile, now, rules.windowDays, exceptSendId);
   if (recent.length >= rules.maxPerWindow) return `${recent.length} in ${rules.windowDays} days`;
-  const others = profile.cappedSends.filter((s) => s.sendId !== exceptSendId).map((s) => s.at);
-  const last = [...others, ...(profile.lastMarketingSentAt ? [profile.lastMarketingSentAt] : [])].sort().at(-1);
+  const others = profile.cappedSends.filter((s) => s.sendId !== exceptSendId && !gapExempt?.(s.sendId)).map((s) => s.at);
+  // The last marketing send is one of the capped sends: when that one is exempt from the gap, so is this mark.
+  const lastIsExempt = gapExempt !== undefined && profile.cappedSends.some((s) => s.at === profile.lastMarketingSentAt && gapExempt(s.sendId));
+  const last = [...others, ...(profile.lastMarketingSentAt && !lastIsExempt ? [profile.lastMarketingSentAt] : [])].sort().at(-1);
   if (last && daysBetween(last, now) * 24 < rules.minHoursBetweenMarketing) return `within ${rules.minHoursBetweenMarketing} h`;
   return undefined;
 }
@@ -75,6 +77,8 @@ export function checkEligibility(
   rules: FrequencyRules,
   /** At send time: the send being checked, whose own cap slot must not count against it. */
   sendId?: string,
+  /** Earlier sends that do not hold this one to the minimum gap (a journey entry's own sends); they still count in the window. */
+  gapExempt?: (sendId: string) => boolean,
 ): Eligibility {
   if (!profile.email) return { eligible: false, reason: 'no-email' };
   if (profile.suppression) return { eligible: false, reason: 'suppressed', detail: profile.suppression.reason };
@@ -97,7 +101,7 @@ export function checkEligibility(
     if (daysBetween(lastSent, now) < campaign.cooldown.days) return { eligible: false, reason: 'cooldown' };
   }
   if (!rules.exempt.includes(campaign.id)) {
-    const capped = frequencyCapped(profile, now, rules, sendId);
+    const capped = frequencyCapped(profile, now, rules, sendId, gapExempt);
     if (capped) return { eligible: false, reason: 'frequency-cap', detail: capped };
   }
   return { eligible: true };
