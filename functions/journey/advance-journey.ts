@@ -37,6 +37,9 @@ export class CustomerNotYetKnownError extends Error {
   }
 }
 
+/** Shop events older than this (history imports, late redeliveries) neither enter nor advance journeys. */
+export const MAX_EVENT_AGE_HOURS = 24;
+
 export type AdvanceResult = { journeyId: string; outcome: JourneyOutcome['outcome']; reason?: string }[];
 
 const subscribedTo = (profile: CustomerProfile, topic: string) => profile.consent.marketing && isSubscribed(profile.consent, topic);
@@ -53,6 +56,8 @@ export async function advanceJourneys(message: JourneyMessage, deps: JourneyDeps
   const now = deps.clock.now();
   const journeys = deps.journeys.filter((j) => message.journeyId === undefined || j.id === message.journeyId);
   if (journeys.length === 0) return [];
+  if (message.input.kind === 'shop-event' && Date.parse(now) - Date.parse(message.input.at) > MAX_EVENT_AGE_HOURS * 3_600_000)
+    return journeys.map((j) => ({ journeyId: j.id, outcome: 'ignored', reason: `event older than ${MAX_EVENT_AGE_HOURS} h` }));
   const profile = await deps.customers.get(customerId);
   if (!profile) {
     if (message.input.kind === 'shop-event') throw new CustomerNotYetKnownError(customerId);

@@ -205,7 +205,7 @@ export class LocalRuntime {
     }, 4, redeliver);
     const tally = new RunTally();
     const recording = (origin: SendOrigin) => tally.recordingQueue(sendQueue, origin);
-    const onConfirmed = { campaigns: options.catalog.campaigns, config: options.catalog.config, sendQueue: recording('confirmation'), failedEvents };
+    const onConfirmed = { campaigns: options.catalog.campaigns, config: options.catalog.config, sendQueue: recording('confirmation'), failedEvents, journeys: { journeys: options.catalog.journeys, queue: journeyQueue } };
     const unsubscribe = access.as('unsubscribe', createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog), onConfirmed }));
     const unsubscribeServer = options.serveUnsubscribe ? await startUnsubscribeServer({ handler: unsubscribe }) : undefined;
     const baseUrl = unsubscribeServer?.url ?? options.unsubscribeBaseUrl;
