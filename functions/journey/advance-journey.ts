@@ -63,6 +63,9 @@ export async function advanceJourneys(message: JourneyMessage, deps: JourneyDeps
     if (message.input.kind === 'shop-event') throw new CustomerNotYetKnownError(customerId);
     return journeys.map((j) => ({ journeyId: j.id, outcome: 'ignored', reason: 'customer unknown' }));
   }
+  // A stage change the customer has since left (queued behind a newer one) enters and ends nothing.
+  const changedTo = message.input.kind === 'stage-changed' ? message.input.stage : undefined;
+  if (changedTo !== undefined && profile.stage !== changedTo) return journeys.map((j) => ({ journeyId: j.id, outcome: 'ignored', reason: `no longer ${changedTo}` }));
   // A wake-up is handled at the moment it arrives (never before the time it was set for).
   const input: JourneyInput = message.input.kind === 'woken' && now > message.input.at ? { ...message.input, at: now } : message.input;
   const stored = new Map((await deps.entries.listForCustomer(customerId)).map((e) => [e.journeyId, e]));
