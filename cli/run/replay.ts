@@ -91,12 +91,13 @@ export async function replay(
     }
   }
   // Let the last sends' opens and clicks arrive (two simulated days), as a real inbox would.
+  // Journey steps due from the window's end on belong to after it: those entries stay active.
   runtime.clock.set(window.to);
-  await runtime.drainSendQueue();
+  await runtime.drainSendQueue({ journeys: false });
   // Retries still waiting out their visibility timeout come back within minutes: let them finish.
   for (let next = runtime.sendQueue.nextVisibleAt(); next !== undefined && next <= window.to + RETRY_GRACE; next = runtime.sendQueue.nextVisibleAt()) {
     runtime.clock.set(Math.max(next, Date.parse(runtime.clock.now())));
-    await runtime.drainSendQueue();
+    await runtime.drainSendQueue({ journeys: false });
   }
   await runtime.deliverSesEvents(window.to + 2 * DAY);
   progress.done();

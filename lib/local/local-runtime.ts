@@ -355,9 +355,12 @@ export class LocalRuntime {
     }
   }
 
-  /** Runs the journeys' due wake-ups, then sends everything in the queue that is due now. */
-  async drainSendQueue(): Promise<number> {
-    await this.drainJourneys();
+  /**
+   * Runs the journeys' due wake-ups, then sends everything in the queue that is due now.
+   * `journeys: false` after a replay's window: only sends already queued finish.
+   */
+  async drainSendQueue(options: { journeys?: boolean } = {}): Promise<number> {
+    if (options.journeys !== false) await this.drainJourneys();
     return this.sendQueue.drain(this.handlers.send);
   }
 
@@ -383,15 +386,18 @@ export class LocalRuntime {
   private async actOnLinks(until: number): Promise<void> {
     for (const action of this.emulator.takeDueActions(until)) {
       this.clock.set(Math.max(action.at, this.clock.epochMs));
-      const topic = this.catalog.campaigns.find((c) => c.id === action.campaignId)?.audience.topic;
       const before = await this.customers.get(action.customerId);
       await this.handlers.unsubscribe(linkRequest(action, catalogTopics(this.catalog)));
       const after = await this.customers.get(action.customerId);
-      if (!topic || !before || !after) continue;
-      const was = before.consent.marketing && isSubscribed(before.consent, topic);
-      const is = after.consent.marketing && isSubscribed(after.consent, topic);
-      if (was && !is) this.tally.countConsentChange('unsubscribe', action.campaignId);
-      if (!was && is) this.tally.countConsentChange('resubscribe', action.campaignId);
+      if (!before || !after) continue;
+      // The link's topic is in its token (a journey step's email carries the journey's topic, not
+      // its step campaign's): what changed is read off the consent itself.
+      const topics = catalogTopics(this.catalog);
+      const subscribed = (p: typeof before) => (p.consent.marketing ? topics.filter((t) => isSubscribed(p.consent, t)).length : 0);
+      const was = subscribed(before);
+      const is = subscribed(after);
+      if (is < was) this.tally.countConsentChange('unsubscribe', action.campaignId);
+      if (is > was) this.tally.countConsentChange('resubscribe', action.campaignId);
     }
   }
 
