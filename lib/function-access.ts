@@ -134,10 +134,17 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
   // Journeys: reads the customer, reads and conditionally writes its entries (Query: all of one
   // customer's entries for an event), queues step sends, schedules and cancels wake-ups.
   journey: {
-    tables: { customers: any('GetItem'), 'journey-entries': any('Query', 'PutItem'), 'failed-events': any('PutItem') },
+    tables: {
+      customers: any('GetItem'),
+      'journey-entries': any('Query', 'PutItem'),
+      'failed-events': any('PutItem'),
+      // A storefront id's profile (one customer across storefronts), an erased address.
+      identities: [{ actions: ['GetItem'], leadingKeys: [`${IDENTITY_KEYS.source}*`, `${IDENTITY_KEYS.erased}*`] }],
+    },
     sendQueue: true,
     journeyQueue: true,
     journeySchedules: true,
+    privacySalt: true,
   },
   // Unsubscribe mails (List-Unsubscribe mailto:) through an SES receipt rule: customers only.
   'unsubscribe-mail': {

@@ -11,6 +11,8 @@ import { DynamoJourneyEntryStore } from '#adapters/journey-entry-store.ts';
 import { JourneyMessage, SqsJourneyQueue } from '#adapters/journey-queue.ts';
 import { AwsJourneyScheduler } from '#adapters/journey-scheduler.ts';
 import { lambdaDependencies } from '#adapters/lambda-dependencies.ts';
+import type { IdentityStore } from '#adapters/identity-store.ts';
+import { signsUpAnew, storefrontOf } from '#domain/identity.ts';
 import { type AdvanceResult, advanceJourneys, type JourneyDeps, type JourneyObserver } from './advance-journey.ts';
 
 /** The journey message a shop event or an SES open/click makes, or undefined when it concerns no journey. */
@@ -40,32 +42,55 @@ export function journeyMessageOf(event: unknown, journeyIds: readonly string[]):
   return { customerId: e.detail.customerId, input };
 }
 
+/** What the journey function reads of the identities table: the profile a storefront id was linked to, an erased address. */
+export type JourneyIdentities = Pick<IdentityStore, 'customerOfSource' | 'erasedAt'>;
+
+/**
+ * The profile a shop event is about, as ingest resolves it (one customer across storefronts): a
+ * storefront id linked to another profile names that one. An event about an erased address, which
+ * ingest drops, concerns no journey (retrying it would only dead-letter their data).
+ */
+export async function journeyCustomerOf(message: JourneyMessage, event: ShopEvent, identities: JourneyIdentities): Promise<JourneyMessage | undefined> {
+  const linked = await identities.customerOfSource(storefrontOf(message.customerId), message.customerId);
+  if (linked) return linked === message.customerId ? message : { ...message, customerId: linked };
+  const d = event.detail;
+  const email = 'email' in d ? d.email : undefined;
+  const erasedAt = email ? await identities.erasedAt(email) : undefined;
+  const signUp = { type: event['detail-type'], ...('marketingConsent' in d ? { marketingConsent: d.marketingConsent } : {}), ...('registeredAt' in d ? { registeredAt: d.registeredAt } : {}) };
+  return erasedAt && !signsUpAnew(signUp, erasedAt) ? undefined : message;
+}
+
 /**
  * The journey function: SQS records from the journey queue (wake-ups, stage changes) and
  * EventBridge events (shop events, SES opens and clicks). A failed record is retried by SQS
  * alone; a failed event by EventBridge.
  */
-export function createJourneyHandler(deps: JourneyDeps, observer: JourneyObserver = {}) {
+export function createJourneyHandler(deps: JourneyDeps & { identities?: JourneyIdentities }, observer: JourneyObserver = {}) {
   const journeyIds = deps.journeys.map((j) => j.id);
   const processRecord = async (record: SQSRecord) => advanceJourneys(parseOrThrow(JourneyMessage, JSON.parse(record.body), `journey-queue message ${record.messageId}`), deps, observer);
   return async (event: unknown): Promise<SQSBatchResponse | AdvanceResult> => {
     if (typeof event === 'object' && event !== null && 'Records' in event)
       return processPartialResponse(event as SQSEvent, processRecord, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
-    const message = journeyMessageOf(event, journeyIds);
+    let message = journeyMessageOf(event, journeyIds);
+    if (message && deps.identities && message.input.kind === 'shop-event') {
+      const shop = ShopEvent.safeParse(event);
+      if (shop.success) message = await journeyCustomerOf(message, shop.data, deps.identities);
+    }
     return message ? advanceJourneys(message, deps, observer) : [];
   };
 }
 
-let instance: ReturnType<typeof createJourneyHandler> | undefined;
-export const handler = (event: unknown) => {
-  if (!instance) {
+let instance: Promise<ReturnType<typeof createJourneyHandler>> | undefined;
+export const handler = async (event: unknown) => {
+  instance ??= (async () => {
     const d = lambdaDependencies();
     const { JOURNEY_ENTRIES_TABLE, JOURNEY_QUEUE_URL, JOURNEY_QUEUE_ARN, JOURNEY_SCHEDULER_ROLE_ARN, JOURNEY_SCHEDULE_GROUP, JOURNEY_WAKE_DLQ_ARN } = d.env;
     if (!JOURNEY_ENTRIES_TABLE || !JOURNEY_QUEUE_URL || !JOURNEY_QUEUE_ARN || !JOURNEY_SCHEDULER_ROLE_ARN || !JOURNEY_SCHEDULE_GROUP || !JOURNEY_WAKE_DLQ_ARN)
       throw new Error('the journey function needs JOURNEY_ENTRIES_TABLE, JOURNEY_QUEUE_URL, JOURNEY_QUEUE_ARN, JOURNEY_SCHEDULER_ROLE_ARN, JOURNEY_SCHEDULE_GROUP and JOURNEY_WAKE_DLQ_ARN');
     const queue = new SqsJourneyQueue(createSqsClient(), JOURNEY_QUEUE_URL);
-    instance = createJourneyHandler({
+    return createJourneyHandler({
       ...d,
+      identities: await d.identities(),
       journeys: d.catalog.journeys,
       campaigns: campaignsById(d.catalog),
       config: d.catalog.config,
@@ -73,6 +98,9 @@ export const handler = (event: unknown) => {
       sendQueue: d.sendQueue(),
       scheduler: new AwsJourneyScheduler(new SchedulerClient({}), { groupName: JOURNEY_SCHEDULE_GROUP, queueArn: JOURNEY_QUEUE_ARN, roleArn: JOURNEY_SCHEDULER_ROLE_ARN, deadLetterArn: JOURNEY_WAKE_DLQ_ARN }, queue),
     });
-  }
-  return instance(event);
+  })().catch((error: unknown) => {
+    instance = undefined; // a failed cold start (the salt unreadable) is tried again on the next event
+    throw error;
+  });
+  return (await instance)(event);
 };

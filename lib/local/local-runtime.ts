@@ -284,6 +284,7 @@ export class LocalRuntime {
           entries: journeyEntries,
           sendQueue: recording('journey'),
           scheduler: journeyScheduler,
+          identities,
           clock,
           logger,
         },

@@ -90,7 +90,7 @@ describe('DynamoDB tables (from TABLES)', () => {
       segment: ['customers', 'stage-changes', 'model-runs', 'deliverability'],
       send: ['customers', 'send-ledger', 'failed-events', 'deliverability', 'journey-entries'],
       engagement: ['customers', 'send-ledger', 'failed-events', 'deliverability', 'idempotency'],
-      journey: ['customers', 'failed-events', 'journey-entries'],
+      journey: ['customers', 'failed-events', 'identities', 'journey-entries'],
       unsubscribe: ['customers', 'failed-events'],
     });
   });
@@ -361,7 +361,7 @@ describe('IAM: least privilege through grants', () => {
       deliverability: ['BatchGetItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
       idempotency: ['DeleteItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
     },
-    journey: { customers: ['GetItem *'], 'journey-entries': ['PutItem *', 'Query *'], 'failed-events': ['PutItem *'] },
+    journey: { customers: ['GetItem *'], 'journey-entries': ['PutItem *', 'Query *'], 'failed-events': ['PutItem *'], identities: ['GetItem source#*|erased#*'] },
     unsubscribe: { customers: ['GetItem *', 'PutItem *'], 'failed-events': ['PutItem *'] },
   };
 

@@ -79,9 +79,12 @@ describe('privacy export', () => {
     expect(doc.records['failed-events']).toEqual([expect.objectContaining({ stage: 'ingest', payload: expect.stringContaining(EMAIL) })]);
     expect(doc.records['shop-connector']).toEqual([expect.objectContaining({ id: 'order#woo-order-1' })]);
     expect(doc.records.identities?.map((i) => String(i.id).split('#')[0]).sort()).toEqual(['email', 'source', 'source']);
-    expect(doc.records['journey-entries']).toEqual([expect.objectContaining({ customerId: SHOPIFY_ID, journeyId: 'post-purchase' })]);
-    // The events handled about them, by their outcomes (the sign-up and the order; the welcome's send and delivery name no customer).
-    expect(doc.records.idempotency?.map((r) => String(r.id).split('#')[0]).sort()).toEqual(['ingest', 'ingest']);
+    // The planted entry and those the journeys made (the welcome series), all theirs.
+    expect(doc.records['journey-entries']).toEqual(expect.arrayContaining([expect.objectContaining({ customerId: SHOPIFY_ID, journeyId: 'post-purchase' })]));
+    expect(doc.records['journey-entries']?.length).toBeGreaterThan(1);
+    expect(doc.records['journey-entries']?.every((e) => e.customerId === SHOPIFY_ID)).toBe(true);
+    // The events handled about them, by their outcomes (ingest: the sign-up and the order; engagement: their email's SES event that names them).
+    expect(doc.records.idempotency?.map((r) => String(r.id).split('#')[0]).sort()).toEqual(['engagement', 'ingest', 'ingest']);
     expect(doc.records.deliverability).toEqual([expect.objectContaining({ id: expect.stringMatching(/^event#.+#Bounce$/) })]);
     // Nobody else's data.
     expect(JSON.stringify(doc)).not.toContain('other@example.com');
@@ -93,7 +96,9 @@ describe('privacy export', () => {
 describe('privacy erase', () => {
   it('leaves no trace of the address or the name in any table, and writes a receipt', async () => {
     const receipt = await erasePerson(WOO_ID, deps, runtime.clock.now(), 'test-dpo');
-    expect(receipt).toMatchObject({ customerId: SHOPIFY_ID, by: 'test-dpo', suppressedAddresses: 1, removed: { customers: 1, 'stage-changes': 1, 'failed-events': 1, 'shop-connector': 1, identities: 3, 'journey-entries': 1 } });
+    expect(receipt).toMatchObject({ customerId: SHOPIFY_ID, by: 'test-dpo', suppressedAddresses: 1, removed: { customers: 1, 'stage-changes': 1, 'failed-events': 1, 'shop-connector': 1, identities: 3 } });
+    expect(receipt.removed['journey-entries']).toBeGreaterThan(1);
+    expect(((await scanAll())['journey-entries'] as { customerId: string }[]).filter((e) => e.customerId === SHOPIFY_ID)).toEqual([]);
     expect(Object.keys(receipt.removed)).not.toContain('send-ledger');
     const raw = JSON.stringify(await scanAll()).toLowerCase();
     for (const trace of [EMAIL, FIRST, LAST]) expect(raw).not.toContain(trace.toLowerCase());
