@@ -15,6 +15,7 @@ import { LedgerEntry, SendLedger } from '#adapters/send-ledger.ts';
 import type { CustomerProfile } from '#domain/customer-profile.ts';
 import { LifecycleStage } from '#domain/customer-profile.ts';
 import type { PauseRecord } from '#domain/deliverability-guardrail.ts';
+import { JourneyEntry } from '#domain/journey-engine.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, startDynalite } from '#lib/local/dynamodb-local.ts';
 import { localTableNames, type TableName, type TableNames } from '#lib/tables.ts';
 
@@ -50,6 +51,9 @@ export interface WorkbenchData {
   stageChangesOf(customerId: string): Promise<StageChangeItem[]>;
   failedEvents(): Promise<FailedEvent[]>;
   pauses(): Promise<PauseRecord[]>;
+  /** Every customer's stored journey entries (one per customer and journey: the latest). */
+  journeyEntries(): Promise<JourneyEntry[]>;
+  journeyEntriesOf(customerId: string): Promise<JourneyEntry[]>;
   /** The last run's headline numbers per campaign: its summary JSON when there is one, else counted from the ledger. */
   campaignNumbers(): Promise<{ source: string; byCampaign: Record<string, CampaignNumbers> }>;
   close(): Promise<void>;
@@ -152,6 +156,19 @@ class TableData implements WorkbenchData {
 
   async pauses() {
     return this.orEmpty(() => new DeliverabilityStore(this.db, this.table('deliverability')).listPauses());
+  }
+
+  async journeyEntries() {
+    return this.orEmpty(async () => (await scanAll(this.db, this.table('journey-entries'))).map((i) => JourneyEntry.parse(i)));
+  }
+
+  async journeyEntriesOf(customerId: string) {
+    return this.orEmpty(async () => {
+      const { Items } = await this.db.send(
+        new QueryCommand({ TableName: this.table('journey-entries'), KeyConditionExpression: 'customerId = :c', ExpressionAttributeValues: { ':c': customerId } }),
+      );
+      return (Items ?? []).map((i) => JourneyEntry.parse(i)).sort((a, b) => a.enteredAt.localeCompare(b.enteredAt));
+    });
   }
 
   async campaignNumbers() {
