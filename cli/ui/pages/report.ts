@@ -14,8 +14,6 @@ import { page } from '../layout.ts';
  */
 const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
-const DAY_MS = 86_400_000;
-
 /** The period form: days YYYY-MM-DD (an empty field: the report's default). */
 export const ReportPeriod = z
   .object({
@@ -31,7 +29,14 @@ async function reportFor(ctx: WorkbenchContext, p: ReportPeriod): Promise<CrmRep
   const config = ctx.project.current.check.config;
   if (!config) return 'mailer.config.yaml has problems: fix them first (see the overview)';
   const now = ctx.now();
-  return buildReport(await ctx.data.reportSnapshot(config, now), { generatedAt: now, ...reportPeriod(p.from || undefined, p.to || undefined) });
+  const snapshot = await ctx.data.reportSnapshot(config, now);
+  try {
+    return buildReport(snapshot, { generatedAt: now, ...reportPeriod(p.from || undefined, p.to || undefined) });
+  } catch (error) {
+    // A period that ends before it starts (a first day after the last recorded event): said on the page.
+    if (error instanceof RangeError) return error.message;
+    throw error;
+  }
 }
 
 // Sizes the report's frame to its document, so the page scrolls as one (same origin: the frame has no script of its own).
@@ -64,9 +69,9 @@ export const reportPage: WorkbenchPage = {
     app.get('/report', async (c) => {
       const parsed = ReportPeriod.safeParse(c.req.query());
       const asked = parsed.success ? parsed.data : { from: '', to: '' };
-      // The period the report settles on (its defaults: the first send to the last event), shown in the form.
+      // The period the report settles on (its defaults: the first send to the last event), shown in the form; its `to` is exclusive.
       const report = parsed.success ? await reportFor(ctx, asked) : undefined;
-      const shown = typeof report === 'object' ? { from: report.period.from.slice(0, 10), to: new Date(Date.parse(report.period.to) - DAY_MS).toISOString().slice(0, 10) } : asked;
+      const shown = typeof report === 'object' ? { from: report.period.from.slice(0, 10), to: new Date(Date.parse(report.period.to) - 1).toISOString().slice(0, 10) } : asked;
       const body = html`
 <form class="pickers" method="get" action="/report" aria-label="Report period">
   <label>From (first day) <input type="date" name="from" value="${shown.from}"></label>
