@@ -94,7 +94,7 @@ export const journeysPage: WorkbenchPage = {
       const body = html`
 <p>Each journey as it runs: the steps in order, the paths of each decision side by side, and on every step the last run's counts from the journey entries and the send ledger (${ctx.data.where}). <span class="muted">This page reloads when a file changes.</span></p>
 ${unparsed.length ? html`<div class="error-box" role="alert"><h2>Journey files that could not be read</h2>${problemList(unparsed, 'problems')}</div>` : ''}
-${journeys.length ? html`<nav aria-label="Journeys on this page"><ul>${journeys.map((j) => html`<li><a href="#journey-${j.id}">${j.name}</a></li>`)}</ul></nav>` : html`<p>No journeys in <code>journeys/</code>.</p>`}
+${journeys.length ? html`<p>On this page: ${journeys.map((j, i) => html`${i ? ' · ' : ''}<a href="#journey-${j.id}">${j.name}</a>`)}</p>` : html`<p>No journeys in <code>journeys/</code>.</p>`}
 ${journeys.map((j) => journeySection(snap, j, numbers.get(j.id), 'h2'))}`;
       return c.html(page(c, { title: 'Journeys', nav: ctx.nav, active: '/journeys', body, where: ctx.data.where, style: FLOW_STYLE, script: AUTO_RELOAD_SCRIPT(snap.version) }));
     });
