@@ -2,6 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { type Campaign, DEFAULT_LOCALE, localizedTemplateName } from '#domain/campaign.ts';
 import type { Catalog } from '#domain/catalog.ts';
+import type { Journey } from '#domain/journey.ts';
+import type { MailerConfig } from '#domain/mailer-config.ts';
 import { checkJourneys } from './journey-files.ts';
 import { PREFERENCE_TEXTS } from '#domain/preference-texts.ts';
 import type { CompiledTemplate } from '#domain/template-compiler-schema.ts';
@@ -36,6 +38,10 @@ export interface ProjectCheck {
   warnings: ProjectProblem[];
   /** The compiled catalog, when there are no problems. */
   catalog?: Catalog;
+  /** Every journey file that parsed, with or without problems (the workbench draws them while they are being fixed). */
+  journeys: Journey[];
+  /** The config, when its file is valid (the journey simulator needs only it). */
+  config?: MailerConfig;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -122,7 +128,7 @@ export async function validateProject(paths: ProjectPaths, options: { customerLo
   for (const dir of [paths.campaigns, paths.templates]) {
     if (!existsSync(dir)) problems.push({ file: show(dir), message: 'no such folder' });
   }
-  if (problems.some((p) => p.message === 'no such folder')) return { problems, warnings };
+  if (problems.some((p) => p.message === 'no such folder')) return { problems, warnings, journeys: [] };
 
   const templateNames = readdirSync(paths.templates)
     .filter((f) => f.endsWith('.mjml'))
@@ -230,7 +236,7 @@ export async function validateProject(paths: ProjectPaths, options: { customerLo
   if (options.customerLocales) warnings.push(...localeCoverageWarnings(campaigns, options.customerLocales));
 
   const sortedProblems = sortProblems(problems);
-  const check: ProjectCheck = { problems: sortedProblems, warnings: sortProblems(warnings) };
+  const check: ProjectCheck = { problems: sortedProblems, warnings: sortProblems(warnings), journeys: journeyCheck.journeys, ...(config.value ? { config: config.value } : {}) };
   if (!sortedProblems.length && config.value) check.catalog = { config: config.value, campaigns: campaigns.map((c) => c.campaign), templates, journeys: journeyCheck.journeys };
   return check;
 }

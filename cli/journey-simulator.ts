@@ -234,7 +234,7 @@ export function simulateJourney(journey: Journey, config: Pick<MailerConfig, 'qu
 }
 
 /** The customer's own clock reading, for the printed timeline. */
-function localTime(at: string, timeZone: string): string {
+export function localTime(at: string, timeZone: string): string {
   const f = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   return f.format(new Date(at));
 }

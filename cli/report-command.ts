@@ -51,13 +51,15 @@ function location(o: ReportCommandOptions): TablesLocation {
 export async function runReport(o: ReportCommandOptions, project: ProjectPaths, now = new Date().toISOString()): Promise<CrmReport> {
   const config = loadMailerConfig(project.config);
   const snapshot = await readTables(location(o), config, now);
-  return buildReport(snapshot, {
-    generatedAt: now,
-    ...(o.from ? { from: `${o.from}T00:00:00.000Z` } : {}),
-    // --to names the last day included.
-    ...(o.to ? { to: new Date(Date.parse(`${o.to}T00:00:00Z`) + DAY).toISOString() } : {}),
-  });
+  return buildReport(snapshot, { generatedAt: now, ...reportPeriod(o.from, o.to) });
 }
+
+/** The report's period from a first and a last day YYYY-MM-DD (both included; the report's `to` is exclusive). */
+export const reportPeriod = (from?: string, to?: string) => ({
+  ...(from ? { from: `${from}T00:00:00.000Z` } : {}),
+  // `to` names the last day included.
+  ...(to ? { to: new Date(Date.parse(`${to}T00:00:00Z`) + DAY).toISOString() } : {}),
+});
 
 /** Adds `report` to the CLI. */
 export function registerReportCommand(program: Command, project: () => ProjectPaths, write: (text: string) => void = (t) => process.stdout.write(t)): void {

@@ -29,7 +29,7 @@ export function registerUiCommand(program: Command, project: () => ProjectPaths,
     .option('--port <n>', 'port on 127.0.0.1', (v) => Number.parseInt(v, 10), 4400)
     .option('--data-dir <dir>', 'the local data dir of the last run (`npm start`)', '.local')
     .option('--region <region>', 'read a deployed stack\'s tables in this region instead (read-only; test sends go to SES there)')
-    .option('--table <name=physical>', 'a deployed table by logical name, e.g. customers=MyStack-Customers-1A2B (repeat for send-ledger, stage-changes, failed-events, deliverability)', parseTableOption)
+    .option('--table <name=physical>', 'a deployed table by logical name, e.g. customers=MyStack-Customers-1A2B (repeat for send-ledger, stage-changes, failed-events, deliverability, journey-entries)', parseTableOption)
     .action(async (o: { port: number; dataDir: string; region?: string; table?: Partial<TableNames> }) => {
       const started = Date.now();
       if (o.region && !o.table?.customers) throw new DataLocationError('--region needs at least --table customers=<physical name> (and the other tables you want to see)');

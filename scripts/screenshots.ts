@@ -1,6 +1,7 @@
 /**
  * Screenshots of the workbench for the README: starts it on the demo's tables and saves the
- * overview, an email preview, a "why not" explanation and a customer page into docs/screenshots/.
+ * overview, an email preview, a "why not" explanation, a customer page, a journey with its
+ * counts and the report into docs/screenshots/.
  *
  *   npx tsx scripts/screenshots.ts [--data-dir .local]
  *
@@ -48,6 +49,8 @@ try {
     { file: 'preview.png', path: '/preview?campaign=abandoned-cart&persona=growing&locale=de-DE', fullPage: false },
     ...(blocked && latin.has(blocked.p.customerId) ? [{ file: 'why-not.png', path: `/audience?campaign=${blocked.c.id}&customer=${encodeURIComponent(blocked.p.customerId)}`, fullPage: false }] : []),
     ...(sent ? [{ file: 'customer.png', path: `/customers/${encodeURIComponent(sent.customerId)}`, fullPage: true }] : []),
+    { file: 'journeys.png', path: '/journeys/abandoned-cart', fullPage: false },
+    { file: 'report.png', path: '/report', fullPage: false },
   ];
   const page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
   for (const shot of shots) {

@@ -53,7 +53,8 @@ function table<R>(id: string, caption: string, columns: readonly Column<R>[], ro
         .map((r) => `<tr data-row="${escapeHtml(rowKey(r))}">${columns.map((c, i) => (i === 0 ? `<th scope="row" data-key="${escapeHtml(c.key)}">${escapeHtml(c.cell(r))}</th>` : `<td data-key="${escapeHtml(c.key)}"${c.numeric === false ? '' : ' class="num"'}>${escapeHtml(c.cell(r))}</td>`)).join('')}</tr>`)
         .join('\n')
     : `<tr><td colspan="${columns.length}">No data in this period.</td></tr>`;
-  return `<div class="table-wrap"><table data-table="${escapeHtml(id)}"><caption>${escapeHtml(caption)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+  // Focusable and named: a table wider than the page scrolls, and a keyboard must reach it.
+  return `<div class="table-wrap" tabindex="0" role="region" aria-label="${escapeHtml(caption)}"><table data-table="${escapeHtml(id)}"><caption>${escapeHtml(caption)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 function section(id: string, title: string, caption: string, svg: string | undefined, tables: string[]): string {

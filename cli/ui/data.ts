@@ -15,8 +15,12 @@ import { LedgerEntry, SendLedger } from '#adapters/send-ledger.ts';
 import type { CustomerProfile } from '#domain/customer-profile.ts';
 import { LifecycleStage } from '#domain/customer-profile.ts';
 import type { PauseRecord } from '#domain/deliverability-guardrail.ts';
+import { JourneyEntry } from '#domain/journey-engine.ts';
+import type { MailerConfig } from '#domain/mailer-config.ts';
+import { readSnapshot, reportTables } from '#cli/report/read-tables.ts';
+import type { ReportSnapshot } from '#cli/report/snapshot.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, startDynalite } from '#lib/local/dynamodb-local.ts';
-import { localTableNames, type TableName, type TableNames } from '#lib/tables.ts';
+import { localTableNames, TABLES, type TableName, type TableNames } from '#lib/tables.ts';
 
 /** Where the tables are: a local data dir, or deployed tables by physical name. */
 export type DataLocation = { dataDir: string } | { region?: string; tables: Partial<TableNames> };
@@ -50,6 +54,11 @@ export interface WorkbenchData {
   stageChangesOf(customerId: string): Promise<StageChangeItem[]>;
   failedEvents(): Promise<FailedEvent[]>;
   pauses(): Promise<PauseRecord[]>;
+  /** Every customer's stored journey entries (one per customer and journey: the latest). */
+  journeyEntries(): Promise<JourneyEntry[]>;
+  journeyEntriesOf(customerId: string): Promise<JourneyEntry[]>;
+  /** What the CRM report reads (cli/report), from these tables: the report page and the customer's attributed orders. */
+  reportSnapshot(config: Pick<MailerConfig, 'guardrail' | 'shop'>, now: string): Promise<ReportSnapshot>;
   /** The last run's headline numbers per campaign: its summary JSON when there is one, else counted from the ledger. */
   campaignNumbers(): Promise<{ source: string; byCampaign: Record<string, CampaignNumbers> }>;
   close(): Promise<void>;
@@ -152,6 +161,27 @@ class TableData implements WorkbenchData {
 
   async pauses() {
     return this.orEmpty(() => new DeliverabilityStore(this.db, this.table('deliverability')).listPauses());
+  }
+
+  async journeyEntries() {
+    return this.orEmpty(async () => (await scanAll(this.db, this.table('journey-entries'))).map((i) => JourneyEntry.parse(i)));
+  }
+
+  async journeyEntriesOf(customerId: string) {
+    return this.orEmpty(async () => {
+      const { Items } = await this.db.send(
+        new QueryCommand({ TableName: this.table('journey-entries'), KeyConditionExpression: 'customerId = :c', ExpressionAttributeValues: { ':c': customerId } }),
+      );
+      return (Items ?? []).map((i) => JourneyEntry.parse(i)).sort((a, b) => a.enteredAt.localeCompare(b.enteredAt));
+    });
+  }
+
+  async reportSnapshot(config: Pick<MailerConfig, 'guardrail' | 'shop'>, now: string) {
+    const names = Object.fromEntries(TABLES.map((t) => [t.name, this.tables[t.name] ?? ''])) as TableNames;
+    const tables = reportTables(names);
+    const missing = Object.entries(tables).filter(([, name]) => !name).map(([role]) => role);
+    if (missing.length) throw new DataLocationError(`the report needs the ${missing.join(', ')} table${missing.length === 1 ? '' : 's'} too (pass --table <name>=<physical name>)`);
+    return readSnapshot(this.db, tables, config, this.where, now);
   }
 
   async campaignNumbers() {

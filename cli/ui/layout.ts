@@ -45,8 +45,8 @@ pre.text { white-space:pre-wrap; border:1px solid var(--line); padding:.8rem; ma
 footer.where { color:var(--muted); font-size:.85rem; padding:0 1.5rem 1rem; }
 `;
 
-/** The page shell: language, title, skip link, navigation, one <main>, and the page's nonce on its one style and script. */
-export function page(c: Context<WorkbenchEnv>, o: { title: string; nav: readonly NavEntry[]; active: string; body: Html; where: string; script?: string }): Html {
+/** The page shell: language, title, skip link, navigation, one <main>, and the page's nonce on its one style and script (a page may add its own rules: ours, never customer data). */
+export function page(c: Context<WorkbenchEnv>, o: { title: string; nav: readonly NavEntry[]; active: string; body: Html; where: string; script?: string; style?: string }): Html {
   const nonce = c.get('nonce');
   return html`<!doctype html>
 <html lang="en">
@@ -55,7 +55,7 @@ export function page(c: Context<WorkbenchEnv>, o: { title: string; nav: readonly
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · Lifecycle Mailer workbench</title>
 <link rel="icon" href="data:,">
-<style nonce="${nonce}">${raw(STYLE)}</style>
+<style nonce="${nonce}">${raw(STYLE)}${o.style ? raw(o.style) : ''}</style>
 </head>
 <body>
 <header class="top">

@@ -28,7 +28,7 @@ export function describeWait(w: WaitSpec): string {
 export const describeCondition = (c: CampaignCondition) =>
   c.op === 'exists' ? `${c.field} exists` : `${c.field} ${c.op} ${Array.isArray(c.value) ? c.value.join(', ') : String(c.value)}`;
 
-function describeEntry(journey: Journey): string {
+export function describeEntry(journey: Journey): string {
   const e = journey.entry;
   if ('event' in e) return `${e.event}${e.conditions.length ? ` and ${e.conditions.map(describeCondition).join(' and ')}` : ''}`;
   if ('stage' in e) return `enters stage ${e.stage}`;

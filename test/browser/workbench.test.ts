@@ -23,7 +23,7 @@ let projectRoot: string;
 let dataDir: string;
 
 beforeAll(async () => {
-  projectRoot = copyProject();
+  projectRoot = copyProject({ journeys: true });
   dataDir = mkdtempSync(join(tmpdir(), 'lm-workbench-'));
   await runJob({ catalog: await buildCatalog(projectPaths(projectRoot)), dataDir, customers: 150, seed: 'workbench', quiet: true });
   const started = Date.now();
@@ -66,8 +66,17 @@ describe('the workbench in Chromium', () => {
   it('opens every page with no console error and no serious or critical axe violation, and is served on 127.0.0.1 only', async () => {
     expect(new URL(workbench.url).hostname).toBe('127.0.0.1');
     const someone = (await workbench.ctx.data.allCustomers())[0]!.customerId;
-    const paths = [...workbench.ctx.nav.map((n) => n.path), '/preview?campaign=abandoned-cart&persona=hostile-name', `/audience?campaign=win-back&customer=${someone}`, `/customers?q=${someone}`, `/customers/${someone}`];
-    expect(paths).toEqual(expect.arrayContaining(['/', '/preview', '/audience', '/customers', '/failed-events']));
+    const paths = [
+      ...workbench.ctx.nav.map((n) => n.path),
+      '/preview?campaign=abandoned-cart&persona=hostile-name',
+      `/audience?campaign=win-back&customer=${someone}`,
+      `/customers?q=${someone}`,
+      `/customers/${someone}`,
+      '/journeys/abandoned-cart',
+      // The report's own document, opened by itself (on its page it is in a frame axe does not enter).
+      '/report/document',
+    ];
+    expect(paths).toEqual(expect.arrayContaining(['/', '/preview', '/audience', '/journeys', '/customers', '/report', '/failed-events']));
     // The check itself can fail: an input without a label is caught.
     const control = await open('/');
     await control.page.evaluate(`document.querySelector('main').insertAdjacentHTML('beforeend', '<input type="text">')`);
@@ -85,6 +94,106 @@ describe('the workbench in Chromium', () => {
     }
   }, 120_000);
 
+  it('draws every journey with the last run\'s counts from the tables: entries on the entry, sends on the steps that send', async () => {
+    const [entries, sends] = await Promise.all([workbench.ctx.data.journeyEntries(), workbench.ctx.data.allSends()]);
+    const byJourney = new Map<string, typeof entries>();
+    for (const e of entries) byJourney.set(e.journeyId, [...(byJourney.get(e.journeyId) ?? []), e]);
+    const [busiest, itsEntries] = [...byJourney].sort((a, b) => b[1].length - a[1].length)[0] ?? [];
+    expect(itsEntries?.length).toBeGreaterThan(0);
+    const journeySends = sends.filter((x) => new RegExp(`^${busiest}-\\d+-steps`).test(x.period) && (x.status === 'sent' || x.status === 'unknown'));
+    const { page, context, errors } = await open('/journeys');
+    try {
+      const flow = page.locator(`[data-journey="${busiest}"]`);
+      await expect(flow.locator('[data-step="entry"] > .node [data-count="entered"]').textContent()).resolves.toBe(String(itsEntries!.length));
+      const sent = (await flow.locator('[data-count="sent"]').allTextContents()).map(Number);
+      expect(sent.reduce((a, b) => a + b, 0)).toBe(journeySends.length);
+      // Every journey file is drawn, and listed on the overview with its last run.
+      expect(await page.locator('[data-journey]').count()).toBe(workbench.ctx.project.current.check.journeys.length);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+    const overview = await open('/');
+    try {
+      const row = overview.page.locator('[data-testid="overview-journeys"] tr', { has: overview.page.locator(`code`, { hasText: new RegExp(`^${busiest}$`) }) });
+      await expect(row.locator('td').last().textContent()).resolves.toMatch(new RegExp(`^${itsEntries!.length} entr(y|ies): \\d+ active, \\d+ completed, \\d+ exited`));
+    } finally {
+      await overview.context.close();
+    }
+  });
+
+  it('simulates a customer from the form, with the keyboard: an abandoned cart and an order 3 hours later give a send and an exit', async () => {
+    const { page, context, errors } = await open('/journeys/abandoned-cart');
+    try {
+      const t = '2026-03-03T15:00:00Z';
+      const lines = [{ at: t, type: 'Cart Abandoned', detail: { items: [{ sku: 'TEA-003', name: 'Matcha', quantity: 1, price: 32 }] } }, { at: '2026-03-03T18:00:00Z', type: 'Order Placed', detail: { total: 32 } }];
+      await page.getByLabel('Events (JSON lines)').fill(lines.map((l) => JSON.stringify(l)).join('\n'));
+      // From the events field, Tab reaches the button and Enter runs it.
+      await page.getByLabel('Events (JSON lines)').focus();
+      await page.keyboard.press('Tab');
+      await expect(page.evaluate<string>('document.activeElement?.textContent ?? ""')).resolves.toBe('Run the simulation');
+      await page.keyboard.press('Enter');
+      await page.locator('[data-testid="timeline"]').waitFor();
+      const kinds = await page.locator('[data-testid="timeline"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
+      expect(kinds).toEqual(['entered', 'wait', 'send', 'wait', 'exit']);
+      await expect(page.locator('[data-testid="timeline"] tr[data-kind="send"] td').nth(3).textContent()).resolves.toBe('abandoned-cart');
+      await expect(page.locator('[data-testid="timeline"] tr[data-kind="exit"] td').last().textContent()).resolves.toBe('goal: Order Placed');
+      expect(await axeViolations(page)).toEqual([]);
+      // A bad line: the validation error with its line number and field, the form kept as typed.
+      await page.getByLabel('Events (JSON lines)').fill(`${JSON.stringify(lines[0])}\n{"at": "yesterday", "type": "Order Placed"}`);
+      await page.getByRole('button', { name: 'Run the simulation' }).click();
+      await expect(page.getByRole('alert').textContent()).resolves.toMatch(/events: line 2: at: .*"yesterday"/);
+      await expect(page.getByLabel('Events (JSON lines)').inputValue()).resolves.toContain('yesterday');
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows the report with its charts for a chosen period, from keyboard-reachable date fields', async () => {
+    const { page, context, errors } = await open('/report');
+    try {
+      const focused: string[] = [];
+      for (let i = 0; i < 24; i++) {
+        await page.keyboard.press('Tab');
+        focused.push(await page.evaluate<string>("`${document.activeElement?.tagName.toLowerCase()}:${document.activeElement?.getAttribute('name') ?? document.activeElement?.textContent?.trim()}`"));
+      }
+      expect(focused).toEqual(expect.arrayContaining(['input:from', 'input:to', 'button:Show the report']));
+      const from = await page.locator('input[name="from"]').inputValue();
+      expect(from).toMatch(/^\d{4}-\d\d-\d\d$/);
+      const report = await (await page.locator('iframe[data-report]').elementHandle())!.contentFrame();
+      await report!.waitForLoadState();
+      expect(await report!.locator('figure[data-chart] svg').count()).toBeGreaterThanOrEqual(6);
+      // A shorter period: the form's GET, and the report says it.
+      await page.locator('input[name="to"]').fill(from);
+      await page.locator('input[name="to"]').press('Enter');
+      await page.waitForURL(new RegExp(`to=${from}`));
+      const shorter = await (await page.locator('iframe[data-report]').elementHandle())!.contentFrame();
+      await shorter!.waitForLoadState();
+      await expect(shorter!.locator('.meta').textContent()).resolves.toContain(`Period ${from} to `);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+    const bad = await fetch(`${workbench.url}/report/document?from=2026-02-30`);
+    expect(bad.status).toBe(400);
+    await expect(bad.text()).resolves.toBe("from: '2026-02-30' is not a date YYYY-MM-DD");
+  });
+
+  it('lists a customer\'s journey entries on their page', async () => {
+    const entries = await workbench.ctx.data.journeyEntries();
+    const who = entries[0]!.customerId;
+    const theirs = entries.filter((e) => e.customerId === who);
+    const { page, context } = await open(`/customers/${encodeURIComponent(who)}`);
+    try {
+      const rows = page.locator('[data-testid="journey-entries"] tbody tr');
+      await expect(rows.count()).resolves.toBe(theirs.length);
+      await expect(rows.first().locator('td').first().textContent()).resolves.toBe([...theirs].sort((a, b) => a.enteredAt.localeCompare(b.enteredAt))[0]!.status);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('lists on the overview the languages the local customers read that a campaign lacks', async () => {
     const { page, context } = await open('/');
     try {
@@ -100,7 +209,7 @@ describe('the workbench in Chromium', () => {
     const { page, context } = await open('/preview');
     try {
       const focused: string[] = [];
-      for (let i = 0; i < 12; i++) {
+      for (let i = 0; i < 20; i++) {
         await page.keyboard.press('Tab');
         focused.push(await page.evaluate<string>("`${document.activeElement?.tagName.toLowerCase()}:${document.activeElement?.getAttribute('name') ?? document.activeElement?.textContent?.trim()}`"));
       }

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 
-/** A copy of the shipped project (config, campaigns, templates) in a temp folder, to plant mistakes in. */
-export function copyProject(): string {
+/** A copy of the shipped project (config, campaigns, templates; journeys when asked) in a temp folder, to plant mistakes in. */
+export function copyProject(options: { journeys?: boolean } = {}): string {
   const root = mkdtempSync(join(tmpdir(), 'project-'));
-  for (const dir of ['campaigns', 'templates']) cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
+  for (const dir of ['campaigns', 'templates', ...(options.journeys ? ['journeys'] : [])]) cpSync(join(repoRoot, dir), join(root, dir), { recursive: true });
   cpSync(join(repoRoot, 'mailer.config.yaml'), join(root, 'mailer.config.yaml'));
   return root;
 }

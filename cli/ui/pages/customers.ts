@@ -1,10 +1,30 @@
 import { html } from 'hono/html';
+import type { ReportSnapshot } from '#cli/report/snapshot.ts';
 import type { CustomerProfile } from '#domain/customer-profile.ts';
 import type { WorkbenchPage } from '../context.ts';
 import { page } from '../layout.ts';
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const row = (label: string, value: unknown) => html`<tr><th scope="row">${label}</th><td>${value === undefined || value === '' ? html`<span class="muted">none</span>` : String(value)}</td></tr>`;
+
+/**
+ * A customer's orders as the report reads them (each order, where the tables record orders;
+ * else the profile's last), with the send each is attributed to where attribution is recorded.
+ */
+export function customerOrders(p: CustomerProfile, snapshot: ReportSnapshot | undefined, id: string) {
+  const attributedOrders = snapshot?.attributedOrders?.filter((o) => o.customerId === id);
+  const campaignOf = new Map((snapshot?.sends ?? []).map((s) => [s.sendId, s.campaignId]));
+  const recorded = snapshot?.orders?.filter((o) => o.customerId === id).map((o) => ({ at: o.at, value: o.value }));
+  const base = recorded ?? (p.lastOrder ? [{ at: p.lastOrder.placedAt, value: p.lastOrder.total }] : []);
+  const rows = base
+    .map((o) => {
+      const a = attributedOrders?.find((x) => x.at === o.at && x.value === o.value);
+      return { ...o, ...(a ? { send: { sendId: a.sendId, campaignId: campaignOf.get(a.sendId) ?? '', touch: a.touch, hoursToOrder: a.hoursToOrder } } : {}) };
+    })
+    .sort((a, b) => b.at.localeCompare(a.at));
+  const note = !recorded && p.orderCount > rows.length ? `${p.orderCount} orders in all; the tables keep only the last one per customer.` : '';
+  return { rows, attributed: attributedOrders !== undefined, note };
+}
 
 /** Customers whose id or email contains the query (case-insensitive), first by exact id. */
 export function searchCustomers(customers: readonly CustomerProfile[], query: string): CustomerProfile[] {
@@ -13,7 +33,7 @@ export function searchCustomers(customers: readonly CustomerProfile[], query: st
   return customers.filter((p) => p.customerId.toLowerCase().includes(q) || (p.email ?? '').toLowerCase().includes(q)).sort((a, b) => Number(b.customerId.toLowerCase() === q) - Number(a.customerId.toLowerCase() === q));
 }
 
-/** Search by id or email; a customer's profile, consent, stage history, value scores, and every send with its events. */
+/** Search by id or email; a customer's profile, consent, stage history, value scores, every send with its events, journey entries and orders. */
 export const customersPage: WorkbenchPage = {
   nav: { path: '/customers', label: 'Customers' },
   register(app, ctx) {
@@ -36,7 +56,14 @@ ${found.slice(0, 200).map((p) => html`<tr><th scope="row"><a href="/customers/${
       const id = c.req.param('id');
       const p = await ctx.data.customer(id);
       if (!p) return c.html(page(c, { title: 'No such customer', nav: ctx.nav, active: '/customers', body: html`<p class="error-box" role="alert">No customer '${id}' in the tables. <a href="/customers">Search</a></p>`, where: ctx.data.where }), 404);
-      const [sends, stages] = await Promise.all([ctx.data.sendsOf(id), ctx.data.stageChangesOf(id)]);
+      const config = ctx.project.current.check.config;
+      const [sends, stages, entries, snapshot] = await Promise.all([
+        ctx.data.sendsOf(id),
+        ctx.data.stageChangesOf(id),
+        ctx.data.journeyEntriesOf(id),
+        config ? ctx.data.reportSnapshot(config, ctx.now()).catch(() => undefined) : Promise.resolve(undefined),
+      ]);
+      const orders = customerOrders(p, snapshot, id);
       const money = (n: number) => round(n).toFixed(2);
       const body = html`
 <section aria-labelledby="profile"><h2 id="profile">${p.firstName ?? ''} ${p.lastName ?? ''}</h2>
@@ -59,7 +86,18 @@ ${sends.length ? html`<table><thead><tr><th scope="col">Campaign</th><th scope="
 ${sends.map((s) => html`<tr><td><a href="/audience?campaign=${encodeURIComponent(s.campaignId)}&amp;customer=${encodeURIComponent(p.customerId)}">${s.campaignId}</a></td><td>${s.variant}</td><td>${s.status}${s.skipReason ? ` (${s.skipReason})` : ''}</td><td>${s.claimedAt}${s.sentAt ? html`<br>${s.sentAt}` : ''}</td>
 <td>${[s.delivered ? 'delivered' : '', s.opens ? `${s.opens} opens` : '', s.clicks ? `${s.clicks} clicks` : '', s.bounced ? 'bounced' : '', s.complained ? 'complained' : ''].filter(Boolean).join(', ') || html`<span class="muted">none</span>`}</td></tr>`)}
 </tbody></table>` : html`<p class="muted">Nothing sent to this customer.</p>`}
-<p class="muted">Attributed orders are not recorded per send yet: they appear here once the CRM report stores them.</p></section>`;
+</section>
+<section aria-labelledby="journeys"><h2 id="journeys">Journey entries (${entries.length})</h2>
+${entries.length ? html`<table data-testid="journey-entries"><thead><tr><th scope="col">Journey</th><th scope="col">Status</th><th scope="col">Step</th><th scope="col">Entered</th><th scope="col">Ended / exit reason</th></tr></thead><tbody>
+${entries.map((e) => html`<tr><th scope="row"><a href="/journeys/${encodeURIComponent(e.journeyId)}">${e.journeyId}</a>${e.entryNumber > 1 ? html` <span class="muted">(entry ${e.entryNumber})</span>` : ''}</th><td>${e.status}</td>
+<td>${e.cursor ? html`<code>${e.cursor.step}</code> (${e.cursor.holding} until ${e.cursor.wakeAt})` : e.lastSend ? html`last sent <code>${e.lastSend.step}</code>` : html`<span class="muted">none</span>`}</td><td>${e.enteredAt}</td>
+<td>${e.endedAt ?? ''}${e.exitReason ? html`<br>${e.exitReason}` : ''}</td></tr>`)}
+</tbody></table>` : html`<p class="muted">Never entered a journey.</p>`}</section>
+<section aria-labelledby="orders"><h2 id="orders">Orders${orders.attributed ? ' and the sends they are attributed to' : ''}</h2>
+${orders.rows.length ? html`<table data-testid="orders"><thead><tr><th scope="col">Placed</th><th scope="col">Value</th>${orders.attributed ? html`<th scope="col">Attributed to (last touch)</th>` : ''}</tr></thead><tbody>
+${orders.rows.map((o) => html`<tr><td>${o.at}</td><td>${money(o.value)}</td>${orders.attributed ? html`<td>${o.send ? html`${o.send.campaignId} <code>${o.send.sendId}</code> (${o.send.touch}, ${round(o.send.hoursToOrder, 1)} h before)` : html`<span class="muted">no email</span>`}</td>` : ''}</tr>`)}
+</tbody></table>` : html`<p class="muted">No orders recorded.</p>`}
+${orders.note ? html`<p class="muted">${orders.note}</p>` : ''}</section>`;
       return c.html(page(c, { title: `Customer ${p.customerId}`, nav: ctx.nav, active: '/customers', body, where: ctx.data.where }));
     });
   },
