@@ -71,6 +71,23 @@ export const TemplateContext = z.object({
 });
 export type TemplateContext = z.infer<typeof TemplateContext>;
 
+/**
+ * Remembers what is the same for every recipient (a campaign's links, a locale's tag): parsing
+ * URLs and locales per email cost more than the rest of composing it. Capped, as the keys can
+ * come from customer data (locales).
+ */
+function memo<A extends string[], R>(fn: (...args: A) => R, cap = 10_000): (...args: A) => R {
+  const cache = new Map<string, R>();
+  return (...args: A) => {
+    const key = args.join('\u0000');
+    const hit = cache.get(key);
+    if (hit !== undefined || cache.has(key)) return hit as R;
+    const value = fn(...args);
+    if (cache.size < cap) cache.set(key, value);
+    return value;
+  };
+}
+
 const withUtm = (url: string, campaignId: string) => {
   const u = new URL(url);
   u.searchParams.set('utm_source', 'lifecycle-mailer');
@@ -78,9 +95,11 @@ const withUtm = (url: string, campaignId: string) => {
   u.searchParams.set('utm_campaign', campaignId);
   return u.toString();
 };
+/** withUtm for the links that are the same for every recipient of a campaign (the shop, its content's links). */
+const campaignLink = memo(withUtm);
 
 /** An absolute link to the shop's own site (UTM tags are for its analytics; other sites' links are left as written). */
-const isShopLink = (value: string, shopUrl: string) => {
+const isShopLink = memo((value: string, shopUrl: string) => {
   if (!/^https?:\/\//.test(value)) return false;
   try {
     const host = new URL(value).hostname;
@@ -89,7 +108,7 @@ const isShopLink = (value: string, shopUrl: string) => {
   } catch {
     return false;
   }
-};
+});
 
 /**
  * A campaign's `content` as the template sees it: strings are Handlebars lines rendered for
@@ -98,7 +117,7 @@ const isShopLink = (value: string, shopUrl: string) => {
  */
 function renderContent(value: unknown, render: (source: string) => string, shopUrl: string, campaignId: string): unknown {
   if (typeof value === 'string') {
-    if (isShopLink(value, shopUrl)) return withUtm(value, campaignId);
+    if (isShopLink(value, shopUrl)) return campaignLink(value, campaignId);
     return value.includes('{{') ? render(value) : value;
   }
   if (Array.isArray(value)) return value.map((v) => renderContent(v, render, shopUrl, campaignId));
@@ -107,12 +126,27 @@ function renderContent(value: unknown, render: (source: string) => string, shopU
 }
 
 /** The customer's locale as a canonical BCP 47 tag (`en-us` → `en-US`); `en` when it is not one. */
-const langTag = (locale: string) => {
+const langTag = memo((locale: string) => {
   try {
     return Intl.getCanonicalLocales(locale)[0] ?? 'en';
   } catch {
     return 'en';
   }
+});
+
+/** Characters URLSearchParams leaves as they are: a code made only of them is appended as written. */
+const FORM_SAFE = /^[A-Za-z0-9._-]*$/;
+/** The shop URL with `?ref=<code>`, as URL.searchParams.set writes it; parsed once per shop URL. */
+const referralBase = memo((shopUrl: string) => {
+  const u = new URL(shopUrl);
+  return u.search || u.hash ? undefined : `${u.href}?ref=`;
+});
+const referralLink = (shopUrl: string, code: string) => {
+  const base = referralBase(shopUrl);
+  if (base !== undefined && FORM_SAFE.test(code)) return base + code;
+  const u = new URL(shopUrl);
+  u.searchParams.set('ref', code);
+  return u.toString();
 };
 
 /** The language an email to this customer is written in: the campaign's closest locale, else the default. */
@@ -162,9 +196,8 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
     ? `${config.sending.unsubscribeBaseUrl}?confirm=${links.confirm({ customerId: profile.customerId, expiresAt: epochSeconds(now) + config.consent.confirmLinkDays * 86_400 })}`
     : undefined;
 
-  const shopLink = withUtm(config.shop.url, campaign.id);
-  const referralUrl = new URL(config.shop.url);
-  referralUrl.searchParams.set('ref', links.referral({ customerId: profile.customerId }));
+  const shopLink = campaignLink(config.shop.url, campaign.id);
+  const referralUrl = referralLink(config.shop.url, links.referral({ customerId: profile.customerId }));
   const context: TemplateContext = {
     lang: closestLocale(profile.locale, [locale]) ? langTag(profile.locale) : locale,
     customer: {
@@ -189,7 +222,7 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
       preferences: preferencesUrl,
       shop: shopLink,
       // No UTM tags: the VIP passes this link on, and the friend did not come from our email.
-      referral: referralUrl.toString(),
+      referral: referralUrl,
       ...(confirmUrl ? { confirm: confirmUrl } : {}),
     },
     year: now.slice(0, 4),

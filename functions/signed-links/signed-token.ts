@@ -19,12 +19,24 @@ export class InvalidTokenError extends Error {
 const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 const mac = (payload: string, key: string | Buffer) => createHmac('sha256', key).update(payload).digest();
 
+// Derived once per secret and purpose: a derivation is a whole HMAC, and every email signs with the same few keys.
+// Bounded by the secrets a process holds (current and previous) times the purposes.
+const derivedKeys = new Map<string, Buffer>();
+
 /** A key for one purpose, derived from the shared secret (HMAC as a KDF): the same secret signs every kind of link, and no kind can stand in for another. */
-export const purposeKey = (secret: string, purpose: string): Buffer => mac(`lifecycle-mailer/${purpose}-token/v1`, secret);
+export function purposeKey(secret: string, purpose: string): Buffer {
+  const id = `${purpose}\u0000${secret}`;
+  let key = derivedKeys.get(id);
+  if (!key) {
+    key = mac(`lifecycle-mailer/${purpose}-token/v1`, secret);
+    derivedKeys.set(id, key);
+  }
+  return key;
+}
 
 export function signPayload(parts: readonly unknown[], key: string | Buffer): string {
   const payload = b64(JSON.stringify(parts));
-  return `${payload}.${b64(mac(payload, key))}`;
+  return `${payload}.${mac(payload, key).toString('base64url')}`;
 }
 
 /** The signed payload, parsed as JSON but not yet validated; throws InvalidTokenError when the token is malformed or its signature is wrong. */
