@@ -152,6 +152,76 @@ const referralLink = (shopUrl: string, code: string) => {
 /** The language an email to this customer is written in: the campaign's closest locale, else the default. */
 export const emailLocale = (campaign: Pick<Campaign, 'locales'>, customerLocale: string): string => closestLocale(customerLocale, Object.keys(campaign.locales)) ?? DEFAULT_LOCALE;
 
+/** emailLocale, once per campaign and customer locale (canonicalizing a locale costs ~2 µs). Capped per campaign: locales come from customer data. */
+const emailLocales = new WeakMap<Campaign['locales'], Map<string, string>>();
+function cachedEmailLocale(campaign: Campaign, customerLocale: string): string {
+  let byLocale = emailLocales.get(campaign.locales);
+  if (!byLocale) emailLocales.set(campaign.locales, (byLocale = new Map()));
+  let locale = byLocale.get(customerLocale);
+  if (locale === undefined) {
+    locale = emailLocale(campaign, customerLocale);
+    if (byLocale.size < 1000) byLocale.set(customerLocale, locale);
+  }
+  return locale;
+}
+
+/** `<mjml lang>`: the customer's own tag when the email is in their language, else the email's language. */
+const emailLang = memo((customerLocale: string, locale: string) => (closestLocale(customerLocale, [locale]) ? langTag(customerLocale) : locale));
+
+/** What one campaign, variant and language compose with, for every recipient alike; built once. */
+interface CompositionPlan {
+  copy: ReturnType<typeof campaignCopy>;
+  template: string;
+  /** Whether anything the email prints can name the referral link: signing it is a whole HMAC, skipped when nothing can print it. */
+  printsReferral: boolean;
+  /** The rendered `content` when no string in it has a field (the same for every recipient). */
+  fixedContent?: Record<string, unknown>;
+}
+const plans = new WeakMap<TemplateRenderer, WeakMap<Campaign, Map<string, CompositionPlan>>>();
+function compositionPlan(campaign: Campaign, variant: string, locale: string, renderer: TemplateRenderer, shopUrl: string): CompositionPlan {
+  let byCampaign = plans.get(renderer);
+  if (!byCampaign) plans.set(renderer, (byCampaign = new WeakMap()));
+  let byKey = byCampaign.get(campaign);
+  if (!byKey) byCampaign.set(campaign, (byKey = new Map()));
+  const key = `${variant}\u0000${locale}\u0000${shopUrl}`;
+  const known = byKey.get(key);
+  if (known) return known;
+  const copy = campaignCopy(campaign, variant, locale === DEFAULT_LOCALE ? undefined : locale);
+  // authoring checks that every campaign locale has its template file; the fallback keeps an older catalog sending.
+  const localized = localizedTemplateName(copy.template, locale);
+  const template = locale !== DEFAULT_LOCALE && renderer.has(localized) ? localized : copy.template;
+  const lines = JSON.stringify([copy.subject, copy.preheader, copy.content]);
+  // Conservative: any mention of the word, or a `lookup` that could build the path from data, signs it.
+  const printsReferral = renderer.mentions(template, /referral|lookup/) || /referral|lookup/.test(lines);
+  const fixedContent = lines.includes('{{')
+    ? undefined
+    : Object.fromEntries(Object.entries(copy.content).map(([k, v]) => [k, renderContent(v, () => '', shopUrl, campaign.id)]));
+  const plan: CompositionPlan = { copy, template, printsReferral, ...(fixedContent ? { fixedContent } : {}) };
+  if (byKey.size < 1000) byKey.set(key, plan);
+  return plan;
+}
+
+/** Characters a path segment and a form value keep as written. */
+const SEGMENT_SAFE = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+/** `?utm_…` exactly as withUtm appends it to a URL without a query. */
+const utmQuery = memo((campaignId: string) => {
+  const tagged = withUtm('https://x.invalid/', campaignId);
+  return tagged.slice(tagged.indexOf('?'));
+});
+/** The shop's cart URL up to the cart id, as the URL parser writes it, or undefined when the shop URL has a query or fragment. */
+const cartBase = memo((shopUrl: string) => {
+  const u = new URL(`${shopUrl.replace(/\/$/, '')}/cart/x`);
+  return u.search || u.hash || !u.href.endsWith('/cart/x') ? undefined : u.href.slice(0, -1);
+});
+/** The abandoned cart's link with the campaign's UTM tags; built from strings when parsing would not change them. */
+function cartLink(cart: NonNullable<CustomerProfile['lastCart']>, shopUrl: string, campaignId: string): string {
+  if (cart.recoveryUrl === undefined && SEGMENT_SAFE.test(cart.cartId) && FORM_SAFE.test(campaignId)) {
+    const base = cartBase(shopUrl);
+    if (base !== undefined) return base + cart.cartId + utmQuery(campaignId);
+  }
+  return withUtm(cart.recoveryUrl ?? `${shopUrl.replace(/\/$/, '')}/cart/${encodeURIComponent(cart.cartId)}`, campaignId);
+}
+
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 /** Display name for a From header: quoted, with quotes and line breaks removed. */
@@ -181,11 +251,8 @@ export interface ComposeInput {
 /** Renders one campaign for one customer. Pure: everything it needs is passed in. */
 export function composeEmail({ request, campaign, profile, config, renderer, links, now }: ComposeInput): OutgoingEmail {
   if (!profile.email) throw new MissingEmailError(profile.customerId);
-  const locale = emailLocale(campaign, profile.locale);
-  const copy = campaignCopy(campaign, request.variant, locale === DEFAULT_LOCALE ? undefined : locale);
-  // authoring checks that every campaign locale has its template file; the fallback keeps an older catalog sending.
-  const localized = localizedTemplateName(copy.template, locale);
-  const template = locale !== DEFAULT_LOCALE && renderer.has(localized) ? localized : copy.template;
+  const locale = cachedEmailLocale(campaign, profile.locale);
+  const { copy, template, printsReferral, fixedContent } = compositionPlan(campaign, request.variant, locale, renderer, config.shop.url);
 
   const expiresAt = epochSeconds(now) + config.sending.unsubscribeLinkDays * 86_400;
   const token = links.unsubscribe({ customerId: profile.customerId, topic: campaign.audience.topic, expiresAt });
@@ -197,9 +264,10 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
     : undefined;
 
   const shopLink = campaignLink(config.shop.url, campaign.id);
-  const referralUrl = referralLink(config.shop.url, links.referral({ customerId: profile.customerId }));
+  // Not printed anywhere in this email: the link is left empty rather than signed for nothing.
+  const referralUrl = printsReferral ? referralLink(config.shop.url, links.referral({ customerId: profile.customerId })) : '';
   const context: TemplateContext = {
-    lang: closestLocale(profile.locale, [locale]) ? langTag(profile.locale) : locale,
+    lang: emailLang(profile.locale, locale),
     customer: {
       firstName: profile.firstName ?? '',
       lastName: profile.lastName ?? '',
@@ -215,7 +283,7 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
     campaign: { id: campaign.id, name: campaign.name, content: {} },
     ...(profile.lastOrder ? { lastOrder: profile.lastOrder } : {}),
     ...(profile.lastCart
-      ? { cart: { ...profile.lastCart, url: withUtm(profile.lastCart.recoveryUrl ?? `${config.shop.url.replace(/\/$/, '')}/cart/${encodeURIComponent(profile.lastCart.cartId)}`, campaign.id) } }
+      ? { cart: { ...profile.lastCart, url: cartLink(profile.lastCart, config.shop.url, campaign.id) } }
       : {}),
     links: {
       unsubscribe: unsubscribeUrl,
@@ -230,7 +298,7 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
   };
   // Content strings see everything but the content itself (no string can print another).
   const render = (source: string) => renderer.renderLine(source, context);
-  context.campaign.content = Object.fromEntries(Object.entries(copy.content).map(([key, value]) => [key, renderContent(value, render, config.shop.url, campaign.id)]));
+  context.campaign.content = fixedContent ?? Object.fromEntries(Object.entries(copy.content).map(([key, value]) => [key, renderContent(value, render, config.shop.url, campaign.id)]));
   context.preheader = renderer.renderLine(copy.preheader, context) || ' ';
   const subject = renderer.renderLine(copy.subject, context);
   const body = renderer.renderBody(template, context);
