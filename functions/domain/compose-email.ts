@@ -77,13 +77,26 @@ export type TemplateContext = z.infer<typeof TemplateContext>;
  * come from customer data (locales).
  */
 function memo<A extends string[], R>(fn: (...args: A) => R, cap = 10_000): (...args: A) => R {
-  const cache = new Map<string, R>();
+  // Nested maps keyed by the arguments themselves: joining them into one key would build and hash a new string every call.
+  const root = new Map<string, unknown>();
+  let size = 0;
   return (...args: A) => {
-    const key = args.join('\u0000');
-    const hit = cache.get(key);
-    if (hit !== undefined || cache.has(key)) return hit as R;
+    let level = root;
+    for (let i = 0; i < args.length - 1; i++) {
+      let next = level.get(args[i]!) as Map<string, unknown> | undefined;
+      if (!next) {
+        next = new Map();
+        if (size < cap) level.set(args[i]!, next);
+      }
+      level = next;
+    }
+    const last = args[args.length - 1]!;
+    if (level.has(last)) return level.get(last) as R;
     const value = fn(...args);
-    if (cache.size < cap) cache.set(key, value);
+    if (size < cap) {
+      level.set(last, value);
+      size++;
+    }
     return value;
   };
 }
@@ -222,10 +235,23 @@ function cartLink(cart: NonNullable<CustomerProfile['lastCart']>, shopUrl: strin
   return withUtm(cart.recoveryUrl ?? `${shopUrl.replace(/\/$/, '')}/cart/${encodeURIComponent(cart.cartId)}`, campaignId);
 }
 
-const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+const epochSeconds = memo((iso: string) => Math.floor(Date.parse(iso) / 1000), 100);
 
 /** Display name for a From header: quoted, with quotes and line breaks removed. */
-const mailbox = (name: string, address: string) => `"${name.replace(/["\\\r\n]/g, '')}" <${address}>`;
+const mailbox = memo((name: string, address: string) => `"${name.replace(/["\\\r\n]/g, '')}" <${address}>`);
+
+/** The shop as templates see it, with the campaign's shop link: one object per shop and link, shared by its recipients (templates only read it). */
+const campaignShops = new WeakMap<MailerConfig['shop'], Map<string, TemplateContext['shop']>>();
+function campaignShop(shop: MailerConfig['shop'], url: string): TemplateContext['shop'] {
+  let byUrl = campaignShops.get(shop);
+  if (!byUrl) campaignShops.set(shop, (byUrl = new Map()));
+  let value = byUrl.get(url);
+  if (!value) {
+    value = { ...shop, url };
+    if (byUrl.size < 1000) byUrl.set(url, value);
+  }
+  return value;
+}
 
 /**
  * Signs the links an email carries. Built at the edge with the secret (functions/signed-links),
@@ -279,31 +305,30 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
       favouriteCategory: profile.favouriteCategory ?? '',
       loyaltyScore: Math.round(profile.loyaltyScore),
     },
-    shop: { ...config.shop, url: shopLink },
+    shop: campaignShop(config.shop, shopLink),
     campaign: { id: campaign.id, name: campaign.name, content: {} },
-    ...(profile.lastOrder ? { lastOrder: profile.lastOrder } : {}),
-    ...(profile.lastCart
-      ? { cart: { ...profile.lastCart, url: cartLink(profile.lastCart, config.shop.url, campaign.id) } }
-      : {}),
     links: {
       unsubscribe: unsubscribeUrl,
       preferences: preferencesUrl,
       shop: shopLink,
       // No UTM tags: the VIP passes this link on, and the friend did not come from our email.
       referral: referralUrl,
-      ...(confirmUrl ? { confirm: confirmUrl } : {}),
     },
     year: now.slice(0, 4),
     preheader: '',
   };
+  // Set after the literal, not spread into it: V8 builds a spread-into object slowly and reads it slowly after.
+  if (confirmUrl) context.links.confirm = confirmUrl;
+  if (profile.lastOrder) context.lastOrder = profile.lastOrder;
+  if (profile.lastCart) context.cart = Object.assign({}, profile.lastCart, { url: cartLink(profile.lastCart, config.shop.url, campaign.id) });
   // Content strings see everything but the content itself (no string can print another).
-  const render = (source: string) => renderer.renderLine(source, context);
-  context.campaign.content = fixedContent ?? Object.fromEntries(Object.entries(copy.content).map(([key, value]) => [key, renderContent(value, render, config.shop.url, campaign.id)]));
+  context.campaign.content =
+    fixedContent ?? Object.fromEntries(Object.entries(copy.content).map(([key, value]) => [key, renderContent(value, (source) => renderer.renderLine(source, context), config.shop.url, campaign.id)]));
   context.preheader = renderer.renderLine(copy.preheader, context) || ' ';
   const subject = renderer.renderLine(copy.subject, context);
   const body = renderer.renderBody(template, context);
 
-  return {
+  const email: OutgoingEmail = {
     from: mailbox(campaign.from.name, campaign.from.address),
     to: profile.email,
     ...(campaign.replyTo ? { replyTo: campaign.replyTo } : {}),
@@ -332,4 +357,5 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
     ],
     configurationSet: config.sending.configurationSet,
   };
+  return email;
 }

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 /**
  * The shared form of the links' tokens: `base64url(JSON payload).base64url(HMAC-SHA256)`.
@@ -34,9 +34,21 @@ export function purposeKey(secret: string, purpose: string): Buffer {
   return key;
 }
 
+// A signing key as a KeyObject, made once: createHmac copies a string or Buffer key into a new one every call.
+// Bounded like derivedKeys: the secrets a process holds, and the keys derived from them.
+const keyObjects = new Map<string | Buffer, KeyObject>();
+function keyObject(key: string | Buffer): KeyObject {
+  let object = keyObjects.get(key);
+  if (!object) {
+    object = createSecretKey(typeof key === 'string' ? Buffer.from(key, 'utf8') : key);
+    if (keyObjects.size < 64) keyObjects.set(key, object);
+  }
+  return object;
+}
+
 export function signPayload(parts: readonly unknown[], key: string | Buffer): string {
   const payload = b64(JSON.stringify(parts));
-  return `${payload}.${mac(payload, key).toString('base64url')}`;
+  return `${payload}.${createHmac('sha256', keyObject(key)).update(payload).digest('base64url')}`;
 }
 
 /** The signed payload, parsed as JSON but not yet validated; throws InvalidTokenError when the token is malformed or its signature is wrong. */
