@@ -14,6 +14,8 @@ import { newProfile, type CustomerProfile } from '#domain/customer-profile.ts';
 import { scoreCustomerBase } from '#domain/customer-base-scores.ts';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { benchRendering, cpuMicros } from './rendering.ts';
+import { benchJourneys } from './journeys.ts';
+import { benchSegmentation, SEGMENTATION_CUSTOMERS } from './segmentation.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const quick = process.argv.includes('--quick');
@@ -34,7 +36,7 @@ say('rendering…');
 const rendering = await benchRendering(root, { recipients: quick ? 2000 : 20_000, mjmlSample: quick ? 5 : 20 });
 results.rendering = rendering;
 for (const r of rendering) {
-  rows.push({ area: 'render', measure: `${r.template} (compose included)`, value: `${fmt(r.precompiledMicros, 2)} µs/recipient`, baseline: `MJML per recipient ${fmt(r.mjmlPerRecipientMicros / 1000, 2)} ms (${fmt(r.speedup, 0)}× slower)` });
+  rows.push({ area: 'render', measure: `${r.template} (compose included)`, value: `${fmt(r.precompiledMicros, 2)} µs/recipient`, baseline: `MJML per recipient ${fmt(r.mjmlPerRecipientMicros / 1000, 2)} ms (${fmt(r.speedup, 0)}×)` });
 }
 
 // Scoring: RFM quintiles and lifecycle stage for a synthetic customer base held in memory.
@@ -63,21 +65,35 @@ const scoringMain = scoring(quick ? 100_000 : 1_000_000);
 results.scoring = { main: scoringMain, baseline: scoringBaseline };
 rows.push({ area: 'score', measure: `RFM + stage, ${scoringMain.customers.toLocaleString('en-US')} customers in memory`, value: `${fmt(scoringMain.seconds, 2)} s (${fmt(scoringMain.customers / scoringMain.seconds / 1000, 0)}k/s)`, baseline: `${scoringBaseline.customers.toLocaleString('en-US')}: ${fmt(scoringBaseline.seconds, 2)} s (${fmt(scoringBaseline.customers / scoringBaseline.seconds / 1000, 0)}k/s)` });
 
-// The demo replay, whole command: simulated-second pacing (the default) against real-time pacing.
+// Segmentation against dynalite: one pass over the table, and one segment of the two-phase path; then the same segment in memory.
+say('segmentation on dynalite…');
+const segmentation = await benchSegmentation(catalog, { customers: quick ? 5000 : SEGMENTATION_CUSTOMERS });
+results.segmentation = segmentation;
+rows.push({ area: 'segment', measure: `one pass, scan + score + write, ${segmentation.customers.toLocaleString('en-US')} customers on dynalite`, value: `${fmt(segmentation.singlePass.seconds, 1)} s (${fmt(segmentation.singlePass.perSecond, 0)}/s)`, baseline: `${fmt(segmentation.written.toLocaleString('en-US') as unknown as number, 0)} profiles written` });
+rows.push({ area: 'segment', measure: `two-phase, one segment of ${segmentation.segment.customers.toLocaleString('en-US')}: summarise + score + write on dynalite`, value: `${fmt(segmentation.segment.perSecond, 0)} customers/s`, baseline: `in memory (no I/O) ${fmt(segmentation.segment.inMemoryPerSecond, 0)} customers/s` });
+
+// The journey engine: steps per second through advanceJourney, against the same with the entry's storage round trip.
+say('journey engine…');
+const journeys = benchJourneys(root, quick ? 2000 : 20_000);
+results.journeys = journeys;
+rows.push({ area: 'journey', measure: `advanceJourney, ${journeys.entries.toLocaleString('en-US')} entries of every shipped journey`, value: `${fmt(journeys.stepsPerSecond / 1000, 0)}k steps/s`, baseline: `with JSON + zod round trip of the entry ${fmt(journeys.roundTripStepsPerSecond / 1000, 0)}k steps/s` });
+
+// The demo replay, whole command (`npm start`): the default demo shop, and a small one as the baseline.
 say('demo replay…');
 const replay = (extra: string[]) => {
   const dir = mkdtempSync(join(tmpdir(), 'bench-run-'));
   const t = performance.now();
-  const run = spawnSync(process.execPath, [join(root, 'bin/lifecycle-mailer.js'), 'run', '--quiet', '--customers', quick ? '100' : '300', '--data-dir', dir, ...extra], { cwd: root, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [join(root, 'bin/lifecycle-mailer.js'), 'run', '--quiet', '--data-dir', dir, ...extra], { cwd: root, encoding: 'utf8' });
   const seconds = (performance.now() - t) / 1000;
   rmSync(dir, { recursive: true, force: true });
   if (run.status !== 0) throw new Error(`run ${extra.join(' ')} failed: ${run.stderr}`);
   return seconds;
 };
-const simulated = replay([]);
-const realtime = replay(['--realtime']);
-results.replay = { customers: quick ? 100 : 300, simulatedSeconds: simulated, realtimeSeconds: realtime };
-rows.push({ area: 'replay', measure: `demo shop, ${quick ? 100 : 300} customers, whole command`, value: `${fmt(simulated, 1)} s`, baseline: `--realtime pacing ${fmt(realtime, 1)} s` });
+const demoCustomers = quick ? 200 : 2000;
+const demo = replay(['--customers', String(demoCustomers)]);
+const smallDemo = replay(['--customers', '100']);
+results.replay = { customers: demoCustomers, seconds: demo, baseline: { customers: 100, seconds: smallDemo } };
+rows.push({ area: 'replay', measure: `demo shop (npm start), ${demoCustomers.toLocaleString('en-US')} customers, whole command`, value: `${fmt(demo, 1)} s`, baseline: `100 customers ${fmt(smallDemo, 1)} s` });
 
 // The CDNOW master fit (its own bench: parse, summarise, BG/NBD and Gamma-Gamma, grouped vs per customer).
 say('CDNOW fit…');
