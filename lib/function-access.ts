@@ -13,7 +13,7 @@ import { TABLES, type TableName } from './tables.ts';
  * Each action is the one an adapter method sends (functions/adapters/*):
  * customers get/modify → GetItem, PutItem; updateFields → UpdateItem; scanSegment → Scan.
  * ledger get → GetItem; claim → PutItem; markSent/markSkipped/markUnknown/confirmSentBySes/count/flag → UpdateItem; release → DeleteItem.
- * failed events record → PutItem. Stage changes record → BatchWriteItem. Model runs record → PutItem, latest → Query.
+ * failed events record → PutItem. Journey entries list (one customer) → Query; save → PutItem (conditional on version); get → GetItem. Stage changes record → BatchWriteItem. Model runs record → PutItem, latest → Query.
  * Deliverability counters → UpdateItem (ADD) / GetItem; event markers and pauses → PutItem; getPauses → BatchGetItem.
  */
 export type DynamoAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'Scan' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem' | 'DescribeTable';
@@ -30,6 +30,10 @@ export interface FunctionAccess {
   readonly sendQueue?: boolean;
   /** Reads the link-signing keys from Secrets Manager. */
   readonly signingKeys?: boolean;
+  /** May put messages on the journey queue (stage changes, wake-ups due now). */
+  readonly journeyQueue?: boolean;
+  /** May create and delete one-time schedules in the journey schedule group (passing the Scheduler role that targets the journey queue). */
+  readonly journeySchedules?: boolean;
 }
 
 export type AccessName = FunctionName | 'unsubscribe' | 'unsubscribe-mail' | 'segment-coordinator' | 'segment-worker';
@@ -44,6 +48,8 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
   ingest: {
     tables: { customers: any('GetItem', 'PutItem'), 'stage-changes': any('BatchWriteItem'), 'failed-events': any('PutItem'), idempotency: IDEMPOTENCY },
     sendQueue: true,
+    // Stage changes an order causes (e.g. into stable) go to the journeys.
+    journeyQueue: true,
   },
   // The only function that scans customers. It reads pauses (paused campaigns are not queued), never writes one.
   segment: {
@@ -54,6 +60,7 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
       deliverability: [{ actions: ['BatchGetItem'], leadingKeys: [PAUSES] }],
     },
     sendQueue: true,
+    journeyQueue: true,
   },
   // Two-phase segmentation (lib/segmentation-construct.ts). The coordinator sizes the run (DescribeTable), merges the
   // segments' statistics, fits and records the models, reads pauses; it never reads or writes a customer.
@@ -81,6 +88,8 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
       customers: any('GetItem', 'PutItem'),
       'send-ledger': any('GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'),
       'failed-events': any('PutItem'),
+      // A journey step's send re-reads its entry: an exit since it was queued stops it.
+      'journey-entries': any('GetItem'),
       deliverability: [
         { actions: ['BatchGetItem'], leadingKeys: [PAUSES] },
         { actions: ['UpdateItem'], leadingKeys: [DAYS] },
@@ -105,12 +114,16 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
     tables: { customers: any('GetItem', 'PutItem'), 'failed-events': any('PutItem') },
     sendQueue: true,
     signingKeys: true,
+    // A double opt-in confirmation enters the registration journeys (the welcome series).
+    journeyQueue: true,
   },
-  // Journey steps: reads and writes its entries, reads the customer it acts for, queues the step's
-  // send. Its waits are Scheduler one-time schedules (granted by lib/journeys-construct.ts).
+  // Journeys: reads the customer, reads and conditionally writes its entries (Query: all of one
+  // customer's entries for an event), queues step sends, schedules and cancels wake-ups.
   journey: {
-    tables: { 'journey-entries': any('GetItem', 'PutItem'), customers: any('GetItem') },
+    tables: { customers: any('GetItem'), 'journey-entries': any('Query', 'PutItem'), 'failed-events': any('PutItem') },
     sendQueue: true,
+    journeyQueue: true,
+    journeySchedules: true,
   },
   // Unsubscribe mails (List-Unsubscribe mailto:) through an SES receipt rule: customers only.
   'unsubscribe-mail': {

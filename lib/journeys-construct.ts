@@ -30,7 +30,7 @@ export interface JourneysProps {
    * The journey function, made by the parent like every other function (bundling, log group,
    * the tables and grants of lib/function-access.ts) with this environment added.
    */
-  readonly createFunction: (environment: Record<string, string>, timeout: Duration) => NodejsFunction;
+  readonly createFunction: (environment: Record<string, string>, timeout: Duration, queue: sqs.Queue) => NodejsFunction;
   /** @default JOURNEY_SCHEDULE_GROUP */
   readonly scheduleGroupName?: string;
 }
@@ -97,6 +97,7 @@ export class Journeys extends Construct {
       },
       // A sixth of the visibility timeout, as AWS recommends for SQS consumers.
       Duration.seconds(Math.max(10, Math.floor(route.visibilityTimeoutSeconds / 6))),
+      this.queue,
     );
 
     const scheduleArn = stack.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${groupName}/*` });

@@ -28,6 +28,7 @@ import { Construct } from 'constructs';
 import { Catalog } from '#domain/catalog.ts';
 import { PAUSE_LOG_MESSAGE } from '#domain/deliverability-guardrail.ts';
 import { SES_DETAIL_TYPES } from '#domain/ses-events.ts';
+import { stepCampaignIds } from '#domain/journey.ts';
 import { toSchedulerCron } from './cron-expression.ts';
 import { EVENT_ROUTES, type EventPattern, type FunctionName, QUEUE_ROUTES, scheduleRoutes } from './routes.ts';
 import { type AccessName, FUNCTION_ACCESS, type TableGrant, tableEnvironment } from './function-access.ts';
@@ -168,6 +169,12 @@ const FUNCTION_SIZING: Record<Exclude<FunctionName, 'send' | 'journey'>, { memor
   engagement: { memorySize: 512, timeout: Duration.seconds(30) },
 };
 
+/** The queues a function may be given (lib/function-access.ts `sendQueue`, `journeyQueue`). */
+interface FunctionQueues {
+  send: sqs.Queue;
+  journey: sqs.Queue;
+}
+
 const SERVICE_NAME = 'lifecycle-mailer';
 const CATALOG_PATH = '/var/task/catalog.json';
 
@@ -286,6 +293,25 @@ export class LifecycleMailer extends Construct {
 
     // --- Lambda functions ---------------------------------------------------------------
     const functions = {} as Record<FunctionName, NodejsFunction>;
+    // The journey queue first: ingest and segmentation put stage changes on it.
+    const journeyRoute = QUEUE_ROUTES.find((r) => r.target === 'journey');
+    if (!journeyRoute) throw new LifecycleMailerPropsError("lib/routes.ts: QUEUE_ROUTES has no route to 'journey'");
+    this.journeys = new Journeys(this, 'Journeys', {
+      route: journeyRoute,
+      deadLetterQueue: (scope, id, holds) => this.deadLetterQueue(id, holds, scope),
+      createFunction: (environment, timeout, journeyQueue) => {
+        const fn = this.createFunction('journey', {
+          memorySize: 512,
+          timeout,
+          environment: { ...this.accessEnvironment('journey', { send: send.queue, journey: journeyQueue }), ...environment },
+          // Invoked asynchronously by its EventBridge rules too.
+          asyncFailureQueue: this.deadLetterQueue('JourneyAsyncFailures', 'journey invocations that failed after retries'),
+        });
+        this.grantAccess('journey', fn, { send: send.queue, journey: journeyQueue });
+        return fn;
+      },
+    });
+    const functionQueues = { send: send.queue, journey: this.journeys.queue };
     for (const name of ['ingest', 'segment', 'send', 'engagement'] as const satisfies readonly FunctionName[]) {
       const isSend = name === 'send';
       const sizing = isSend
@@ -293,30 +319,13 @@ export class LifecycleMailer extends Construct {
         : FUNCTION_SIZING[name];
       const fn = this.createFunction(name, {
         ...sizing,
-        environment: this.accessEnvironment(name, send.queue),
+        environment: this.accessEnvironment(name, functionQueues),
         // Invoked asynchronously (EventBridge, Scheduler): failures after Lambda's own retries land here.
         asyncFailureQueue: isSend ? undefined : this.deadLetterQueue(`${pascal(name)}AsyncFailures`, `${name} invocations that failed after retries`),
       });
-      this.grantAccess(name, fn, send.queue);
+      this.grantAccess(name, fn, functionQueues);
       functions[name] = fn;
     }
-    const journeyRoute = QUEUE_ROUTES.find((r) => r.target === 'journey');
-    if (!journeyRoute) throw new LifecycleMailerPropsError("lib/routes.ts: QUEUE_ROUTES has no route to 'journey'");
-    this.journeys = new Journeys(this, 'Journeys', {
-      route: journeyRoute,
-      deadLetterQueue: (scope, id, holds) => this.deadLetterQueue(id, holds, scope),
-      createFunction: (environment, timeout) => {
-        const fn = this.createFunction('journey', {
-          memorySize: 512,
-          timeout,
-          environment: { ...this.accessEnvironment('journey', send.queue), ...environment },
-          // Invoked asynchronously by its EventBridge rules too.
-          asyncFailureQueue: this.deadLetterQueue('JourneyAsyncFailures', 'journey invocations that failed after retries'),
-        });
-        this.grantAccess('journey', fn, send.queue);
-        return fn;
-      },
-    });
     functions.journey = this.journeys.function;
     this.functions = functions;
 
@@ -437,12 +446,12 @@ export class LifecycleMailer extends Construct {
       const fn = this.createFunction('unsubscribe', {
         memorySize: 256,
         timeout: Duration.seconds(10),
-        environment: this.accessEnvironment('unsubscribe', send.queue),
+        environment: this.accessEnvironment('unsubscribe', functionQueues),
         // Public: a flood of requests must not take the account's whole concurrency from the pipeline.
         reservedConcurrentExecutions: UNSUBSCRIBE_RESERVED_CONCURRENCY,
       });
       // A double opt-in confirmation queues the welcome, or sets it aside when the queue fails.
-      this.grantAccess('unsubscribe', fn, send.queue);
+      this.grantAccess('unsubscribe', fn, functionQueues);
       this.unsubscribeFunction = fn;
       // Public on purpose: mail clients POST here (RFC 8058) without credentials. Every
       // request must carry an HMAC-signed token, which the handler verifies before any write.
@@ -455,11 +464,11 @@ export class LifecycleMailer extends Construct {
       const fn = this.createFunction('unsubscribe-mail', {
         memorySize: 256,
         timeout: Duration.seconds(10),
-        environment: this.accessEnvironment('unsubscribe-mail', send.queue),
+        environment: this.accessEnvironment('unsubscribe-mail', functionQueues),
         reservedConcurrentExecutions: UNSUBSCRIBE_RESERVED_CONCURRENCY,
         asyncFailureQueue: this.deadLetterQueue('UnsubscribeMailAsyncFailures', 'unsubscribe mails that failed after retries'),
       });
-      this.grantAccess('unsubscribe-mail', fn, send.queue);
+      this.grantAccess('unsubscribe-mail', fn, functionQueues);
       const ruleSet = props.unsubscribeMailbox.receiptRuleSet ?? new ses.ReceiptRuleSet(this, 'UnsubscribeMailRuleSet');
       new ses.ReceiptRule(this, 'UnsubscribeMailRule', {
         ruleSet,
@@ -491,18 +500,19 @@ export class LifecycleMailer extends Construct {
   }
 
   /** A function's environment: the tables (and the queue) its access declares, nothing more. */
-  private accessEnvironment(name: AccessName, sendQueue: sqs.Queue): Record<string, string> {
+  private accessEnvironment(name: AccessName, queues: FunctionQueues): Record<string, string> {
     const access = FUNCTION_ACCESS[name];
     return {
       ...tableEnvironment(name, (t) => this.tables[t].tableName),
-      ...(access.sendQueue ? { SEND_QUEUE_URL: sendQueue.queueUrl } : {}),
+      ...(access.sendQueue ? { SEND_QUEUE_URL: queues.send.queueUrl } : {}),
+      ...(access.journeyQueue ? { JOURNEY_QUEUE_URL: queues.journey.queueUrl } : {}),
       // The secret's ARN, never its value: the function reads the keys from Secrets Manager at cold start.
       ...(access.signingKeys ? { SIGNING_KEYS_SECRET_ARN: this.unsubscribeSecret.secretArn } : {}),
     };
   }
 
   /** Exactly the DynamoDB actions lib/function-access.ts declares, on exactly its tables; the queue if declared. */
-  private grantAccess(name: AccessName, fn: NodejsFunction, sendQueue: sqs.Queue): void {
+  private grantAccess(name: AccessName, fn: NodejsFunction, queues: FunctionQueues): void {
     const access = FUNCTION_ACCESS[name];
     for (const [table, grants] of Object.entries(access.tables) as [TableName, readonly TableGrant[]][]) {
       for (const grant of grants) {
@@ -514,7 +524,8 @@ export class LifecycleMailer extends Construct {
         });
       }
     }
-    if (access.sendQueue) sendQueue.grantSendMessages(fn);
+    if (access.sendQueue) queues.send.grantSendMessages(fn);
+    if (access.journeyQueue) queues.journey.grantSendMessages(fn);
     if (access.signingKeys) this.unsubscribeSecret.grantRead(fn);
   }
 
@@ -771,16 +782,17 @@ function unsubscribeMailAddress(configured: string | undefined, mailbox: Unsubsc
   return configured && onDomain(configured) ? configured.toLowerCase() : `unsubscribe@${domain}`;
 }
 
-/** The identity that covers every enabled campaign's from address. */
+/** The identity that covers the from address of every campaign that sends: enabled, or a step of an enabled journey. */
 function resolveSenderIdentity(catalog: Catalog, explicit: string | undefined): string {
-  const senders = catalog.campaigns.filter((c) => c.enabled).map((c) => ({ id: c.id, address: c.from.address.toLowerCase() }));
+  const steps = new Set(catalog.journeys.filter((j) => j.enabled).flatMap(stepCampaignIds));
+  const senders = catalog.campaigns.filter((c) => c.enabled || steps.has(c.id)).map((c) => ({ id: c.id, address: c.from.address.toLowerCase() }));
   if (explicit === undefined) {
     const domains = [...new Set(senders.map((s) => s.address.split('@')[1]!))];
     if (domains.length === 1) return domains[0]!;
     throw new LifecycleMailerPropsError(
       domains.length === 0
-        ? 'senderIdentity: no enabled campaign names a from address; set senderIdentity to the verified SES domain or address'
-        : `senderIdentity: enabled campaigns send from several domains (${domains.join(', ')}); the send function may use one SES identity — send from one domain, or set senderIdentity to it`,
+        ? 'senderIdentity: no campaign that sends names a from address; set senderIdentity to the verified SES domain or address'
+        : `senderIdentity: the campaigns send from several domains (${domains.join(', ')}); the send function may use one SES identity — send from one domain, or set senderIdentity to it`,
     );
   }
   const identity = explicit.toLowerCase();

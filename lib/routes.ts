@@ -37,12 +37,8 @@ export interface ScheduleRoute {
   input: { recompute: boolean; campaignIds: string[] };
 }
 
-/** Segmentation's event when it moves a customer to another lifecycle stage (journey `stage` entries and exits). */
-export const STAGE_CHANGED_SOURCE = 'lifecycle-mailer.segment';
-export const STAGE_CHANGED_DETAIL_TYPE = 'Stage Changed';
-
-/** The shop events a journey enters, exits or waits on (a refund neither starts nor ends one). */
-export const JOURNEY_SHOP_EVENT_TYPES = ['Customer Registered', 'Order Placed', 'Cart Abandoned', 'Customer Updated'] as const satisfies readonly ShopEventType[];
+/** Shop events that enter, advance or end journey entries (a refund does none of these). */
+export const JOURNEY_SHOP_EVENTS = ['Customer Registered', 'Order Placed', 'Cart Abandoned', 'Customer Updated'] as const;
 
 export const EVENT_ROUTES: readonly EventRoute[] = [
   {
@@ -57,31 +53,27 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
     pattern: { source: ['aws.ses'], 'detail-type': Object.values(SES_DETAIL_TYPES) },
     target: 'engagement',
   },
+  // Journeys hear the shop's events as ingest does (EventBridge does not order the two targets:
+  // the journey function reads the profile and takes what it needs from the event itself).
   {
-    id: 'ShopEventsToJourney',
+    id: 'ShopEventsToJourneys',
     bus: 'shop',
-    pattern: { source: [SHOP_EVENT_SOURCE], 'detail-type': [...JOURNEY_SHOP_EVENT_TYPES] },
+    pattern: { source: [SHOP_EVENT_SOURCE], 'detail-type': [...JOURNEY_SHOP_EVENTS] },
     target: 'journey',
   },
-  // Opens and clicks end a `waitFor: { email }`; SES publishes them to the default bus only.
+  // Opens and clicks: a journey's waitFor { email } step listens for them.
   {
-    id: 'SesEngagementToJourney',
+    id: 'SesEngagementToJourneys',
     bus: 'default',
     pattern: { source: ['aws.ses'], 'detail-type': [SES_DETAIL_TYPES.Open, SES_DETAIL_TYPES.Click] },
-    target: 'journey',
-  },
-  {
-    id: 'StageChangesToJourney',
-    bus: 'shop',
-    pattern: { source: [STAGE_CHANGED_SOURCE], 'detail-type': [STAGE_CHANGED_DETAIL_TYPE] },
     target: 'journey',
   },
 ];
 
 export const QUEUE_ROUTES: readonly QueueRoute[] = [
   { id: 'SendQueue', target: 'send', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 180 },
-  // Journey wake-ups: Scheduler's one-time schedules deliver here (lib/journeys-construct.ts).
-  { id: 'JourneyQueue', target: 'journey', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 180 },
+  // Journey wake-ups (Scheduler one-time schedules target this queue) and stage changes (ingest, segmentation).
+  { id: 'JourneyQueue', target: 'journey', batchSize: 10, maxReceiveCount: 5, visibilityTimeoutSeconds: 60 },
 ];
 
 /**

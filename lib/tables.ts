@@ -35,7 +35,7 @@ export const TABLES: readonly TableDefinition[] = [
   // One record per shop or SES event handled (Powertools Idempotency: hashed key, status, outcome),
   // kept 400 days, longer than the bus archive's 365-day replay horizon, so no replay applies twice.
   { name: 'idempotency', partitionKey: 'id', timeToLiveAttribute: 'expiration', holdsCustomerData: false, envVar: 'IDEMPOTENCY_TABLE' },
-  // One item per customer and journey: the entry's state, cursor and timeline (functions/domain/journey-engine.ts).
+  // One item per customer and journey: the entry's state (where it waits, its timeline). A re-entry overwrites it.
   { name: 'journey-entries', partitionKey: 'customerId', sortKey: 'journeyId', holdsCustomerData: true, envVar: 'JOURNEY_ENTRIES_TABLE' },
 ];
 

@@ -44,8 +44,8 @@ const CATALOG: (LineItem & { category: string })[] = [
 
 /**
  * How clean the demo shop's list is. `healthy`: a realistic trickle of SES mailbox-simulator
- * addresses (one customer in 500 bounces; one in 100 of those who sign up during the live weeks
- * complains, so complaints come one at a time), well under the guardrail. `dirty-list`: one in 150
+ * addresses (of those who sign up during the live weeks, one in 100 bounces and another one in
+ * 100 complains, so they come one at a time, and the welcome series mails them), well under the guardrail. `dirty-list`: one in 150
  * bounces and one in 301 complains, about three times the rate at which SES reviews an account:
  * the guardrail pauses all marketing on the first live day.
  */
@@ -108,7 +108,7 @@ export function generateDemoShop(options: DemoShopOptions = DEFAULT_DEMO_SHOP): 
             : start + rnd() * 0.7 * (liveStart - start);
     // Chosen without drawing from rnd, so both scenarios are the same shop but for these addresses.
     if (registeredAt >= liveStart) liveSignUps++;
-    const bounces = options.scenario === 'dirty-list' ? i % 150 === 0 : i % 500 === 250;
+    const bounces = options.scenario === 'dirty-list' ? i % 150 === 0 : registeredAt >= liveStart && liveSignUps % 100 === 25;
     const complains = options.scenario === 'dirty-list' ? i % 301 === 0 : registeredAt >= liveStart && liveSignUps % 100 === 50;
     const email = bounces ? `bounce+${customerId}@simulator.amazonses.com` : complains ? `complaint+${customerId}@simulator.amazonses.com` : `${customerId}@demo-shop.example`;
     const registered: z.input<typeof CustomerRegistered> = {

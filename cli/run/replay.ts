@@ -58,15 +58,20 @@ export async function replay(
   let nextFiring = 0;
   for (let hour = window.from; hour < window.to; hour += HOUR) {
     const hourEnd = Math.min(hour + HOUR, window.to);
-    // Everything in this hour, in time order: shop events, schedule firings, SES events.
+    // Everything in this hour, in time order: shop events, schedule firings, journey wake-ups, SES events.
     for (;;) {
       const e = live[nextEvent];
       const f = firings[nextFiring];
       const eAt = e && Date.parse(e.time) < hourEnd ? Date.parse(e.time) : Infinity;
       const fAt = f && f.at < hourEnd ? f.at : Infinity;
-      if (eAt === Infinity && fAt === Infinity) break;
-      await runtime.deliverSesEvents(Math.min(eAt, fAt));
-      if (eAt <= fAt) {
+      const wake = runtime.nextJourneyAt();
+      const wAt = wake !== undefined && wake < hourEnd ? Math.max(wake, runtime.clock.epochMs) : Infinity;
+      if (eAt === Infinity && fAt === Infinity && wAt === Infinity) break;
+      await runtime.deliverSesEvents(Math.min(eAt, fAt, wAt));
+      if (wAt < eAt && wAt < fAt) {
+        // A wake-up due before the next event: the journey's step runs at its own time.
+        runtime.clock.set(Math.max(wAt, runtime.clock.epochMs));
+      } else if (eAt <= fAt) {
         runtime.clock.set(eAt);
         await putShopEvent(runtime, e!);
         nextEvent++;
@@ -86,12 +91,13 @@ export async function replay(
     }
   }
   // Let the last sends' opens and clicks arrive (two simulated days), as a real inbox would.
+  // Journey steps due from the window's end on belong to after it: those entries stay active.
   runtime.clock.set(window.to);
-  await runtime.drainSendQueue();
+  await runtime.drainSendQueue({ journeys: false });
   // Retries still waiting out their visibility timeout come back within minutes: let them finish.
   for (let next = runtime.sendQueue.nextVisibleAt(); next !== undefined && next <= window.to + RETRY_GRACE; next = runtime.sendQueue.nextVisibleAt()) {
     runtime.clock.set(Math.max(next, Date.parse(runtime.clock.now())));
-    await runtime.drainSendQueue();
+    await runtime.drainSendQueue({ journeys: false });
   }
   await runtime.deliverSesEvents(window.to + 2 * DAY);
   progress.done();

@@ -51,6 +51,19 @@ export interface CampaignSummary {
   variants: Record<string, { sent: number; opens: number; clicks: number }>;
 }
 
+/** One journey over the whole run: entries = completed + exited + active at the end (those the run started). */
+export interface JourneySummary {
+  entered: number;
+  /** Still waiting at the end of the run (a wake-up pending). */
+  activeAtEnd: number;
+  completed: number;
+  exited: Record<string, number>;
+  /** Entries asked for and not started, by reason (already active, conditions, no consent, …). */
+  refused: Record<string, number>;
+  /** Per step that sends (by its path in the journey file): sent, and skipped by reason. */
+  steps: Record<string, { campaign: string; sent: number; skipped: Record<string, number> }>;
+}
+
 export interface RunSummary {
   source: string;
   /** Customers imported with consent the order log did not give (`--assume-consent`); absent without it. */
@@ -68,6 +81,7 @@ export interface RunSummary {
   rfmSegments: Record<string, number>;
   suppressed: Record<string, number>;
   campaigns: Record<string, CampaignSummary>;
+  journeys: Record<string, JourneySummary>;
   emailsSent: number;
   opensRecorded: number;
   clicksRecorded: number;
@@ -295,6 +309,7 @@ export async function summariseRun(
     rfmSegments,
     suppressed,
     campaigns,
+    journeys: journeySummaries(runtime),
     emailsSent,
     opensRecorded: opens,
     clicksRecorded: clicks,
@@ -376,6 +391,37 @@ function variantLines(campaigns: RunSummary['campaigns']): string[] {
 }
 
 /** The summary as aligned text tables for the terminal. */
+function journeySummaries(runtime: LocalRuntime): Record<string, JourneySummary> {
+  const tally = runtime.journeys.tally;
+  const out: Record<string, JourneySummary> = {};
+  for (const journey of runtime.catalog.journeys) {
+    const f = tally.figures(journey.id);
+    out[journey.id] = {
+      entered: f.entered,
+      activeAtEnd: tally.active(journey.id),
+      completed: f.completed,
+      exited: Object.fromEntries(f.exited),
+      refused: Object.fromEntries(f.refused),
+      steps: Object.fromEntries([...f.steps].sort(([a], [b]) => a.localeCompare(b)).map(([step, v]) => [step, { campaign: v.campaignId, sent: v.sent, skipped: Object.fromEntries(v.skipped) }])),
+    };
+  }
+  return out;
+}
+
+function journeyLines(journeys: Record<string, JourneySummary>): string[] {
+  const pad = (v: unknown, n: number) => String(v).padStart(n);
+  const lines = [
+    `journeys: entered = completed + exited + active at the end; per sending step, sent and skipped by reason`,
+    `${'journey'.padEnd(22)} ${pad('entered', 7)} ${pad('active', 6)} ${pad('done', 5)} ${pad('exited', 6)}  exited by reason; not entered (top reasons)`,
+  ];
+  for (const [id, j] of Object.entries(journeys)) {
+    const exited = Object.values(j.exited).reduce((a, b) => a + b, 0);
+    lines.push(`${id.padEnd(22)} ${pad(j.entered, 7)} ${pad(j.activeAtEnd, 6)} ${pad(j.completed, 5)} ${pad(exited, 6)}  ${topReasons(j.exited, 3)}; not entered: ${topReasons(j.refused, 3)}`);
+    for (const [step, v] of Object.entries(j.steps)) lines.push(`  ${step.padEnd(30)} ${v.campaign.padEnd(22)} sent ${pad(v.sent, 4)}  skipped ${topReasons(v.skipped, 3)}`);
+  }
+  return lines;
+}
+
 export function formatSummary(s: RunSummary): string {
   const pad = (v: unknown, n: number) => String(v).padStart(n);
   const lines = [
@@ -409,6 +455,8 @@ export function formatSummary(s: RunSummary): string {
     `${'campaign'.padEnd(22)} ${pad('considered', 10)} ${pad('mailed', 6)}  not mailed (top reasons)`,
     ...Object.entries(s.campaigns).map(([id, c]) => `${id.padEnd(22)} ${pad(c.customersConsidered, 10)} ${pad(c.customersMailed, 6)}  ${topReasons(c.notMailed, 4)}`),
     ...variantLines(s.campaigns),
+    '',
+    ...journeyLines(s.journeys),
     '',
     `suppressed: ${JSON.stringify(s.suppressed)}   failed events: ${JSON.stringify(s.failedEvents)}   dead letters: ${JSON.stringify(s.deadLetters)}`,
     `stage changes recorded: ${s.stageChanges}   .eml files in outbox: ${s.outboxFiles}`,

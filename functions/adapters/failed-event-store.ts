@@ -5,7 +5,7 @@ import { InvalidInputError } from '#domain/invalid-input-error.ts';
 export const FailedEvent = z.object({
   failureId: z.string(),
   /** Which handler set it aside. */
-  stage: z.enum(['ingest', 'segment', 'send', 'engagement', 'import', 'confirm', 'connector']),
+  stage: z.enum(['ingest', 'segment', 'send', 'engagement', 'import', 'confirm', 'connector', 'journey']),
   reason: z.string(),
   /** The original input, as received (truncated if huge). */
   payload: z.string(),

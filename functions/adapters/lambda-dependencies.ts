@@ -16,6 +16,8 @@ import { SendLedger } from './send-ledger.ts';
 import { loadSigningKeys } from './signing-keys-secret.ts';
 import { SqsSendQueue } from './send-queue.ts';
 import { StageChangeLog } from './stage-change-log.ts';
+import { SqsJourneyQueue } from './journey-queue.ts';
+import { JourneyNotifyingStageChangeLog, journeyStages } from './journey-stage-changes.ts';
 
 /**
  * The adapters a function gets in AWS: SDK clients built once per cold start, table names
@@ -52,7 +54,10 @@ function build() {
     customers: overTable(env, 'CUSTOMERS_TABLE', (t) => new DynamoCustomerStore(db, t)),
     ledger: overTable(env, 'SEND_LEDGER_TABLE', (t) => new SendLedger(db, t)),
     failedEvents: overTable(env, 'FAILED_EVENTS_TABLE', (t) => new FailedEventStore(db, t)),
-    stageChanges: overTable(env, 'STAGE_CHANGES_TABLE', (t) => new StageChangeLog(db, t)),
+    // With a journey queue (ingest, segmentation), stage changes also reach the journeys.
+    stageChanges: overTable(env, 'STAGE_CHANGES_TABLE', (t) =>
+      env.JOURNEY_QUEUE_URL ? new JourneyNotifyingStageChangeLog(db, t, new SqsJourneyQueue(createSqsClient(), env.JOURNEY_QUEUE_URL), journeyStages(catalog.journeys)) : new StageChangeLog(db, t),
+    ),
     modelRuns: overTable(env, 'MODEL_RUNS_TABLE', (t) => new ModelRunStore(db, t)),
     deliverability,
     // One per process: its pause cache then serves every batch the warm function handles.

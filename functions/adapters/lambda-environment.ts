@@ -15,6 +15,14 @@ export const LambdaEnvironment = z.object({
   DELIVERABILITY_TABLE: z.string().min(1).optional(),
   IDEMPOTENCY_TABLE: z.string().min(1).optional(),
   SEND_QUEUE_URL: z.string().optional(),
+  JOURNEY_ENTRIES_TABLE: z.string().min(1).optional(),
+  /** The journey queue (wake-ups, stage changes); its ARN, the Scheduler role and group for the one-time wake-up schedules. */
+  JOURNEY_QUEUE_URL: z.string().optional(),
+  JOURNEY_QUEUE_ARN: z.string().optional(),
+  JOURNEY_SCHEDULER_ROLE_ARN: z.string().optional(),
+  JOURNEY_SCHEDULE_GROUP: z.string().optional(),
+  /** Where Scheduler puts a wake-up it could not deliver to the journey queue. */
+  JOURNEY_WAKE_DLQ_ARN: z.string().optional(),
   CATALOG_PATH: z.string().default('./catalog.json'),
   /** The Secrets Manager secret holding the link-signing keys (its ARN, never its value). */
   SIGNING_KEYS_SECRET_ARN: z.string().min(1).optional(),

@@ -31,11 +31,13 @@ export const cappedSendsWithin = (profile: CustomerProfile, now: string, days: n
   profile.cappedSends.filter((s) => s.sendId !== exceptSendId && daysBetween(s.at, now) < days);
 
 /** Why the global caps stop one more capped send now (a rolling-window count, a minimum gap), if they do. */
-function frequencyCapped(profile: CustomerProfile, now: string, rules: FrequencyRules, exceptSendId?: string): string | undefined {
+function frequencyCapped(profile: CustomerProfile, now: string, rules: FrequencyRules, exceptSendId?: string, gapExempt?: (sendId: string) => boolean): string | undefined {
   const recent = cappedSendsWithin(profile, now, rules.windowDays, exceptSendId);
   if (recent.length >= rules.maxPerWindow) return `${recent.length} in ${rules.windowDays} days`;
-  const others = profile.cappedSends.filter((s) => s.sendId !== exceptSendId).map((s) => s.at);
-  const last = [...others, ...(profile.lastMarketingSentAt ? [profile.lastMarketingSentAt] : [])].sort().at(-1);
+  const others = profile.cappedSends.filter((s) => s.sendId !== exceptSendId && !gapExempt?.(s.sendId)).map((s) => s.at);
+  // The last marketing send is one of the capped sends: when that one is exempt from the gap, so is this mark.
+  const lastIsExempt = gapExempt !== undefined && profile.cappedSends.some((s) => s.at === profile.lastMarketingSentAt && gapExempt(s.sendId));
+  const last = [...others, ...(profile.lastMarketingSentAt && !lastIsExempt ? [profile.lastMarketingSentAt] : [])].sort().at(-1);
   if (last && daysBetween(last, now) * 24 < rules.minHoursBetweenMarketing) return `within ${rules.minHoursBetweenMarketing} h`;
   return undefined;
 }
@@ -96,6 +98,8 @@ export function explainEligibility(
   rules: FrequencyRules,
   /** At send time: the send being checked, whose own cap slot must not count against it. */
   sendId?: string,
+  /** Earlier sends that do not hold this one to the minimum gap (a journey entry's own sends); they still count in the window. */
+  gapExempt?: (sendId: string) => boolean,
 ): RuleVerdict[] {
   const verdicts: RuleVerdict[] = [];
   verdicts.push(profile.email ? pass('email address', 'has one') : fail('email address', 'no email address on file', 'no-email'));
@@ -135,7 +139,7 @@ export function explainEligibility(
   else verdicts.push(pass('cooldown', `last sent ${lastSent}, more than ${campaign.cooldown.days} days ago`));
   if (rules.exempt.includes(campaign.id)) verdicts.push(pass('frequency caps', 'exempt from the caps'));
   else {
-    const capped = frequencyCapped(profile, now, rules, sendId);
+    const capped = frequencyCapped(profile, now, rules, sendId, gapExempt);
     verdicts.push(
       capped
         ? fail('frequency caps', `capped: ${capped} (at most ${rules.maxPerWindow} in ${rules.windowDays} days, ${rules.minHoursBetweenMarketing} h apart)`, 'frequency-cap', capped)
@@ -154,8 +158,10 @@ export function checkEligibility(
   rules: FrequencyRules,
   /** At send time: the send being checked, whose own cap slot must not count against it. */
   sendId?: string,
+  /** Earlier sends that do not hold this one to the minimum gap (a journey entry's own sends); they still count in the window. */
+  gapExempt?: (sendId: string) => boolean,
 ): Eligibility {
-  const failed = explainEligibility(campaign, profile, facts, now, rules, sendId).find((v) => !v.passed)?.failure;
+  const failed = explainEligibility(campaign, profile, facts, now, rules, sendId, gapExempt).find((v) => !v.passed)?.failure;
   return failed ? { eligible: false, ...failed } : { eligible: true };
 }
 

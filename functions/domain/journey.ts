@@ -235,5 +235,10 @@ export function journeyNodes(journey: Pick<Journey, 'steps'>): Map<string, Journ
   return nodes;
 }
 
+/** The campaigns a journey's send steps name: these go out as its steps even when their own file says `enabled: false`. */
+export function stepCampaignIds(journey: Pick<Journey, 'steps'>): string[] {
+  return [...new Set([...journeyNodes(journey).values()].flatMap((n) => ('send' in n.step ? [n.step.send] : [])))];
+}
+
 /** The first step of a sub-list, or where the entry goes when the list is empty. */
 export const firstOf = (list: string, steps: readonly Step[], otherwise: string | null) => (steps.length ? at(list, 0) : otherwise);

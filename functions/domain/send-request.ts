@@ -9,7 +9,9 @@ export const SendRequest = z.object({
   campaignId: z.string().min(1),
   period: z.string().min(1),
   variant: z.string().min(1),
-  trigger: z.enum(['schedule', 'event']),
+  trigger: z.enum(['schedule', 'event', 'journey']),
+  /** A journey step's send: the entry it belongs to (checked again at send time) and the step's path. */
+  journey: z.object({ journeyId: z.string().min(1), entryId: z.string().min(1), step: z.string().min(1) }).optional(),
   queuedAt: z.iso.datetime({ offset: true }),
   /** Earliest moment the send may go out (event delays, quiet hours). */
   notBefore: z.iso.datetime({ offset: true }).optional(),

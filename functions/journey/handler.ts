@@ -1,10 +1,78 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { campaignsById } from '#domain/catalog.ts';
+import { parseOrThrow } from '#domain/invalid-input-error.ts';
+import type { EntryContext, JourneyInput } from '#domain/journey-engine.ts';
+import { SEND_TAGS, SesEvent, tagValue } from '#domain/ses-events.ts';
+import { eventKey, ShopEvent } from '#domain/shop-events.ts';
+import { createDocumentClient, createSqsClient } from '#adapters/aws-clients.ts';
+import { DynamoJourneyEntryStore } from '#adapters/journey-entry-store.ts';
+import { JourneyMessage, SqsJourneyQueue } from '#adapters/journey-queue.ts';
+import { AwsJourneyScheduler } from '#adapters/journey-scheduler.ts';
+import { lambdaDependencies } from '#adapters/lambda-dependencies.ts';
+import { type AdvanceResult, advanceJourneys, type JourneyDeps, type JourneyObserver } from './advance-journey.ts';
+
+/** The journey message a shop event or an SES open/click makes, or undefined when it concerns no journey. */
+export function journeyMessageOf(event: unknown, journeyIds: readonly string[]): JourneyMessage | undefined {
+  const ses = SesEvent.safeParse(event);
+  if (ses.success) {
+    const detail = ses.data.detail;
+    if (detail.eventType !== 'Open' && detail.eventType !== 'Click') return undefined;
+    const customerId = tagValue(detail.mail, SEND_TAGS.customer);
+    const sendId = tagValue(detail.mail, SEND_TAGS.send);
+    // Only a journey step's send id carries `_<journey id>-<entry number>-steps…`: other sends need no read.
+    if (!customerId || !sendId || !journeyIds.some((id) => sendId.includes(`_${id}-`))) return undefined;
+    const at = detail.eventType === 'Open' ? detail.open.timestamp : detail.click.timestamp;
+    return { customerId, input: { kind: 'email', at, email: detail.eventType === 'Open' ? 'opened' : 'clicked', sendId } };
+  }
+  // An invalid shop event is ingest's to set aside; the journeys only skip it.
+  const shop = ShopEvent.safeParse(event);
+  if (!shop.success) return undefined;
+  const e = shop.data;
+  const context: EntryContext =
+    e['detail-type'] === 'Cart Abandoned'
+      ? { cartId: e.detail.cartId, value: e.detail.value, items: e.detail.items.map(({ sku, name, quantity, price }) => ({ sku, name, quantity, price })) }
+      : e['detail-type'] === 'Order Placed'
+        ? { orderId: e.detail.orderId, value: e.detail.total, items: e.detail.items.slice(0, 100).map(({ sku, name, quantity, price }) => ({ sku, name, quantity, price })) }
+        : {};
+  const input: JourneyInput = { kind: 'shop-event', at: e.time, event: e['detail-type'], key: `${e['detail-type']}:${eventKey(e)}`, context };
+  return { customerId: e.detail.customerId, input };
+}
+
 /**
- * The journey function's entry point while the journey runtime is not built: the stack already
- * has its table, queue, schedule group and routes. Journeys are not run yet (the campaigns they
- * will replace still send), so an input is acknowledged and dropped: nothing depends on it, and
- * refusing it would only fill the dead-letter queues and raise their alarms.
+ * The journey function: SQS records from the journey queue (wake-ups, stage changes) and
+ * EventBridge events (shop events, SES opens and clicks). A failed record is retried by SQS
+ * alone; a failed event by EventBridge.
  */
-export const handler = async (_event: unknown): Promise<{ batchItemFailures: [] }> => {
-  console.info(JSON.stringify({ level: 'INFO', message: 'journey input ignored: journeys are not run yet' }));
-  return { batchItemFailures: [] };
+export function createJourneyHandler(deps: JourneyDeps, observer: JourneyObserver = {}) {
+  const journeyIds = deps.journeys.map((j) => j.id);
+  const processRecord = async (record: SQSRecord) => advanceJourneys(parseOrThrow(JourneyMessage, JSON.parse(record.body), `journey-queue message ${record.messageId}`), deps, observer);
+  return async (event: unknown): Promise<SQSBatchResponse | AdvanceResult> => {
+    if (typeof event === 'object' && event !== null && 'Records' in event)
+      return processPartialResponse(event as SQSEvent, processRecord, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
+    const message = journeyMessageOf(event, journeyIds);
+    return message ? advanceJourneys(message, deps, observer) : [];
+  };
+}
+
+let instance: ReturnType<typeof createJourneyHandler> | undefined;
+export const handler = (event: unknown) => {
+  if (!instance) {
+    const d = lambdaDependencies();
+    const { JOURNEY_ENTRIES_TABLE, JOURNEY_QUEUE_URL, JOURNEY_QUEUE_ARN, JOURNEY_SCHEDULER_ROLE_ARN, JOURNEY_SCHEDULE_GROUP, JOURNEY_WAKE_DLQ_ARN } = d.env;
+    if (!JOURNEY_ENTRIES_TABLE || !JOURNEY_QUEUE_URL || !JOURNEY_QUEUE_ARN || !JOURNEY_SCHEDULER_ROLE_ARN || !JOURNEY_SCHEDULE_GROUP || !JOURNEY_WAKE_DLQ_ARN)
+      throw new Error('the journey function needs JOURNEY_ENTRIES_TABLE, JOURNEY_QUEUE_URL, JOURNEY_QUEUE_ARN, JOURNEY_SCHEDULER_ROLE_ARN, JOURNEY_SCHEDULE_GROUP and JOURNEY_WAKE_DLQ_ARN');
+    const queue = new SqsJourneyQueue(createSqsClient(), JOURNEY_QUEUE_URL);
+    instance = createJourneyHandler({
+      ...d,
+      journeys: d.catalog.journeys,
+      campaigns: campaignsById(d.catalog),
+      config: d.catalog.config,
+      entries: new DynamoJourneyEntryStore(createDocumentClient(), JOURNEY_ENTRIES_TABLE),
+      sendQueue: d.sendQueue(),
+      scheduler: new AwsJourneyScheduler(new SchedulerClient({}), { groupName: JOURNEY_SCHEDULE_GROUP, queueArn: JOURNEY_QUEUE_ARN, roleArn: JOURNEY_SCHEDULER_ROLE_ARN, deadLetterArn: JOURNEY_WAKE_DLQ_ARN }, queue),
+    });
+  }
+  return instance(event);
 };

@@ -10,6 +10,9 @@ import { releaseTime } from '#domain/quiet-hours.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
 import { PAUSE_LOG_MESSAGE } from '#domain/deliverability-guardrail.ts';
 import type { SendRequest } from '#domain/send-request.ts';
+import { LifecycleStage } from '#domain/customer-profile.ts';
+import type { Journey } from '#domain/journey.ts';
+import type { JourneyEntryStore } from '#adapters/journey-entry-store.ts';
 import type { TemplateRenderer } from '#domain/template-renderer.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
@@ -36,6 +39,48 @@ export interface SendDeps {
   logger: Logger;
   /** Deliverability guardrail: paused campaigns, and the day's send counts. */
   guardrail: PauseGate;
+  /** Journeys by id and their entries: a journey step's send is checked against both. */
+  journeys?: ReadonlyMap<string, Journey>;
+  journeyEntries?: JourneyEntryStore;
+}
+
+/** How long after queueing a journey send may wait for its entry's write to land before it counts as moved on. */
+export const JOURNEY_ENTRY_LEASE_SECONDS = 300;
+
+/** The journey function queues a step's send just before it writes the entry: the write has not landed yet. */
+export class JourneyEntryNotWrittenError extends Error {
+  override readonly name = 'JourneyEntryNotWrittenError';
+  constructor(readonly sendId: string) {
+    super(`journey send ${sendId}: its entry does not show the send yet; retried after the visibility timeout`);
+  }
+}
+
+/**
+ * The campaign a send goes as. A journey step uses its step campaign's template, subject,
+ * sender and variants, with the journey's audience topic and the journey's `enabled` (step
+ * campaigns are disabled so they never go on their own). Any stage may receive it (the
+ * journey chose the customer), and the step campaign's cooldown does not apply: the ledger
+ * key (customer, journey, entry, step) already allows one send per entry and step.
+ */
+export function campaignForSend(request: SendRequest, deps: Pick<SendDeps, 'campaigns' | 'journeys'>): Campaign | undefined {
+  const base = deps.campaigns.get(request.campaignId);
+  if (!request.journey || !base) return base;
+  const journey = deps.journeys?.get(request.journey.journeyId);
+  if (!journey) return undefined;
+  const { after: _after, ...audience } = base.audience;
+  return { ...base, enabled: journey.enabled, audience: { ...audience, stages: [...LifecycleStage.options], conditions: [], topic: journey.audience.topic }, cooldown: { days: 0 } };
+}
+
+/** Why a journey step's send must not go now (its entry exited, was replaced, or moved on without it), if so. */
+async function journeyRefusal(request: SendRequest, deps: SendDeps, now: string): Promise<string | undefined> {
+  const step = request.journey;
+  if (!step) return undefined;
+  const entry = await deps.journeyEntries?.get(request.customerId, step.journeyId);
+  if (entry?.entryId === step.entryId && entry.status === 'exited') return 'journey-exited';
+  const shown = entry?.entryId === step.entryId && entry.history.some((h) => h.kind === 'send' && h.step === step.step);
+  if (shown) return undefined;
+  if (Date.parse(now) - Date.parse(request.queuedAt) < JOURNEY_ENTRY_LEASE_SECONDS * 1000) throw new JourneyEntryNotWrittenError(request.sendId);
+  return 'journey-moved-on';
 }
 
 /**
@@ -83,7 +128,7 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
   const now = deps.clock.now();
   const log = { sendId: request.sendId, campaignId: request.campaignId, customerId: request.customerId };
   if (request.notBefore && Date.parse(request.notBefore) > Date.parse(now)) return defer(request, request.notBefore, deps);
-  const campaign = deps.campaigns.get(request.campaignId);
+  const campaign = campaignForSend(request, deps);
   if (campaign && deps.config.quietHours) {
     // The time zone travels with the request; only a request queued without one costs a read.
     const timeZone = request.timeZone ?? (await deps.customers.get(request.customerId))?.timeZone;
@@ -143,6 +188,9 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
       throw error;
     }
   };
+  // An order since the step was queued ends the entry: its send does not go.
+  const refusal = await beforeSes(() => journeyRefusal(request, deps, now));
+  if (refusal) return skip(refusal);
   // Bounces or complaints paused this campaign (or all marketing): nothing goes out until a person resumes it.
   if (await beforeSes(() => deps.guardrail.pauseFor(campaign))) return skip('paused');
   const rules = deps.config.frequency;
@@ -150,7 +198,7 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
   const profile = await beforeSes(() =>
     deps.customers.modify(request.customerId, (p) => {
       if (!p) return undefined;
-      verdict = checkEligibility(campaign, p, customerFacts(p, now), now, rules, request.sendId);
+      verdict = checkEligibility(campaign, p, customerFacts(p, now), now, rules, request.sendId, sameEntry(request));
       if (!verdict.eligible || !isCapped(campaign, rules)) return undefined;
       const withSlot = takeCapSlot(p, request.sendId, now, rules);
       return withSlot === p ? undefined : withSlot;
@@ -195,6 +243,13 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
   deps.logger.info('sent', { ...log, messageId });
   return { outcome: 'sent', messageId };
 }
+
+/**
+ * A journey entry's own sends do not hold each other to the minimum gap (the abandoned-cart
+ * reminder comes 23 h after the first, inside a 48 h gap); they do count in the window cap.
+ * Their send ids carry the entry's period, `<entry id>-steps…`.
+ */
+const sameEntry = (request: SendRequest) => (request.journey ? (sendId: string) => sendId.includes(`_${request.journey!.entryId}-steps`) : undefined);
 
 /** Back to the queue until `until` (the queue applies what delay it can; an early arrival comes back here). */
 async function defer(request: SendRequest, until: string, deps: SendDeps): Promise<SendOutcome> {

@@ -6,6 +6,8 @@ import { SendRequest } from '#domain/send-request.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
 import { deliverSend, type SendDeps, type SendOutcome } from './deliver-send.ts';
 import { lambdaDependencies } from '#adapters/lambda-dependencies.ts';
+import { createDocumentClient } from '#adapters/aws-clients.ts';
+import { DynamoJourneyEntryStore } from '#adapters/journey-entry-store.ts';
 
 /**
  * SQS consumer of the send queue with partial batch responses: a record that throws
@@ -50,6 +52,8 @@ export const handler = async (event: SQSEvent) => {
       renderer: new TemplateRenderer(d.catalog.templates),
       config: d.catalog.config,
       signingKeys,
+      journeys: new Map(d.catalog.journeys.map((j) => [j.id, j])),
+      ...(d.env.JOURNEY_ENTRIES_TABLE ? { journeyEntries: new DynamoJourneyEntryStore(createDocumentClient(), d.env.JOURNEY_ENTRIES_TABLE) } : {}),
     };
     instance = { deps, handle: createSendHandler(deps) };
   }

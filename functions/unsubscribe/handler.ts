@@ -1,5 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { lambdaDependencies } from '#adapters/lambda-dependencies.ts';
+import { createSqsClient } from '#adapters/aws-clients.ts';
+import { SqsJourneyQueue } from '#adapters/journey-queue.ts';
 import { catalogTopics, handleUnsubscribeRequest, type UnsubscribeDeps } from './unsubscribe.ts';
 
 /** The part of a Function URL event the endpoint reads. */
@@ -35,7 +37,13 @@ export const handler = async (event: UnsubscribeEvent) => {
       ...d,
       secret,
       topics: catalogTopics(d.catalog),
-      onConfirmed: { campaigns: d.catalog.campaigns, config: d.catalog.config, sendQueue: d.sendQueue(), failedEvents: d.failedEvents },
+      onConfirmed: {
+        campaigns: d.catalog.campaigns,
+        config: d.catalog.config,
+        sendQueue: d.sendQueue(),
+        failedEvents: d.failedEvents,
+        journeys: d.env.JOURNEY_QUEUE_URL ? { journeys: d.catalog.journeys, queue: new SqsJourneyQueue(createSqsClient(), d.env.JOURNEY_QUEUE_URL) } : undefined,
+      },
     };
     instance = { deps, handle: createUnsubscribeHandler(deps) };
   }

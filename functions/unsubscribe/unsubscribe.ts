@@ -1,3 +1,5 @@
+import type { Journey } from '#domain/journey.ts';
+import type { JourneyQueue } from '#adapters/journey-queue.ts';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Campaign } from '#domain/campaign.ts';
 import type { Catalog } from '#domain/catalog.ts';
@@ -51,6 +53,8 @@ export interface ConfirmedSignUpSends {
   config: Pick<MailerConfig, 'frequency' | 'quietHours'>;
   sendQueue: SendQueue;
   failedEvents: Pick<FailedEventStore, 'record'>;
+  /** Journeys entered on registration (the welcome series): a confirmation lets the customer in now. */
+  journeys?: { journeys: readonly Journey[]; queue: JourneyQueue };
 }
 
 /** The topics a preference page offers: every campaign's `audience.topic`, once each, in catalog order. */
@@ -284,6 +288,22 @@ async function handleConfirmRequest(
   }
 }
 
+/** The journeys a registration enters, entered at the confirmation (the registration itself was refused: no consent yet). */
+async function enterRegistrationJourneys(profile: CustomerProfile, now: string, deps: UnsubscribeDeps): Promise<void> {
+  const j = deps.onConfirmed.journeys;
+  if (!j) return;
+  const onRegistration = j.journeys.filter((journey) => journey.enabled && 'event' in journey.entry && journey.entry.event === 'Customer Registered');
+  // The registration's own key: a late redelivery of the registration event starts nothing more.
+  const messages = onRegistration.map((journey) => ({ customerId: profile.customerId, journeyId: journey.id, input: { kind: 'entered' as const, at: now, key: 'Customer Registered:registered' } }));
+  if (!messages.length) return;
+  try {
+    await j.queue.enqueue(messages);
+  } catch (error) {
+    const reason = `could not enter ${onRegistration.map((x) => x.id).join(', ')} after confirmation: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+    await deps.onConfirmed.failedEvents.record('confirm', `journeys_${profile.customerId}`, reason, messages, now).catch(() => undefined);
+  }
+}
+
 /**
  * Queues the registration-triggered campaign a newly confirmed customer is now eligible
  * for, timed from the confirmation. Consent is already stored, so a queue failure must
@@ -291,6 +311,7 @@ async function handleConfirmRequest(
  */
 async function queueConfirmedSignUpSends(profile: CustomerProfile, now: string, deps: UnsubscribeDeps): Promise<void> {
   const { campaigns, config, sendQueue, failedEvents } = deps.onConfirmed;
+  await enterRegistrationJourneys(profile, now, deps);
   const request = triggeredSend(campaigns, { type: 'Customer Registered', time: now }, profile, now, config);
   if (!request) return;
   try {

@@ -5,6 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSBatchResponse } from 'aws-lambda';
 import { type Catalog, campaignsById } from '#domain/catalog.ts';
 import type { SendRequest } from '#domain/send-request.ts';
 import { SEND_TAGS } from '#domain/ses-events.ts';
@@ -47,6 +48,12 @@ import { RunTally, type SendOrigin } from './run-tally.ts';
 import { DEFAULT_RECIPIENT_BEHAVIOUR, type RecipientAction, type RecipientBehaviour } from './ses-event-emulator.ts';
 import { isSubscribed } from '#domain/customer-profile.ts';
 import { createUnsubscribeHandler } from '../../functions/unsubscribe/handler.ts';
+import { DynamoJourneyEntryStore } from '#adapters/journey-entry-store.ts';
+import { JourneyNotifyingStageChangeLog, journeyStages } from '#adapters/journey-stage-changes.ts';
+import { createJourneyHandler } from '../../functions/journey/handler.ts';
+import { LocalJourneyQueue } from './local-journey-queue.ts';
+import { LocalJourneyScheduler } from './local-journey-scheduler.ts';
+import { JourneyTally } from './journey-tally.ts';
 import { catalogTopics } from '../../functions/unsubscribe/unsubscribe.ts';
 
 const SCHEDULE_ATTEMPTS = 3;
@@ -185,7 +192,17 @@ export class LocalRuntime {
     const customers = new DynamoCustomerStore(db, tables.customers);
     const ledger = new SendLedger(db, tables['send-ledger']);
     const failedEvents = new FailedEventStore(db, tables['failed-events']);
-    const stageChanges = new StageChangeLog(db, tables['stage-changes']);
+    // Journeys: entries in their table, wake-ups as one-time schedules on the simulated clock, delivered through the journey queue.
+    const journeyRoute = QUEUE_ROUTES.find((r) => r.target === 'journey')!;
+    const journeyQueue = new LocalJourneyQueue(journeyRoute, clock, async (body, receiveCount) => {
+      runtime!.deadLetters.events++;
+      await failedEvents.record('journey', 'journey-queue', `dead-lettered after ${receiveCount} receives`, body, clock.now());
+    });
+    const journeyScheduler = new LocalJourneyScheduler();
+    const journeyEntries = new DynamoJourneyEntryStore(db, tables['journey-entries']);
+    const journeyTally = new JourneyTally();
+    // Ingest and segmentation record stage changes through it; changes into a journey's stages reach the journey queue.
+    const stageChanges: StageChangeLog = new JourneyNotifyingStageChangeLog(db, tables['stage-changes'], journeyQueue, journeyStages(options.catalog.journeys));
     const deliverability = new DeliverabilityStore(db, tables.deliverability);
     // One set of keys: links signed by send verify in unsubscribe.
     const secret = options.signingKeys ?? (options.unsubscribeSecret ? { current: options.unsubscribeSecret } : localSigningKeys(options.dataDir));
@@ -197,7 +214,7 @@ export class LocalRuntime {
     }, 4, redeliver);
     const tally = new RunTally();
     const recording = (origin: SendOrigin) => tally.recordingQueue(sendQueue, origin);
-    const onConfirmed = { campaigns: options.catalog.campaigns, config: options.catalog.config, sendQueue: recording('confirmation'), failedEvents };
+    const onConfirmed = { campaigns: options.catalog.campaigns, config: options.catalog.config, sendQueue: recording('confirmation'), failedEvents, journeys: { journeys: options.catalog.journeys, queue: journeyQueue } };
     const unsubscribe = access.as('unsubscribe', createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog), onConfirmed }));
     const unsubscribeServer = options.serveUnsubscribe ? await startUnsubscribeServer({ handler: unsubscribe }) : undefined;
     const baseUrl = unsubscribeServer?.url ?? options.unsubscribeBaseUrl;
@@ -247,9 +264,12 @@ export class LocalRuntime {
         renderer: new TemplateRenderer(options.catalog.templates),
         signingKeys: secret,
         guardrail: new PauseGate(deliverability, clock, config.guardrail),
+        journeys: new Map(options.catalog.journeys.map((j) => [j.id, j])),
+        journeyEntries,
       },
       {
         onOutcome: (request: SendRequest, outcome: SendOutcome) => {
+          journeyTally.onSendOutcome(request, outcome);
           runtime!.sendOutcomes.set(outcome.outcome, (runtime!.sendOutcomes.get(outcome.outcome) ?? 0) + 1);
           runtime!.noteOutcome(request.sendId, outcome.outcome);
           if (outcome.outcome === 'skipped') {
@@ -266,11 +286,26 @@ export class LocalRuntime {
         },
       },
     );
+    const journey = access.as(
+      'journey',
+      createJourneyHandler(
+        {
+          journeys: options.catalog.journeys,
+          campaigns: campaignsById(options.catalog),
+          config,
+          customers,
+          entries: journeyEntries,
+          sendQueue: recording('journey'),
+          scheduler: journeyScheduler,
+          clock,
+          logger,
+        },
+        { onOutcome: (journeyId, customerId, input, outcome) => journeyTally.onJourneyOutcome(journeyId, customerId, input, outcome) },
+      ),
+    );
     const bus = new LocalEventBus(
       EVENT_ROUTES,
-      { ingest: access.as('ingest', ingest), engagement: access.as('engagement', engagement), segment: access.as('segment', segment), send: () => Promise.reject(new Error('send is fed by the queue')),
-        // Journeys do not run locally yet: their routes' events are dropped here until the journey handler is wired.
-        journey: async () => undefined },
+      { ingest: access.as('ingest', ingest), engagement: access.as('engagement', engagement), segment: access.as('segment', segment), send: () => Promise.reject(new Error('send is fed by the queue')), journey },
       clock,
       async ({ routeId, event, error }) => {
         runtime!.deadLetters.events++;
@@ -280,8 +315,37 @@ export class LocalRuntime {
       2,
       redeliver,
     );
+    const journeys = { entries: journeyEntries, queue: journeyQueue, scheduler: journeyScheduler, tally: journeyTally, handler: journey };
     runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, tally, { segment: access.as('segment', segment), send: access.as('send', send), unsubscribe }, access);
+    runtime.journeys = journeys;
     return runtime;
+  }
+
+  /** The journeys' local parts: their entries, queue, wake-up schedules, tally and function. */
+  journeys!: {
+    entries: DynamoJourneyEntryStore;
+    queue: LocalJourneyQueue;
+    scheduler: LocalJourneyScheduler;
+    tally: JourneyTally;
+    handler: (event: unknown) => Promise<unknown>;
+  };
+
+  /** Hands the wake-ups due by now to the journey queue and runs it until nothing is due. */
+  async drainJourneys(): Promise<number> {
+    let handled = 0;
+    for (;;) {
+      const due = this.journeys.scheduler.takeDue(this.clock.epochMs);
+      if (due.length) await this.journeys.queue.enqueue(due);
+      const n = await this.journeys.queue.drain((event) => this.journeys.handler(event) as Promise<SQSBatchResponse>);
+      handled += n;
+      if (due.length === 0 && n === 0) return handled;
+    }
+  }
+
+  /** The next moment a journey wake-up (or a journey-queue retry) falls due, if any. */
+  nextJourneyAt(): number | undefined {
+    const times = [this.journeys.scheduler.nextAt(), this.journeys.queue.nextVisibleAt()].filter((t): t is number => t !== undefined);
+    return times.length ? Math.min(...times) : undefined;
   }
 
   readonly lastSendError = new Map<string, string>();
@@ -309,8 +373,12 @@ export class LocalRuntime {
     }
   }
 
-  /** Sends everything in the queue that is due now. */
-  drainSendQueue(): Promise<number> {
+  /**
+   * Runs the journeys' due wake-ups, then sends everything in the queue that is due now.
+   * `journeys: false` after a replay's window: only sends already queued finish.
+   */
+  async drainSendQueue(options: { journeys?: boolean } = {}): Promise<number> {
+    if (options.journeys !== false) await this.drainJourneys();
     return this.sendQueue.drain(this.handlers.send);
   }
 
@@ -336,15 +404,18 @@ export class LocalRuntime {
   private async actOnLinks(until: number): Promise<void> {
     for (const action of this.emulator.takeDueActions(until)) {
       this.clock.set(Math.max(action.at, this.clock.epochMs));
-      const topic = this.catalog.campaigns.find((c) => c.id === action.campaignId)?.audience.topic;
       const before = await this.customers.get(action.customerId);
       await this.handlers.unsubscribe(linkRequest(action, catalogTopics(this.catalog)));
       const after = await this.customers.get(action.customerId);
-      if (!topic || !before || !after) continue;
-      const was = before.consent.marketing && isSubscribed(before.consent, topic);
-      const is = after.consent.marketing && isSubscribed(after.consent, topic);
-      if (was && !is) this.tally.countConsentChange('unsubscribe', action.campaignId);
-      if (!was && is) this.tally.countConsentChange('resubscribe', action.campaignId);
+      if (!before || !after) continue;
+      // The link's topic is in its token (a journey step's email carries the journey's topic, not
+      // its step campaign's): what changed is read off the consent itself.
+      const topics = catalogTopics(this.catalog);
+      const subscribed = (p: typeof before) => (p.consent.marketing ? topics.filter((t) => isSubscribed(p.consent, t)).length : 0);
+      const was = subscribed(before);
+      const is = subscribed(after);
+      if (is < was) this.tally.countConsentChange('unsubscribe', action.campaignId);
+      if (is > was) this.tally.countConsentChange('resubscribe', action.campaignId);
     }
   }
 

@@ -1,8 +1,8 @@
 import type { SendRequest } from '#domain/send-request.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
 
-/** Who decided to queue a send: a scheduled run, a shop event, or a confirmed double opt-in sign-up. */
-export type SendOrigin = 'schedule' | 'event' | 'confirmation';
+/** Who decided to queue a send: a scheduled run, a shop event, a confirmed double opt-in sign-up, or a journey step. */
+export type SendOrigin = 'schedule' | 'event' | 'confirmation' | 'journey';
 
 /**
  * What the local run saw being decided, per campaign and customer, as it happened: the

@@ -176,10 +176,13 @@ describe('the journey function', () => {
     expect(asyncFailures).toBeDefined();
     expect(grantsOf(fn().role!)).toEqual(
       [
-        `dynamodb:GetItem on ${id(t['journey-entries'])}`,
+        `dynamodb:Query on ${id(t['journey-entries'])}`,
         `dynamodb:PutItem on ${id(t['journey-entries'])}`,
         `dynamodb:GetItem on ${id(t.customers)}`,
+        `dynamodb:PutItem on ${id(t['failed-events'])}`,
         ...['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'].map((a) => `sqs:${a} on ${id(stack.mailer.sendQueue)}`),
+        // Wake-ups due within the minute go straight to the journey queue.
+        ...['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'].map((a) => `sqs:${a} on ${id(journeys().queue)}`),
         `scheduler:CreateSchedule on ${SCHEDULE_ARN}`,
         `scheduler:DeleteSchedule on ${SCHEDULE_ARN}`,
         passRole,
@@ -193,7 +196,12 @@ describe('the journey function', () => {
   });
 
   it('its DynamoDB grants are the journey entry in lib/function-access.ts', () => {
-    expect(FUNCTION_ACCESS.journey).toEqual({ tables: { 'journey-entries': [{ actions: ['GetItem', 'PutItem'] }], customers: [{ actions: ['GetItem'] }] }, sendQueue: true });
+    expect(FUNCTION_ACCESS.journey).toEqual({
+      tables: { customers: [{ actions: ['GetItem'] }], 'journey-entries': [{ actions: ['Query', 'PutItem'] }], 'failed-events': [{ actions: ['PutItem'] }] },
+      sendQueue: true,
+      journeyQueue: true,
+      journeySchedules: true,
+    });
   });
 
   it('no other function may create or delete schedules or pass the Scheduler role', () => {
@@ -209,7 +217,9 @@ describe('the journey function', () => {
     expect(env).toEqual({
       CUSTOMERS_TABLE: ref(stack.mailer.tables.customers),
       JOURNEY_ENTRIES_TABLE: ref(stack.mailer.tables['journey-entries']),
+      FAILED_EVENTS_TABLE: ref(stack.mailer.tables['failed-events']),
       SEND_QUEUE_URL: ref(stack.mailer.sendQueue),
+      JOURNEY_QUEUE_URL: ref(journeys().queue),
       [JOURNEY_ENVIRONMENT.scheduleGroup]: 'journey-waits',
       [JOURNEY_ENVIRONMENT.schedulerRoleArn]: arnOf(journeys().schedulerRole),
       [JOURNEY_ENVIRONMENT.queueArn]: arnOf(journeys().queue),
@@ -238,11 +248,11 @@ describe('the journey function', () => {
 describe('events routed to the journey function (lib/routes.ts)', () => {
   const toJourney = EVENT_ROUTES.filter((r) => r.target === 'journey');
 
-  it('shop events, SES opens and clicks, and stage changes: nothing else', () => {
+  // Stage changes reach the journeys on the journey queue (ingest, segmentation), not as events.
+  it('shop events, SES opens and clicks: nothing else', () => {
     expect(toJourney.map((r) => [r.bus, r.pattern])).toEqual([
       ['shop', { source: ['lifecycle-mailer.shop'], 'detail-type': ['Customer Registered', 'Order Placed', 'Cart Abandoned', 'Customer Updated'] }],
       ['default', { source: ['aws.ses'], 'detail-type': ['Email Opened', 'Email Clicked'] }],
-      ['shop', { source: ['lifecycle-mailer.segment'], 'detail-type': ['Stage Changed'] }],
     ]);
   });
 

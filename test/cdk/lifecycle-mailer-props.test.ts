@@ -6,6 +6,7 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import type { Catalog } from '#domain/catalog.ts';
+import { stepCampaignIds } from '#domain/journey.ts';
 import { LifecycleMailer, type LifecycleMailerProps, LifecycleMailerPropsError } from '#lib/lifecycle-mailer-construct.ts';
 import { TABLES } from '#lib/tables.ts';
 
@@ -146,8 +147,19 @@ describe('impossible combinations are refused at synth, with a message that says
     expect(make({ catalog: bad })).toThrow(new RegExp(`campaigns ${catalog.campaigns[i]!.id}`));
   });
 
+  it('a journey step constrains the sender identity although its own file says enabled: false', () => {
+    const steps = new Set(catalog.journeys.flatMap(stepCampaignIds));
+    const i = catalog.campaigns.findIndex((c) => !c.enabled && steps.has(c.id));
+    expect(i).toBeGreaterThanOrEqual(0);
+    const moved = withCampaign(i, (c) => ({ ...c, from: { ...c.from, address: 'hello@news.example.org' } }));
+    expect(make({ catalog: moved })).toThrow(new RegExp(`several domains.*news\\.example\\.org`));
+  });
+
   it('disabled campaigns do not constrain the sender identity', () => {
-    const disabled = withCampaign(0, (c) => ({ ...c, enabled: false, from: { ...c.from, address: 'hello@news.example.org' } }));
+    const steps = new Set(catalog.journeys.flatMap(stepCampaignIds));
+    const i = catalog.campaigns.findIndex((c) => !steps.has(c.id));
+    expect(i).toBeGreaterThanOrEqual(0);
+    const disabled = withCampaign(i, (c) => ({ ...c, enabled: false, from: { ...c.from, address: 'hello@news.example.org' } }));
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     expect(new LifecycleMailer(new Stack(app, 'Disabled'), 'Mailer', { catalog: disabled }).senderIdentity).toBe('shop.example.com');
   });

@@ -88,9 +88,9 @@ describe('DynamoDB tables (from TABLES)', () => {
     expect(named).toEqual({
       ingest: ['customers', 'failed-events', 'stage-changes', 'idempotency'],
       segment: ['customers', 'stage-changes', 'model-runs', 'deliverability'],
-      send: ['customers', 'send-ledger', 'failed-events', 'deliverability'],
+      send: ['customers', 'send-ledger', 'failed-events', 'deliverability', 'journey-entries'],
       engagement: ['customers', 'send-ledger', 'failed-events', 'deliverability', 'idempotency'],
-      journey: ['customers', 'journey-entries'],
+      journey: ['customers', 'failed-events', 'journey-entries'],
       unsubscribe: ['customers', 'failed-events'],
     });
   });
@@ -303,11 +303,14 @@ describe.runIf(existsSync(join(root, 'functions/unsubscribe/handler.ts')))('unsu
     expect(actionsOn(stack.mailer.tables.customers)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
     expect(actionsOn(stack.mailer.tables['failed-events'])).toEqual(['dynamodb:PutItem']);
     expect(actionsOn(stack.mailer.sendQueue)).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+    // A confirmation enters the welcome series through the journey queue.
+    expect(actionsOn(stack.mailer.journeys.queue)).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
     const reached = new Set(statements.flatMap(resources).map((r) => JSON.stringify(r)));
-    const allowed = [stack.mailer.tables.customers, stack.mailer.tables['failed-events'], stack.mailer.sendQueue, stack.mailer.unsubscribeSecret].map(logicalId);
+    const allowed = [stack.mailer.tables.customers, stack.mailer.tables['failed-events'], stack.mailer.sendQueue, stack.mailer.journeys.queue, stack.mailer.unsubscribeSecret].map(logicalId);
     for (const r of reached) expect(allowed.some((id) => r.includes(`"${id}"`)), r).toBe(true);
     const env = template.toJSON().Resources[logicalId(stack.mailer.unsubscribeFunction!)].Properties.Environment.Variables as Record<string, unknown>;
     expect(env.SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
+    expect(env.JOURNEY_QUEUE_URL).toEqual(ref(stack.mailer.journeys.queue));
   });
 });
 
@@ -342,6 +345,8 @@ describe('IAM: least privilege through grants', () => {
       customers: ['GetItem *', 'PutItem *'],
       'send-ledger': ['DeleteItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
       'failed-events': ['PutItem *'],
+      // A journey step's send re-reads its entry: an exit since it was queued stops it.
+      'journey-entries': ['GetItem *'],
       deliverability: ['BatchGetItem pause#*', 'PutItem pause#all-marketing', 'UpdateItem day#*'],
     },
     engagement: {
@@ -351,7 +356,7 @@ describe('IAM: least privilege through grants', () => {
       deliverability: ['BatchGetItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
       idempotency: ['DeleteItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
     },
-    journey: { 'journey-entries': ['GetItem *', 'PutItem *'], customers: ['GetItem *'] },
+    journey: { customers: ['GetItem *'], 'journey-entries': ['PutItem *', 'Query *'], 'failed-events': ['PutItem *'] },
     unsubscribe: { customers: ['GetItem *', 'PutItem *'], 'failed-events': ['PutItem *'] },
   };
 
@@ -381,7 +386,7 @@ describe('IAM: least privilege through grants', () => {
     expect(holders('Scan')).toEqual(['segment']);
     expect(holders('DeleteItem')).toEqual(['send']); // a claim given back (SendLedger.release)
     expect(holders('BatchWriteItem').sort()).toEqual(['ingest', 'segment']); // stage changes
-    expect(holders('Query')).toEqual(['segment']); // the latest model run
+    expect(holders('Query').sort()).toEqual(['journey', 'segment']); // the latest model run; a customer's journey entries
   });
 
   it('the public unsubscribe function has reserved concurrency', () => {
@@ -401,6 +406,19 @@ describe('IAM: least privilege through grants', () => {
     for (const [name, fn] of Object.entries(stack.mailer.functions)) {
       const sends = statementsOf(fn.role!).some((s) => actions(s).includes('sqs:SendMessage') && resources(s).some((r) => JSON.stringify(r).includes(`"${queueId}"`)));
       expect(sends, name).toBe(name === 'ingest' || name === 'segment' || name === 'send' || name === 'journey');
+    }
+  });
+
+  it('only ingest and segment (stage changes), journey (wake-ups due now) and unsubscribe (confirmed sign-ups) may send to the journey queue', () => {
+    const queueId = logicalId(stack.mailer.journeys.queue);
+    const senders = allFunctions()
+      .filter(([, fn]) => statementsOf((fn as { role?: IConstruct }).role!).some((s) => actions(s).includes('sqs:SendMessage') && resources(s).some((r) => JSON.stringify(r).includes(`"${queueId}"`))))
+      .map(([n]) => n)
+      .sort();
+    expect(senders).toEqual(['ingest', 'journey', 'segment', 'unsubscribe']);
+    for (const name of senders) {
+      const fn = allFunctions().find(([n]) => n === name)![1];
+      expect(template.toJSON().Resources[logicalId(fn)].Properties.Environment.Variables.JOURNEY_QUEUE_URL, name).toEqual(ref(stack.mailer.journeys.queue));
     }
   });
 

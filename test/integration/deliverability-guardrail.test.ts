@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
+import { campaignsWithoutJourneys } from '../support/campaigns-without-journeys.ts';
 import { PAUSE_CACHE_MS } from '#adapters/pause-gate.ts';
 import { Campaign } from '#domain/campaign.ts';
 import type { Catalog } from '#domain/catalog.ts';
@@ -61,7 +62,7 @@ const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `
 const pastPauseCache = () => runtime.clock.set(runtime.clock.epochMs + PAUSE_CACHE_MS + 1000);
 
 beforeAll(async () => {
-  const base = await buildCatalog(projectPaths(repoRoot));
+  const base = campaignsWithoutJourneys(await buildCatalog(projectPaths(repoRoot)));
   const welcomeCampaign = base.campaigns.find((c) => c.id === 'welcome')!;
   // A second marketing campaign for the same customers, so that one campaign's rates and the whole day's differ.
   const digestCampaign = Campaign.parse({ ...welcomeCampaign, id: 'digest', name: 'Test digest', trigger: { type: 'schedule', cron: '0 9 * * *' }, variants: [] });

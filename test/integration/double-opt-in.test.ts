@@ -84,13 +84,12 @@ describe('double opt-in against dynalite and the local SES', () => {
     expect(profile?.campaignsSent).toEqual({ 'confirm-subscription': start });
   });
 
-  it('sends no marketing email before confirmation: a queued welcome is skipped and its period given back', async () => {
-    const welcome = buildSendRequest(campaign('welcome'), 'd1', runtime.clock.now(), 'event');
-    expect(await runtime.ledger.get(welcome.sendId)).toBeUndefined(); // ingest chose the confirmation, not the welcome
-    await runtime.sendQueue.enqueue([welcome]);
+  it('sends no marketing email before confirmation: the registration enters no welcome series', async () => {
+    await runtime.drainSendQueue();
     expect(await newMail()).toHaveLength(0);
-    expect(await runtime.ledger.get(welcome.sendId)).toBeUndefined();
-    expect(runtime.sendSkips.get('welcome|no-consent')).toBe(1);
+    expect(await runtime.journeys.entries.get('d1', 'welcome-series')).toBeUndefined();
+    // Both deliveries of the registration were refused: no consent yet.
+    expect(runtime.journeys.tally.figures('welcome-series').refused.get('no-consent')).toBe(2);
   });
 
   it('a GET of the link (a mail scanner, or the customer opening it) changes nothing', async () => {
@@ -122,20 +121,21 @@ describe('double opt-in against dynalite and the local SES', () => {
     expect(await runtime.customers.get('d1')).toEqual(confirmed);
   });
 
-  it('confirming queued the welcome: it goes out once, with no confirm link', async () => {
+  it('confirming entered the welcome series: its welcome goes out once, with no confirm link', async () => {
     const profile = (await runtime.customers.get('d1'))!;
     const now = runtime.clock.now();
     expect(checkEligibility(campaign('confirm-subscription'), profile, customerFacts(profile, now), now, runtime.catalog.config.frequency)).toMatchObject({ eligible: false });
     // Nothing enqueued by the test: the confirming POST queued it (and the repeated POST did not).
     const mails = await newMail();
     expect(mails.map((m) => header(m, 'x-campaign-id'))).toEqual(['welcome']);
-    expect(header(mails[0]!, 'x-send-id')).toBe('welcome_once_d1');
+    const sendId = 'welcome_welcome-series-1-steps0_d1'; // the journey step's ledger key: journey, entry, step
+    expect(header(mails[0]!, 'x-send-id')).toBe(sendId);
     expect(mails[0]!.text).not.toContain('confirm=');
     expect((await runtime.customers.get('d1'))?.campaignsSent.welcome).toBe(now);
-    expect((await runtime.ledger.get('welcome_once_d1'))?.status).toBe('sent');
-    // The repeated POST queued no second welcome. (The re-published registration did queue the
-    // confirmation again, as ingest does for any duplicate event; the ledger refused that copy.)
-    expect(runtime.outcomesBySendId.get('welcome_once_d1')).toEqual(['skipped', 'sent']); // skipped: the test's own copy before confirmation
+    expect((await runtime.ledger.get(sendId))?.status).toBe('sent');
+    // The repeated POST entered no second series and queued no second welcome.
+    expect(runtime.outcomesBySendId.get(sendId)).toEqual(['sent']);
+    expect((await runtime.journeys.entries.get('d1', 'welcome-series'))?.entryNumber).toBe(1);
   });
 
   it('refuses tampered confirm tokens, unsubscribe tokens, unknown customers and a POST without the button; nothing changes', async () => {

@@ -23,6 +23,11 @@ describe('the demo shop under injected faults', () => {
     expect(summary.guarantees.mailedTwice).toBe(0);
     const sendIds = readdirSync(join(dataDir, 'outbox')).map((f) => /X-Send-ID: (\S+)/i.exec(readFileSync(join(dataDir, 'outbox', f), 'utf8'))![1]);
     expect(new Set(sendIds).size).toBe(sendIds.length);
+    // Journey steps went out under the same faults, each once too (their send ids name the journey and entry).
+    const journeyIds = Object.keys(summary.journeys);
+    const journeySends = sendIds.filter((id) => journeyIds.some((j) => id!.includes(`_${j}-`)));
+    expect(journeySends.length).toBeGreaterThan(20);
+    expect(new Set(journeySends).size).toBe(journeySends.length);
     // …and every queued send either went out, was refused at send time, or is in the failed-events store with its reason.
     expect(summary.guarantees.unaccountedIds).toEqual([]);
     expect(summary.guarantees.sent).toBeGreaterThan(50);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
+import { campaignsWithoutJourneys } from '../support/campaigns-without-journeys.ts';
 import { buildSendRequest } from '#domain/send-request.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
@@ -13,7 +14,7 @@ const put = (detailType: string, detail: unknown) =>
 const storeCount = async () => ((await (await fetch(`${runtime.services.ses.endpoint}/store`)).json()) as { emails: unknown[] }).emails.length;
 
 beforeAll(async () => {
-  runtime = await LocalRuntime.start({ catalog: await buildCatalog(projectPaths(repoRoot)), start });
+  runtime = await LocalRuntime.start({ catalog: campaignsWithoutJourneys(await buildCatalog(projectPaths(repoRoot))), start });
 }, 60_000);
 afterAll(async () => runtime?.stop());
 beforeEach(async () => {

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
+import { campaignsWithoutJourneys } from '../support/campaigns-without-journeys.ts';
 import { sendIdOf } from '#domain/send-request.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
@@ -19,7 +20,7 @@ const outbox = async () => ((await (await fetch(`${runtime.services.ses.endpoint
 
 beforeAll(async () => {
   runtime = await LocalRuntime.start({
-    catalog: await buildCatalog(projectPaths(repoRoot)),
+    catalog: campaignsWithoutJourneys(await buildCatalog(projectPaths(repoRoot))),
     start,
     ingestSendQueue: (queue) => ({
       enqueue: async (requests) => {

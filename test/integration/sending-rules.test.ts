@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
+import { campaignsWithoutJourneys } from '../support/campaigns-without-journeys.ts';
 import type { Catalog } from '#domain/catalog.ts';
 import { buildSendRequest, type SendRequest } from '#domain/send-request.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
@@ -34,7 +35,7 @@ async function runQueueUntil(until: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  const base = await buildCatalog(projectPaths(repoRoot));
+  const base = campaignsWithoutJourneys(await buildCatalog(projectPaths(repoRoot)));
   const welcome = base.campaigns.find((c) => c.id === 'welcome')!;
   // Four look-alike campaigns, so one customer qualifies for several at once; one is exempt from the caps.
   const lookAlikes = ['cap-a', 'cap-b', 'cap-c', 'receipt'].map((id) => ({ ...welcome, id, trigger: { type: 'schedule' as const, cron: '0 9 * * *', timeZone: 'UTC' } }));

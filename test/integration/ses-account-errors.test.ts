@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
+import { campaignsWithoutJourneys } from '../support/campaigns-without-journeys.ts';
 import { PAUSE_CACHE_MS } from '#adapters/pause-gate.ts';
 import { ALL_MARKETING, PauseRecord, resumedRecord } from '#domain/deliverability-guardrail.ts';
 import { sendIdOf } from '#domain/send-request.ts';
@@ -39,7 +40,7 @@ async function drainWithRetries(): Promise<void> {
 }
 
 beforeAll(async () => {
-  runtime = await LocalRuntime.start({ catalog: await buildCatalog(projectPaths(repoRoot)), start });
+  runtime = await LocalRuntime.start({ catalog: campaignsWithoutJourneys(await buildCatalog(projectPaths(repoRoot))), start });
   runtime.ses.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName !== 'SendEmailCommand' || !refusal) return next(args);

@@ -49,7 +49,9 @@ const consent = (over: Partial<Consent> = {}): Consent => ({ marketing: true, to
 let campaigns: Campaign[];
 let config: MailerConfig;
 beforeAll(() => {
-  campaigns = loadCampaigns(join(repoRoot, 'campaigns'), templateNames(join(repoRoot, 'templates')));
+  campaigns = loadCampaigns(join(repoRoot, 'campaigns'), templateNames(join(repoRoot, 'templates')))
+    // The shipped welcome goes as the welcome series' first step; enabled here as the registration-triggered campaign these mechanics are about.
+    .map((c) => (c.id === 'welcome' ? { ...c, enabled: true } : c));
   config = loadMailerConfig(join(repoRoot, 'mailer.config.yaml'));
 });
 const onRegistration = () => campaigns.filter((c) => c.trigger.type === 'event' && c.trigger.event === 'Customer Registered');

@@ -6,7 +6,9 @@ import { triggeredChoice, triggeredSend } from '#domain/triggered-send.ts';
 import { consentingCustomer } from '../support/profiles.ts';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
-const campaigns = loadCampaigns(join(repoRoot, 'campaigns'), templateNames(join(repoRoot, 'templates')));
+const campaigns = loadCampaigns(join(repoRoot, 'campaigns'), templateNames(join(repoRoot, 'templates')))
+  // The shipped welcome goes as the welcome series' first step; enabled here as the registration-triggered campaign these mechanics are about.
+  .map((c) => (c.id === 'welcome' ? { ...c, enabled: true } : c));
 const config = loadMailerConfig(join(repoRoot, 'mailer.config.yaml'));
 const NOW = '2026-10-02T10:00:00.000Z';
 const registered = { type: 'Customer Registered' as const, time: NOW };
