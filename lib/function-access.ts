@@ -80,6 +80,8 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
       'model-runs': [{ actions: ['PutItem', 'GetItem'], leadingKeys: [`${SEGMENTATION_RUN_PREFIX}*`] }],
     },
     sendQueue: true,
+    // Its stage changes reach the journeys, as the one-pass segment function's do.
+    journeyQueue: true,
   },
   // Puts back sends that must wait. Adds to the day's counters; reads pauses; writes only the
   // all-marketing pause an SES account-level refusal calls for.

@@ -336,8 +336,8 @@ export class LifecycleMailer extends Construct {
       logRetention: this.logRetention,
       deadLetterQueue: (scope, id, holds) => this.deadLetterQueue(id, holds, scope),
       createFunction: (name, environment, sizing) => {
-        const fn = this.createFunction(name, { ...sizing, environment: { ...this.accessEnvironment(name, send.queue), ...environment } });
-        this.grantAccess(name, fn, send.queue);
+        const fn = this.createFunction(name, { ...sizing, environment: { ...this.accessEnvironment(name, functionQueues), ...environment } });
+        this.grantAccess(name, fn, functionQueues);
         return fn;
       },
     });

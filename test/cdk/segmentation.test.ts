@@ -123,7 +123,7 @@ describe('least privilege', () => {
     expect(model.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['segmentation#*'] } });
     expect(dynamo.flatMap((s) => list(s.Action)).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem']);
     expect(actionsOf(role)).toContain('sqs:SendMessage');
-    expect(actionsOf(role).some((a) => a.startsWith('lambda:') || a.startsWith('states:') || a.startsWith('secretsmanager:'))).toBe(false);
+    expect(actionsOf(role).some((a) => a.startsWith('lambda:') || a.startsWith('states:') || a.startsWith('secretsmanager:') || a.startsWith('scheduler:'))).toBe(false);
   });
 
   it('the coordinator never reads or writes a customer: it sizes the table and works in model-runs and pauses', () => {
