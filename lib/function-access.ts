@@ -1,5 +1,6 @@
 import { DELIVERABILITY_KEYS } from '#adapters/deliverability-store.ts';
 import { IDENTITY_KEYS } from '#adapters/identity-store.ts';
+import { SEGMENTATION_RUN_PREFIX } from '#adapters/segmentation-run-store.ts';
 import { ALL_MARKETING } from '#domain/deliverability-guardrail.ts';
 import type { FunctionName } from './routes.ts';
 import { TABLES, type TableName } from './tables.ts';
@@ -17,7 +18,7 @@ import { TABLES, type TableName } from './tables.ts';
  * Deliverability counters → UpdateItem (ADD) / GetItem; event markers and pauses → PutItem; getPauses → BatchGetItem.
  * Identities: links and erased addresses → GetItem; claims → PutItem; forgetErasure → DeleteItem (erased addresses only).
  */
-export type DynamoAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'Scan' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem';
+export type DynamoAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'Scan' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem' | 'DescribeTable';
 
 export interface TableGrant {
   readonly actions: readonly DynamoAction[];
@@ -39,7 +40,7 @@ export interface FunctionAccess {
   readonly journeySchedules?: boolean;
 }
 
-export type AccessName = FunctionName | 'unsubscribe' | 'unsubscribe-mail' | 'privacy';
+export type AccessName = FunctionName | 'unsubscribe' | 'unsubscribe-mail' | 'privacy' | 'segment-coordinator' | 'segment-worker';
 
 const any = (...actions: DynamoAction[]): TableGrant[] => [{ actions }];
 // Powertools Idempotency's DynamoDB persistence layer: claim (conditional put), read, complete (update), give back after a failure (delete).
@@ -74,6 +75,27 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
       deliverability: [{ actions: ['BatchGetItem'], leadingKeys: [PAUSES] }],
     },
     sendQueue: true,
+    journeyQueue: true,
+  },
+  // Two-phase segmentation (lib/segmentation-construct.ts). The coordinator sizes the run (DescribeTable), merges the
+  // segments' statistics, fits and records the models, reads pauses; it never reads or writes a customer.
+  'segment-coordinator': {
+    tables: {
+      customers: any('DescribeTable'),
+      'model-runs': any('PutItem', 'GetItem', 'Query', 'BatchWriteItem'),
+      deliverability: [{ actions: ['BatchGetItem'], leadingKeys: [PAUSES] }],
+    },
+  },
+  // A worker scans and rescores one segment: the customers, their stage changes, its sends, and only the run's own
+  // items of the model-runs table (never a fit).
+  'segment-worker': {
+    tables: {
+      customers: any('Scan', 'GetItem', 'PutItem', 'UpdateItem'),
+      'stage-changes': any('BatchWriteItem'),
+      'model-runs': [{ actions: ['PutItem', 'GetItem'], leadingKeys: [`${SEGMENTATION_RUN_PREFIX}*`] }],
+    },
+    sendQueue: true,
+    // Its stage changes reach the journeys, as the one-pass segment function's do.
     journeyQueue: true,
   },
   // Puts back sends that must wait. Adds to the day's counters; reads pauses; writes only the

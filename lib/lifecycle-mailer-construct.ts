@@ -32,6 +32,7 @@ import { stepCampaignIds } from '#domain/journey.ts';
 import { toSchedulerCron } from './cron-expression.ts';
 import { EVENT_ROUTES, type EventPattern, type FunctionName, QUEUE_ROUTES, scheduleRoutes } from './routes.ts';
 import { type AccessName, FUNCTION_ACCESS, type TableGrant, tableEnvironment } from './function-access.ts';
+import { DistributedSegmentation } from './segmentation-construct.ts';
 import { TABLES, type TableName } from './tables.ts';
 import { ShopConnector, type ShopifyPartnerSourceProps } from './shop-connector-construct.ts';
 import { Privacy } from './privacy-construct.ts';
@@ -211,6 +212,8 @@ export class LifecycleMailer extends Construct {
   readonly privacySalt: secretsmanager.Secret;
   /** Every dead-letter queue; each has a depth alarm. */
   readonly deadLetterQueues: readonly sqs.Queue[];
+  /** The segmentation state machine, its coordinator and worker functions. */
+  readonly segmentation: DistributedSegmentation;
   readonly alarmTopic: sns.Topic;
   readonly alarms: readonly cloudwatch.Alarm[];
   readonly dashboard: cloudwatch.Dashboard;
@@ -340,6 +343,19 @@ export class LifecycleMailer extends Construct {
     functions.journey = this.journeys.function;
     this.functions = functions;
 
+    // --- Segmentation on Step Functions (lib/segmentation-construct.ts) -------------------
+    this.segmentation = new DistributedSegmentation(this, 'Segmentation', {
+      singlePass: functions.segment,
+      singlePassTimeout: FUNCTION_SIZING.segment.timeout,
+      logRetention: this.logRetention,
+      deadLetterQueue: (scope, id, holds) => this.deadLetterQueue(id, holds, scope),
+      createFunction: (name, environment, sizing) => {
+        const fn = this.createFunction(name, { ...sizing, environment: { ...this.accessEnvironment(name, functionQueues), ...environment } });
+        this.grantAccess(name, fn, functionQueues);
+        return fn;
+      },
+    });
+
     // --- Queue consumers ----------------------------------------------------------------
     const maxSendRate = this.catalog.config.sending.maxSendRate;
     for (const [target, { queue, route }] of queues) {
@@ -388,7 +404,7 @@ export class LifecycleMailer extends Construct {
 
     // --- EventBridge Scheduler: segmentation and scheduled campaigns -------------------
     const schedulerRole = new iam.Role(this, 'SchedulerRole', {
-      description: 'Lets EventBridge Scheduler invoke the segment function (and nothing else).',
+      description: 'Lets EventBridge Scheduler start the segmentation state machine (and nothing else).',
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
       }),
@@ -398,7 +414,8 @@ export class LifecycleMailer extends Construct {
       new scheduler.Schedule(this, `${route.id}Schedule`, {
         description: `Lifecycle Mailer: ${route.input.recompute ? 'segmentation' : `campaigns ${route.input.campaignIds.join(', ')}`} (${route.cron} ${route.timeZone})`,
         schedule: scheduler.ScheduleExpression.expression(route.expression, TimeZone.of(route.timeZone)),
-        target: new schedulerTargets.LambdaInvoke(functions[route.target], {
+        // Every scheduled run starts the segmentation state machine (one pass or fanned out, by table size).
+        target: new schedulerTargets.StepFunctionsStartExecution(this.segmentation.stateMachine, {
           role: schedulerRole,
           input: scheduler.ScheduleTargetInput.fromObject(route.input),
           deadLetterQueue: scheduleDlq,
@@ -407,7 +424,6 @@ export class LifecycleMailer extends Construct {
         }),
       });
     }
-    acknowledgeInvokeWildcard(schedulerRole, functions.segment, 'Scheduler');
 
     // --- SES: configuration set, events to the default bus, optional identity ---------
     this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
@@ -535,6 +551,8 @@ export class LifecycleMailer extends Construct {
       ...Object.entries(this.functions),
       ...(this.unsubscribeFunction ? [['unsubscribe', this.unsubscribeFunction] as [string, NodejsFunction]] : []),
       ...(this.unsubscribeMailFunction ? [['unsubscribe-mail', this.unsubscribeMailFunction] as [string, NodejsFunction]] : []),
+      ['segment-coordinator', this.segmentation.coordinator],
+      ['segment-worker', this.segmentation.worker],
     ];
   }
 
@@ -618,6 +636,9 @@ export class LifecycleMailer extends Construct {
       this.alarmList.push(a);
       return a;
     };
+    for (const m of this.segmentation.alarmMetrics()) {
+      alarm(m.id, { alarmDescription: m.description, metric: m.metric, threshold: 0, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 1 });
+    }
     for (const dlq of this.dlqs) {
       alarm(`${dlq.node.id}DepthAlarm`, {
         alarmDescription: `Dead-letter queue ${dlq.node.id} is not empty: ${this.dlqPurpose.get(dlq)}. Inspect, fix, then redrive.`,
@@ -839,15 +860,6 @@ function sesReputation(metricName: 'Reputation.BounceRate' | 'Reputation.Complai
 /** A visibility timeout of at least six times the function timeout, as AWS recommends for SQS consumers. */
 function sendTimeoutSeconds(visibilityTimeoutSeconds: number): number {
   return Math.min(visibilityTimeoutSeconds, Math.max(10, Math.floor(visibilityTimeoutSeconds / 6)));
-}
-
-/** lambda grantInvoke covers the function's versions and aliases (`<arn>:*`). */
-function acknowledgeInvokeWildcard(role: iam.Role, fn: lambda.IFunction, who: string) {
-  const logicalId = Stack.of(fn).getLogicalId(fn.node.defaultChild as lambda.CfnFunction);
-  Validations.of(role).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>:*]`,
-    reason: `${who} may invoke the segment function; the :* suffix (versions and aliases of that one function) is what grantInvoke adds.`,
-  });
 }
 
 /** Writes the catalog once per content to a temp file the bundling step copies next to the handler. */

@@ -1,3 +1,4 @@
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { CustomerProfile } from '#domain/customer-profile.ts';
 import { InvalidInputError } from '#domain/invalid-input-error.ts';
@@ -68,6 +69,12 @@ export class DynamoCustomerStore implements CustomerStore {
         if (!(error instanceof ProfileConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
       }
     }
+  }
+
+  /** DynamoDB's item count for the table (refreshed about every six hours): enough to size a segmentation run. */
+  async approximateCount(): Promise<number> {
+    const { Table } = await this.db.send(new DescribeTableCommand({ TableName: this.tableName }));
+    return Table?.ItemCount ?? 0;
   }
 
   async *scanSegment(segment: number, totalSegments: number): AsyncIterable<CustomerProfile[]> {

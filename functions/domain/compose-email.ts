@@ -71,6 +71,36 @@ export const TemplateContext = z.object({
 });
 export type TemplateContext = z.infer<typeof TemplateContext>;
 
+/**
+ * Remembers what is the same for every recipient (a campaign's links, a locale's tag): parsing
+ * URLs and locales per email cost more than the rest of composing it. Capped, as the keys can
+ * come from customer data (locales).
+ */
+function memo<A extends string[], R>(fn: (...args: A) => R, cap = 10_000): (...args: A) => R {
+  // Nested maps keyed by the arguments themselves: joining them into one key would build and hash a new string every call.
+  const root = new Map<string, unknown>();
+  let size = 0;
+  return (...args: A) => {
+    let level = root;
+    for (let i = 0; i < args.length - 1; i++) {
+      let next = level.get(args[i]!) as Map<string, unknown> | undefined;
+      if (!next) {
+        next = new Map();
+        if (size < cap) level.set(args[i]!, next);
+      }
+      level = next;
+    }
+    const last = args[args.length - 1]!;
+    if (level.has(last)) return level.get(last) as R;
+    const value = fn(...args);
+    if (size < cap) {
+      level.set(last, value);
+      size++;
+    }
+    return value;
+  };
+}
+
 const withUtm = (url: string, campaignId: string) => {
   const u = new URL(url);
   u.searchParams.set('utm_source', 'lifecycle-mailer');
@@ -78,9 +108,11 @@ const withUtm = (url: string, campaignId: string) => {
   u.searchParams.set('utm_campaign', campaignId);
   return u.toString();
 };
+/** withUtm for the links that are the same for every recipient of a campaign (the shop, its content's links). */
+const campaignLink = memo(withUtm);
 
 /** An absolute link to the shop's own site (UTM tags are for its analytics; other sites' links are left as written). */
-const isShopLink = (value: string, shopUrl: string) => {
+const isShopLink = memo((value: string, shopUrl: string) => {
   if (!/^https?:\/\//.test(value)) return false;
   try {
     const host = new URL(value).hostname;
@@ -89,7 +121,7 @@ const isShopLink = (value: string, shopUrl: string) => {
   } catch {
     return false;
   }
-};
+});
 
 /**
  * A campaign's `content` as the template sees it: strings are Handlebars lines rendered for
@@ -98,7 +130,7 @@ const isShopLink = (value: string, shopUrl: string) => {
  */
 function renderContent(value: unknown, render: (source: string) => string, shopUrl: string, campaignId: string): unknown {
   if (typeof value === 'string') {
-    if (isShopLink(value, shopUrl)) return withUtm(value, campaignId);
+    if (isShopLink(value, shopUrl)) return campaignLink(value, campaignId);
     return value.includes('{{') ? render(value) : value;
   }
   if (Array.isArray(value)) return value.map((v) => renderContent(v, render, shopUrl, campaignId));
@@ -107,21 +139,119 @@ function renderContent(value: unknown, render: (source: string) => string, shopU
 }
 
 /** The customer's locale as a canonical BCP 47 tag (`en-us` → `en-US`); `en` when it is not one. */
-const langTag = (locale: string) => {
+const langTag = memo((locale: string) => {
   try {
     return Intl.getCanonicalLocales(locale)[0] ?? 'en';
   } catch {
     return 'en';
   }
+});
+
+/** Characters URLSearchParams leaves as they are: a code made only of them is appended as written. */
+const FORM_SAFE = /^[A-Za-z0-9._-]*$/;
+/** The shop URL with `?ref=<code>`, as URL.searchParams.set writes it; parsed once per shop URL. */
+const referralBase = memo((shopUrl: string) => {
+  const u = new URL(shopUrl);
+  return u.search || u.hash ? undefined : `${u.href}?ref=`;
+});
+const referralLink = (shopUrl: string, code: string) => {
+  const base = referralBase(shopUrl);
+  if (base !== undefined && FORM_SAFE.test(code)) return base + code;
+  const u = new URL(shopUrl);
+  u.searchParams.set('ref', code);
+  return u.toString();
 };
 
 /** The language an email to this customer is written in: the campaign's closest locale, else the default. */
 export const emailLocale = (campaign: Pick<Campaign, 'locales'>, customerLocale: string): string => closestLocale(customerLocale, Object.keys(campaign.locales)) ?? DEFAULT_LOCALE;
 
-const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+/** emailLocale, once per campaign and customer locale (canonicalizing a locale costs ~2 µs). Capped per campaign: locales come from customer data. */
+const emailLocales = new WeakMap<Campaign['locales'], Map<string, string>>();
+function cachedEmailLocale(campaign: Campaign, customerLocale: string): string {
+  let byLocale = emailLocales.get(campaign.locales);
+  if (!byLocale) emailLocales.set(campaign.locales, (byLocale = new Map()));
+  let locale = byLocale.get(customerLocale);
+  if (locale === undefined) {
+    locale = emailLocale(campaign, customerLocale);
+    if (byLocale.size < 1000) byLocale.set(customerLocale, locale);
+  }
+  return locale;
+}
+
+/** `<mjml lang>`: the customer's own tag when the email is in their language, else the email's language. */
+const emailLang = memo((customerLocale: string, locale: string) => (closestLocale(customerLocale, [locale]) ? langTag(customerLocale) : locale));
+
+/** What one campaign, variant and language compose with, for every recipient alike; built once. */
+interface CompositionPlan {
+  copy: ReturnType<typeof campaignCopy>;
+  template: string;
+  /** Whether anything the email prints can name the referral link: signing it is a whole HMAC, skipped when nothing can print it. */
+  printsReferral: boolean;
+  /** The rendered `content` when no string in it has a field (the same for every recipient). */
+  fixedContent?: Record<string, unknown>;
+}
+const plans = new WeakMap<TemplateRenderer, WeakMap<Campaign, Map<string, CompositionPlan>>>();
+function compositionPlan(campaign: Campaign, variant: string, locale: string, renderer: TemplateRenderer, shopUrl: string): CompositionPlan {
+  let byCampaign = plans.get(renderer);
+  if (!byCampaign) plans.set(renderer, (byCampaign = new WeakMap()));
+  let byKey = byCampaign.get(campaign);
+  if (!byKey) byCampaign.set(campaign, (byKey = new Map()));
+  const key = `${variant}\u0000${locale}\u0000${shopUrl}`;
+  const known = byKey.get(key);
+  if (known) return known;
+  const copy = campaignCopy(campaign, variant, locale === DEFAULT_LOCALE ? undefined : locale);
+  // authoring checks that every campaign locale has its template file; the fallback keeps an older catalog sending.
+  const localized = localizedTemplateName(copy.template, locale);
+  const template = locale !== DEFAULT_LOCALE && renderer.has(localized) ? localized : copy.template;
+  const lines = JSON.stringify([copy.subject, copy.preheader, copy.content]);
+  // Conservative: any mention of the word, or a `lookup` that could build the path from data, signs it.
+  const printsReferral = renderer.mentions(template, /referral|lookup/) || /referral|lookup/.test(lines);
+  const fixedContent = lines.includes('{{')
+    ? undefined
+    : Object.fromEntries(Object.entries(copy.content).map(([k, v]) => [k, renderContent(v, () => '', shopUrl, campaign.id)]));
+  const plan: CompositionPlan = { copy, template, printsReferral, ...(fixedContent ? { fixedContent } : {}) };
+  if (byKey.size < 1000) byKey.set(key, plan);
+  return plan;
+}
+
+/** Characters a path segment and a form value keep as written. */
+const SEGMENT_SAFE = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+/** `?utm_…` exactly as withUtm appends it to a URL without a query. */
+const utmQuery = memo((campaignId: string) => {
+  const tagged = withUtm('https://x.invalid/', campaignId);
+  return tagged.slice(tagged.indexOf('?'));
+});
+/** The shop's cart URL up to the cart id, as the URL parser writes it, or undefined when the shop URL has a query or fragment. */
+const cartBase = memo((shopUrl: string) => {
+  const u = new URL(`${shopUrl.replace(/\/$/, '')}/cart/x`);
+  return u.search || u.hash || !u.href.endsWith('/cart/x') ? undefined : u.href.slice(0, -1);
+});
+/** The abandoned cart's link with the campaign's UTM tags; built from strings when parsing would not change them. */
+function cartLink(cart: NonNullable<CustomerProfile['lastCart']>, shopUrl: string, campaignId: string): string {
+  if (cart.recoveryUrl === undefined && SEGMENT_SAFE.test(cart.cartId) && FORM_SAFE.test(campaignId)) {
+    const base = cartBase(shopUrl);
+    if (base !== undefined) return base + cart.cartId + utmQuery(campaignId);
+  }
+  return withUtm(cart.recoveryUrl ?? `${shopUrl.replace(/\/$/, '')}/cart/${encodeURIComponent(cart.cartId)}`, campaignId);
+}
+
+const epochSeconds = memo((iso: string) => Math.floor(Date.parse(iso) / 1000), 100);
 
 /** Display name for a From header: quoted, with quotes and line breaks removed. */
-const mailbox = (name: string, address: string) => `"${name.replace(/["\\\r\n]/g, '')}" <${address}>`;
+const mailbox = memo((name: string, address: string) => `"${name.replace(/["\\\r\n]/g, '')}" <${address}>`);
+
+/** The shop as templates see it, with the campaign's shop link: one object per shop and link, shared by its recipients (templates only read it). */
+const campaignShops = new WeakMap<MailerConfig['shop'], Map<string, TemplateContext['shop']>>();
+function campaignShop(shop: MailerConfig['shop'], url: string): TemplateContext['shop'] {
+  let byUrl = campaignShops.get(shop);
+  if (!byUrl) campaignShops.set(shop, (byUrl = new Map()));
+  let value = byUrl.get(url);
+  if (!value) {
+    value = { ...shop, url };
+    if (byUrl.size < 1000) byUrl.set(url, value);
+  }
+  return value;
+}
 
 /**
  * Signs the links an email carries. Built at the edge with the secret (functions/signed-links),
@@ -147,11 +277,8 @@ export interface ComposeInput {
 /** Renders one campaign for one customer. Pure: everything it needs is passed in. */
 export function composeEmail({ request, campaign, profile, config, renderer, links, now }: ComposeInput): OutgoingEmail {
   if (!profile.email) throw new MissingEmailError(profile.customerId);
-  const locale = emailLocale(campaign, profile.locale);
-  const copy = campaignCopy(campaign, request.variant, locale === DEFAULT_LOCALE ? undefined : locale);
-  // authoring checks that every campaign locale has its template file; the fallback keeps an older catalog sending.
-  const localized = localizedTemplateName(copy.template, locale);
-  const template = locale !== DEFAULT_LOCALE && renderer.has(localized) ? localized : copy.template;
+  const locale = cachedEmailLocale(campaign, profile.locale);
+  const { copy, template, printsReferral, fixedContent } = compositionPlan(campaign, request.variant, locale, renderer, config.shop.url);
 
   const expiresAt = epochSeconds(now) + config.sending.unsubscribeLinkDays * 86_400;
   const token = links.unsubscribe({ customerId: profile.customerId, topic: campaign.audience.topic, expiresAt });
@@ -162,11 +289,11 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
     ? `${config.sending.unsubscribeBaseUrl}?confirm=${links.confirm({ customerId: profile.customerId, expiresAt: epochSeconds(now) + config.consent.confirmLinkDays * 86_400 })}`
     : undefined;
 
-  const shopLink = withUtm(config.shop.url, campaign.id);
-  const referralUrl = new URL(config.shop.url);
-  referralUrl.searchParams.set('ref', links.referral({ customerId: profile.customerId }));
+  const shopLink = campaignLink(config.shop.url, campaign.id);
+  // Not printed anywhere in this email: the link is left empty rather than signed for nothing.
+  const referralUrl = printsReferral ? referralLink(config.shop.url, links.referral({ customerId: profile.customerId })) : '';
   const context: TemplateContext = {
-    lang: closestLocale(profile.locale, [locale]) ? langTag(profile.locale) : locale,
+    lang: emailLang(profile.locale, locale),
     customer: {
       firstName: profile.firstName ?? '',
       lastName: profile.lastName ?? '',
@@ -178,31 +305,30 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
       favouriteCategory: profile.favouriteCategory ?? '',
       loyaltyScore: Math.round(profile.loyaltyScore),
     },
-    shop: { ...config.shop, url: shopLink },
+    shop: campaignShop(config.shop, shopLink),
     campaign: { id: campaign.id, name: campaign.name, content: {} },
-    ...(profile.lastOrder ? { lastOrder: profile.lastOrder } : {}),
-    ...(profile.lastCart
-      ? { cart: { ...profile.lastCart, url: withUtm(profile.lastCart.recoveryUrl ?? `${config.shop.url.replace(/\/$/, '')}/cart/${encodeURIComponent(profile.lastCart.cartId)}`, campaign.id) } }
-      : {}),
     links: {
       unsubscribe: unsubscribeUrl,
       preferences: preferencesUrl,
       shop: shopLink,
       // No UTM tags: the VIP passes this link on, and the friend did not come from our email.
-      referral: referralUrl.toString(),
-      ...(confirmUrl ? { confirm: confirmUrl } : {}),
+      referral: referralUrl,
     },
     year: now.slice(0, 4),
     preheader: '',
   };
+  // Set after the literal, not spread into it: V8 builds a spread-into object slowly and reads it slowly after.
+  if (confirmUrl) context.links.confirm = confirmUrl;
+  if (profile.lastOrder) context.lastOrder = profile.lastOrder;
+  if (profile.lastCart) context.cart = Object.assign({}, profile.lastCart, { url: cartLink(profile.lastCart, config.shop.url, campaign.id) });
   // Content strings see everything but the content itself (no string can print another).
-  const render = (source: string) => renderer.renderLine(source, context);
-  context.campaign.content = Object.fromEntries(Object.entries(copy.content).map(([key, value]) => [key, renderContent(value, render, config.shop.url, campaign.id)]));
+  context.campaign.content =
+    fixedContent ?? Object.fromEntries(Object.entries(copy.content).map(([key, value]) => [key, renderContent(value, (source) => renderer.renderLine(source, context), config.shop.url, campaign.id)]));
   context.preheader = renderer.renderLine(copy.preheader, context) || ' ';
   const subject = renderer.renderLine(copy.subject, context);
   const body = renderer.renderBody(template, context);
 
-  return {
+  const email: OutgoingEmail = {
     from: mailbox(campaign.from.name, campaign.from.address),
     to: profile.email,
     ...(campaign.replyTo ? { replyTo: campaign.replyTo } : {}),
@@ -231,4 +357,5 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
     ],
     configurationSet: config.sending.configurationSet,
   };
+  return email;
 }

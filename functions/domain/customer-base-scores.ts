@@ -1,6 +1,6 @@
 import type { CustomerProfile, CustomerValue, RfmScores } from './customer-profile.ts';
 import { valueMoved } from './customer-base-value.ts';
-import { scoreRfm } from './customer-value/rfm.ts';
+import { type RfmThresholds, scoreRfm } from './customer-value/rfm.ts';
 import { assignLifecycleStage, daysBetween, stageInputsOf, type StageThresholds } from './lifecycle-stage.ts';
 import { loyaltyScore } from './loyalty-score.ts';
 
@@ -10,8 +10,8 @@ export type ScoreUpdate = Pick<CustomerProfile, 'stage' | 'stageSince' | 'rfm' |
 /** Loyalty moves a little every day as engagement decays; write it only when it moved this much. */
 const LOYALTY_WRITE_STEP = 1;
 
-/** RFM scores (quintiles over the buyers in the base) by customer id. */
-export function rfmByCustomer(profiles: readonly CustomerProfile[], now: string): Map<string, RfmScores> {
+/** RFM scores (quintiles over the buyers in the base, or the base's `thresholds` when these profiles are one segment of it) by customer id. */
+export function rfmByCustomer(profiles: readonly CustomerProfile[], now: string, thresholds?: RfmThresholds): Map<string, RfmScores> {
   const buyers = profiles.filter((p) => p.orderCount > 0 && p.lastOrderAt);
   const scored = scoreRfm(
     buyers.map((p) => ({
@@ -20,6 +20,7 @@ export function rfmByCustomer(profiles: readonly CustomerProfile[], now: string)
       frequency: p.orderDays,
       monetary: p.totalSpend,
     })),
+    thresholds,
   );
   const out = new Map<string, RfmScores>();
   for (const s of scored) out.set(s.customerId, { r: s.r, f: s.f, m: s.m, segment: s.segment });
@@ -56,8 +57,9 @@ export function scoreCustomerBase(
   now: string,
   thresholds: StageThresholds,
   values: ReadonlyMap<string, CustomerValue> = new Map(),
+  rfmThresholds?: RfmThresholds,
 ) {
-  const rfm = rfmByCustomer(profiles, now);
+  const rfm = rfmByCustomer(profiles, now, rfmThresholds);
   const updates = new Map<string, ScoreUpdate>();
   for (const p of profiles) {
     const update = rescoreCustomer(p, rfm.get(p.customerId), now, thresholds, values.get(p.customerId) ?? p.value);

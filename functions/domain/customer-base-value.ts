@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { CustomerProfile, CustomerValue } from './customer-profile.ts';
 import { type BgNbdFit, type BgNbdParams, expectedPurchases, fitBgNbd, probabilityAlive } from './customer-value/bgnbd.ts';
 import { clvOptionsFor, predictedClv } from './customer-value/clv.ts';
@@ -52,7 +53,15 @@ export type ValueModelFit =
 
 /** Fits BG/NBD (and Gamma-Gamma where repeat buyers allow) on the whole customer base. */
 export function fitValueModel(profiles: readonly CustomerProfile[], now: string): ValueModelFit {
-  const histories = profiles.flatMap((p) => purchaseHistoryOf(p, now) ?? []).filter((h) => h.T > 0);
+  return fitValueModelOn(profiles.flatMap((p) => purchaseHistoryOf(p, now) ?? []), now);
+}
+
+/** The histories in one order whatever order the base was read in, so a fit does not depend on the scan (or on how it was split into segments). */
+const canonical = (histories: readonly PurchaseHistory[]) => [...histories].sort((a, b) => a.x - b.x || a.tx - b.tx || a.T - b.T || a.monetaryValue - b.monetaryValue);
+
+/** fitValueModel on purchase histories (one per buyer), e.g. from merged segment statistics. */
+export function fitValueModelOn(all: readonly PurchaseHistory[], now: string): ValueModelFit {
+  const histories = canonical(all).filter((h) => h.T > 0);
   if (histories.length < MIN_BUYERS) return { fitted: false, reason: `${histories.length} buyers, need ${MIN_BUYERS}` };
   const repeat = histories.filter((h) => h.x > 0);
   if (repeat.length < MIN_REPEAT_BUYERS) return { fitted: false, reason: `${repeat.length} repeat buyers, need ${MIN_REPEAT_BUYERS}` };
@@ -80,8 +89,53 @@ export function fitValueModel(profiles: readonly CustomerProfile[], now: string)
   };
 }
 
-/** Per buyer: P(alive), expected purchases in the next 90 days, predicted 1-year CLV and its rank in the base. */
-export function scoreCustomerValue(model: ValueModel, profiles: readonly CustomerProfile[], now: string): Map<string, CustomerValue> {
+/** One buyer's predicted 1-year CLV under the model. */
+export const predictedClvOf = (model: ValueModel, h: PurchaseHistory): number => predictedClv(model.bgnbd, model.gammaGamma, h, CLV);
+
+/** Every buyer's CLV, as distinct values ascending with how many buyers are below each: what a percentile rank needs. */
+export const ClvDistribution = z.object({
+  values: z.array(z.number()),
+  below: z.array(z.number().int().nonnegative()),
+  buyers: z.number().int().nonnegative(),
+});
+export type ClvDistribution = z.infer<typeof ClvDistribution>;
+
+/** The distribution of (CLV, number of buyers) pairs. */
+export function clvDistributionOf(pairs: readonly (readonly [number, number])[]): ClvDistribution {
+  const counts = new Map<number, number>();
+  for (const [clv, n] of pairs) counts.set(clv, (counts.get(clv) ?? 0) + n);
+  const values = [...counts.keys()].sort((a, b) => a - b);
+  const below: number[] = [];
+  let seen = 0;
+  for (const v of values) {
+    below.push(seen);
+    seen += counts.get(v)!;
+  }
+  return { values, below, buyers: seen };
+}
+
+/**
+ * A CLV's percentile rank in the base: the share of the other buyers with a lower CLV. Buyers
+ * with the same CLV share a rank (the order the base was read in never decides one).
+ */
+export function clvPercentile(distribution: ClvDistribution, clv: number): number {
+  if (distribution.buyers <= 1) return 100;
+  let lo = 0;
+  let hi = distribution.values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (distribution.values[mid]! < clv) lo = mid + 1;
+    else hi = mid;
+  }
+  const below = lo < distribution.values.length ? distribution.below[lo]! : distribution.buyers;
+  return (100 * below) / (distribution.buyers - 1);
+}
+
+/**
+ * Per buyer: P(alive), expected purchases in the next 90 days, predicted 1-year CLV and its rank
+ * in the base: among `profiles`, or in `distribution` when they are one segment of a larger base.
+ */
+export function scoreCustomerValue(model: ValueModel, profiles: readonly CustomerProfile[], now: string, distribution?: ClvDistribution): Map<string, CustomerValue> {
   const raw: { customerId: string; pAlive: number; expected: number; clv: number }[] = [];
   for (const p of profiles) {
     const h = purchaseHistoryOf(p, now);
@@ -89,10 +143,9 @@ export function scoreCustomerValue(model: ValueModel, profiles: readonly Custome
     const params = model.bgnbd;
     const pAlive = probabilityAlive(params, h.x, h.tx, h.T);
     const expected = expectedPurchases(params, 90 / PERIOD_DAYS, h.x, h.tx, h.T);
-    raw.push({ customerId: p.customerId, pAlive, expected, clv: predictedClv(params, model.gammaGamma, h, CLV) });
+    raw.push({ customerId: p.customerId, pAlive, expected, clv: predictedClvOf(model, h) });
   }
-  const byClv = [...raw].sort((a, b) => a.clv - b.clv);
-  const rank = new Map(byClv.map((r, i) => [r.customerId, byClv.length > 1 ? (100 * i) / (byClv.length - 1) : 100]));
+  const ranks = distribution ?? clvDistributionOf(raw.map((r) => [r.clv, 1] as const));
   const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d;
   return new Map(
     raw.map((r) => [
@@ -101,7 +154,7 @@ export function scoreCustomerValue(model: ValueModel, profiles: readonly Custome
         pAlive: round(Math.min(1, Math.max(0, r.pAlive)), 4),
         expectedPurchases90d: round(Math.max(0, r.expected), 4),
         predictedClv: round(r.clv, 2),
-        clvPercentile: round(rank.get(r.customerId) ?? 0, 1),
+        clvPercentile: round(clvPercentile(ranks, r.clv), 1),
         churnRisk: round(1 - Math.min(1, Math.max(0, r.pAlive)), 4),
         modelFittedAt: model.fittedAt,
       },

@@ -7,7 +7,7 @@ import type { Clock } from '#domain/clock.ts';
 import { customerFacts } from '#domain/customer-facts.ts';
 import { type CustomerProfile, LIFECYCLE_STAGES, type LifecycleStage } from '#domain/customer-profile.ts';
 import { rescoreCustomer, scoreCustomerBase } from '#domain/customer-base-scores.ts';
-import { fitValueModel, scoreCustomerValue, type ValueModel } from '#domain/customer-base-value.ts';
+import { fitValueModel, scoreCustomerValue, type ValueModel, type ValueModelFit } from '#domain/customer-base-value.ts';
 import { daysBetween } from '#domain/lifecycle-stage.ts';
 import type { CustomerValue } from '#domain/customer-profile.ts';
 import type { ModelRunStore } from '#adapters/model-run-store.ts';
@@ -102,88 +102,124 @@ export async function runSegmentation(input: SegmentRunInput, deps: SegmentDeps)
 
   let current = profiles;
   if (input.recompute) {
-    const values = await refreshValueModels(profiles, now, deps, report);
-    const scored = scoreCustomerBase(profiles, now, deps.config.stages, values);
-    const changes: StageChange[] = [];
-    const limit = pLimit(deps.writeConcurrency ?? 16);
-    current = await Promise.all(
-      profiles.map((profile) =>
-        limit(async () => {
-          const update = scored.updates.get(profile.customerId);
-          if (!update) return profile;
-          if (update.stage && update.stage !== profile.stage) changes.push({ customerId: profile.customerId, from: profile.stage, to: update.stage, changedAt: now });
-          report.profilesUpdated++;
-          try {
-            await deps.customers.updateFields(profile.customerId, profile.version, update);
-            return { ...profile, ...update, version: profile.version + 1 };
-          } catch (error) {
-            if (!(error instanceof ProfileConflictError)) throw error;
-            // An event changed the customer meanwhile: rescore from the fresh profile.
-            const fresh = await deps.customers.modify(profile.customerId, (p) => {
-              if (!p) return undefined;
-              const again = rescoreCustomer(p, scored.rfm.get(p.customerId), now, deps.config.stages, values.get(p.customerId) ?? p.value);
-              return again ? { ...p, ...again, version: p.version + 1 } : undefined;
-            });
-            return fresh ?? profile;
-          }
-        }),
-      ),
-    );
-    await deps.stageChanges.record(changes);
-    report.stageChanges = changes.length;
+    const model = await resolveValueModel(() => fitValueModel(profiles, now), now, deps, report);
+    const values = model ? scoreCustomerValue(model, profiles, now) : new Map<string, CustomerValue>();
+    current = await rescoreAndWrite(profiles, scoreCustomerBase(profiles, now, deps.config.stages, values), values, now, deps, report);
   }
   for (const p of current) report.stages[p.stage]++;
 
-  const due = deps.campaigns.filter((c) => c.enabled && c.trigger.type === 'schedule' && input.campaignIds.includes(c.id));
+  const due = dueCampaigns(input, deps.campaigns);
   for (const c of due) report.campaigns[c.id] = { eligible: 0, queued: 0, skipped: {} };
   // A paused campaign is left out of the choice (a lower-priority one may go instead); the
   // customers it would have reached are counted as skipped 'paused'.
   const paused: Campaign[] = [];
   for (const c of due) if (await deps.guardrail.pauseFor(c)) paused.push(c);
-  const sendable = due.filter((c) => !paused.includes(c));
-  if (due.length) {
-    const requests: SendRequest[] = [];
-    for (const profile of current) {
-      const facts = customerFacts(profile, now);
-      for (const c of paused) {
-        const eligibility = checkEligibility(c, profile, facts, now, deps.config.frequency);
-        deps.onDecision?.({ campaignId: c.id, customerId: profile.customerId, outcome: eligibility.eligible ? 'paused' : eligibility.reason });
-        if (!eligibility.eligible) continue;
-        const stats = report.campaigns[c.id]!;
-        stats.skipped.paused = (stats.skipped.paused ?? 0) + 1;
-      }
-      const choice = chooseCampaign(sendable, profile, facts, now, deps.config.frequency);
-      for (const s of choice.skipped) {
-        const stats = report.campaigns[s.campaignId]!;
-        stats.skipped[s.reason] = (stats.skipped[s.reason] ?? 0) + 1;
-        if (s.reason === 'lower-priority') stats.eligible++;
-        deps.onDecision?.({ campaignId: s.campaignId, customerId: profile.customerId, outcome: s.reason });
-      }
-      if (choice.chosen) {
-        deps.onDecision?.({ campaignId: choice.chosen.id, customerId: profile.customerId, outcome: 'queued' });
-        const stats = report.campaigns[choice.chosen.id]!;
-        stats.eligible++;
-        stats.queued++;
-        const notBefore = releaseTime(choice.chosen.id, profile.timeZone, now, deps.config.quietHours);
-        requests.push(buildSendRequest(choice.chosen, profile.customerId, now, 'schedule', notBefore, profile.timeZone));
-      }
-    }
-    for (let i = 0; i < requests.length; i += 500) await deps.sendQueue.enqueue(requests.slice(i, i + 500));
-  }
+  await queueCampaigns(current, due, paused, now, deps, report);
   deps.logger.info('segmentation run', { customers: report.customers, stages: report.stages, stageChanges: report.stageChanges, campaigns: report.campaigns });
   return report;
+}
+
+/** The scheduled campaigns this run is for. */
+export const dueCampaigns = (input: SegmentRunInput, campaigns: readonly Campaign[]) =>
+  campaigns.filter((c) => c.enabled && c.trigger.type === 'schedule' && input.campaignIds.includes(c.id));
+
+/**
+ * Writes the changed customers' new scores (a customer an event changed meanwhile is rescored
+ * from the fresh profile), records their stage changes, and returns the profiles as they now are.
+ */
+export async function rescoreAndWrite(
+  profiles: readonly CustomerProfile[],
+  scored: ReturnType<typeof scoreCustomerBase>,
+  values: ReadonlyMap<string, CustomerValue>,
+  now: string,
+  deps: Pick<SegmentDeps, 'customers' | 'stageChanges' | 'config' | 'writeConcurrency'>,
+  report: Pick<SegmentationReport, 'profilesUpdated' | 'stageChanges'>,
+): Promise<CustomerProfile[]> {
+  const changes: StageChange[] = [];
+  const limit = pLimit(deps.writeConcurrency ?? 16);
+  const current = await Promise.all(
+    profiles.map((profile) =>
+      limit(async () => {
+        const update = scored.updates.get(profile.customerId);
+        if (!update) return profile;
+        if (update.stage && update.stage !== profile.stage) changes.push({ customerId: profile.customerId, from: profile.stage, to: update.stage, changedAt: now });
+        report.profilesUpdated++;
+        try {
+          await deps.customers.updateFields(profile.customerId, profile.version, update);
+          return { ...profile, ...update, version: profile.version + 1 };
+        } catch (error) {
+          if (!(error instanceof ProfileConflictError)) throw error;
+          // An event changed the customer meanwhile: rescore from the fresh profile.
+          const fresh = await deps.customers.modify(profile.customerId, (p) => {
+            if (!p) return undefined;
+            const again = rescoreCustomer(p, scored.rfm.get(p.customerId), now, deps.config.stages, values.get(p.customerId) ?? p.value);
+            return again ? { ...p, ...again, version: p.version + 1 } : undefined;
+          });
+          return fresh ?? profile;
+        }
+      }),
+    ),
+  );
+  await deps.stageChanges.record(changes);
+  report.stageChanges += changes.length;
+  return current;
+}
+
+/** Queues one send per customer for the highest-priority due campaign they are eligible for, counting why the others were not. */
+export async function queueCampaigns(
+  current: readonly CustomerProfile[],
+  due: readonly Campaign[],
+  paused: readonly Campaign[],
+  now: string,
+  deps: Pick<SegmentDeps, 'sendQueue' | 'config' | 'onDecision'>,
+  report: Pick<SegmentationReport, 'campaigns'>,
+): Promise<void> {
+  const sendable = due.filter((c) => !paused.includes(c));
+  if (!due.length) return;
+  const requests: SendRequest[] = [];
+  for (const profile of current) {
+    const facts = customerFacts(profile, now);
+    for (const c of paused) {
+      const eligibility = checkEligibility(c, profile, facts, now, deps.config.frequency);
+      deps.onDecision?.({ campaignId: c.id, customerId: profile.customerId, outcome: eligibility.eligible ? 'paused' : eligibility.reason });
+      if (!eligibility.eligible) continue;
+      const stats = report.campaigns[c.id]!;
+      stats.skipped.paused = (stats.skipped.paused ?? 0) + 1;
+    }
+    const choice = chooseCampaign(sendable, profile, facts, now, deps.config.frequency);
+    for (const s of choice.skipped) {
+      const stats = report.campaigns[s.campaignId]!;
+      stats.skipped[s.reason] = (stats.skipped[s.reason] ?? 0) + 1;
+      if (s.reason === 'lower-priority') stats.eligible++;
+      deps.onDecision?.({ campaignId: s.campaignId, customerId: profile.customerId, outcome: s.reason });
+    }
+    if (choice.chosen) {
+      deps.onDecision?.({ campaignId: choice.chosen.id, customerId: profile.customerId, outcome: 'queued' });
+      const stats = report.campaigns[choice.chosen.id]!;
+      stats.eligible++;
+      stats.queued++;
+      const notBefore = releaseTime(choice.chosen.id, profile.timeZone, now, deps.config.quietHours);
+      requests.push(buildSendRequest(choice.chosen, profile.customerId, now, 'schedule', notBefore, profile.timeZone));
+    }
+  }
+  for (let i = 0; i < requests.length; i += 500) await deps.sendQueue.enqueue(requests.slice(i, i + 500));
 }
 
 /** Models are refitted weekly; in between, the stored parameters score the base every day. */
 const REFIT_AFTER_DAYS = 7;
 
 /**
- * Scores every buyer with the purchase and spend models, refitting them (and storing the
+ * The purchase and spend models to score with, refitting them (and storing the
  * parameters with the date) when the last fit is a week old or missing. A fit that did not
  * converge or is degenerate is recorded as rejected and never scores: the previous usable
  * fit does (or none), with a warning in the report.
  */
-async function refreshValueModels(profiles: readonly CustomerProfile[], now: string, deps: SegmentDeps, report: SegmentationReport): Promise<Map<string, CustomerValue>> {
+export async function resolveValueModel(
+  fitNow: () => ValueModelFit,
+  now: string,
+  deps: Pick<SegmentDeps, 'modelRuns' | 'logger'>,
+  report: Pick<SegmentationReport, 'models'>,
+): Promise<ValueModel | undefined> {
   const lastBgNbd = await deps.modelRuns.latest('bgnbd');
   let model: ValueModel | undefined;
   let warning: string | undefined;
@@ -191,11 +227,11 @@ async function refreshValueModels(profiles: readonly CustomerProfile[], now: str
     if (lastBgNbd.rejected) warning = `BG/NBD fit of ${lastBgNbd.fittedAt} not used: ${lastBgNbd.rejected}`;
     model = await usableStoredModel(deps.modelRuns);
   } else {
-    const fit = fitValueModel(profiles, now);
+    const fit = fitNow();
     if (!fit.fitted && !fit.rejected) {
       report.models = { skipped: fit.reason };
       deps.logger.info('customer value models not fitted', { reason: fit.reason });
-      return new Map();
+      return undefined;
     }
     const run = (f: { logLikelihood: number; iterations: number; converged: boolean; customers: number }) => ({ fittedAt: now, logLikelihood: f.logLikelihood, iterations: f.iterations, converged: f.converged, customers: f.customers });
     if (!fit.fitted) {
@@ -217,11 +253,11 @@ async function refreshValueModels(profiles: readonly CustomerProfile[], now: str
   if (warning) deps.logger.warn('customer value model fit not used', { warning, scoringWith: model?.fittedAt ?? 'none' });
   if (!model) {
     report.models = { skipped: `${warning ?? 'no usable fit'}; no earlier usable fit to score with`, ...(warning ? { warning } : {}) };
-    return new Map();
+    return undefined;
   }
   const previous = model.fittedAt !== now ? `; scoring with the fit of ${model.fittedAt}` : '';
   report.models = { bgnbd: model.bgnbd, ...(model.gammaGamma ? { gammaGamma: model.gammaGamma } : {}), ...(warning ? { warning: `${warning}${previous}` } : {}) };
-  return scoreCustomerValue(model, profiles, now);
+  return model;
 }
 
 /** The newest usable fits, as a model (the spend model only if fitted in the same run). */

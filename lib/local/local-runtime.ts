@@ -27,7 +27,10 @@ import { createEngagementHandler } from '../../functions/engagement/handler.ts';
 import { createIngestHandler } from '../../functions/ingest/handler.ts';
 import type { SendOutcome } from '../../functions/send/deliver-send.ts';
 import { createSendHandler } from '../../functions/send/handler.ts';
-import type { SegmentationReport } from '../../functions/segment/run-segmentation.ts';
+import { type CampaignDecision, SegmentRunInput, type SegmentationReport } from '../../functions/segment/run-segmentation.ts';
+import { runTwoPhaseSegmentation } from '../../functions/segment/two-phase-segmentation.ts';
+import { SegmentationRunStore } from '../../functions/adapters/segmentation-run-store.ts';
+import { parseOrThrow } from '../../functions/domain/invalid-input-error.ts';
 import { createSegmentHandler } from '../../functions/segment/handler.ts';
 import { EVENT_ROUTES, QUEUE_ROUTES, scheduleRoutes } from '../routes.ts';
 import { localTableNames, type TableNames } from '../tables.ts';
@@ -84,6 +87,12 @@ export interface LocalRuntimeOptions {
   unsubscribeSecret?: string;
   /** Current and previous keys (a rotation); overrides unsubscribeSecret. */
   signingKeys?: SigningKeys;
+  /**
+   * Run the scheduled segmentation in two phases over this many parallel-scan segments, in-process,
+   * as the Step Functions state machine does in AWS (functions/segment/two-phase-segmentation.ts).
+   * By default one pass, as the construct does for a table this size.
+   */
+  twoPhaseSegments?: number;
 }
 
 /** The local secret file holds what the Secrets Manager secret holds: a bare key, or `{"current", "previous"?}`. */
@@ -228,7 +237,7 @@ export class LocalRuntime {
     };
     const modelRuns = new ModelRunStore(db, tables['model-runs']);
     // Segment and send each hold their own gate (and pause cache), as their Lambda functions would.
-    const segment = createSegmentHandler({
+    const segmentDeps = {
       ...common,
       stageChanges,
       modelRuns,
@@ -236,10 +245,19 @@ export class LocalRuntime {
       campaigns: options.catalog.campaigns,
       guardrail: new PauseGate(deliverability, clock, config.guardrail),
       // A queued decision is recorded with its send id by the queue; here only the reasons not to.
-      onDecision: (d) => {
+      onDecision: (d: CampaignDecision) => {
         if (d.outcome !== 'queued') tally.decide(d.campaignId, d.customerId, d.outcome);
       },
-    });
+    };
+    const twoPhaseSegments = options.twoPhaseSegments;
+    const segment: ReturnType<typeof createSegmentHandler> = twoPhaseSegments
+      ? (input) =>
+          runTwoPhaseSegmentation(parseOrThrow(SegmentRunInput, input ?? {}, 'segment run input'), { ...segmentDeps, runs: new SegmentationRunStore(db, tables['model-runs']) }, {
+            totalSegments: twoPhaseSegments,
+            asWorker: (step) => access.as('segment-worker', step)(),
+            asCoordinator: (step) => access.as('segment-coordinator', step)(),
+          })
+      : createSegmentHandler(segmentDeps);
     const engagement = createEngagementHandler({ ...common, ledger, deliverability, idempotency });
     const send = createSendHandler(
       {

@@ -142,7 +142,8 @@ describe('EventBridge Scheduler (from scheduleRoutes)', () => {
         ScheduleExpressionTimezone: route.timeZone,
         FlexibleTimeWindow: { Mode: 'OFF' },
         Target: Match.objectLike({
-          Arn: arnOf(stack.mailer.functions[route.target]),
+          // Every scheduled run goes through the segmentation state machine (test/cdk/segmentation.test.ts).
+          Arn: ref(stack.mailer.segmentation.stateMachine),
           Input: JSON.stringify(route.input),
           DeadLetterConfig: { Arn: Match.anyValue() },
           RetryPolicy: Match.anyValue(),
@@ -161,15 +162,15 @@ describe('EventBridge Scheduler (from scheduleRoutes)', () => {
     });
   });
 
-  it('the scheduler role may invoke the segment function and write its DLQ, nothing else', () => {
+  it('the scheduler role may start the segmentation state machine and write its DLQ, nothing else', () => {
     const role = stack.mailer.node.findChild('SchedulerRole');
     const statements = statementsOf(role);
-    const segment = logicalId(stack.mailer.functions.segment);
-    expect(statements.filter((s) => actions(s).includes('lambda:InvokeFunction'))).toHaveLength(1);
+    const machine = logicalId(stack.mailer.segmentation.stateMachine);
+    expect(statements.filter((s) => actions(s).includes('states:StartExecution'))).toHaveLength(1);
     for (const s of statements) {
-      if (actions(s).includes('lambda:InvokeFunction')) {
-        expect(actions(s)).toEqual(['lambda:InvokeFunction']);
-        for (const r of resources(s)) expect(JSON.stringify(r)).toContain(segment);
+      if (actions(s).includes('states:StartExecution')) {
+        expect(actions(s)).toEqual(['states:StartExecution']);
+        for (const r of resources(s)) expect(JSON.stringify(r)).toContain(machine);
       } else {
         expect(actions(s)).toEqual(['sqs:SendMessage']);
       }

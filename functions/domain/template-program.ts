@@ -1,0 +1,239 @@
+import Handlebars from 'handlebars';
+
+/**
+ * A template compiled to one JavaScript function, for the part of Handlebars the shipped templates use:
+ * text, `{{path}}` (escaped or `{{{raw}}}`), `../` and `@index`/`@first`/`@last`/`@key`/`@root`,
+ * `{{#if}}`, `{{#unless}}`, `{{#each}}`, `{{#with}}` (with `{{else}}`), and calls of the project's
+ * helpers and `lookup`, nested as sub-expressions. It prints exactly what Handlebars prints
+ * (test/unit/template-program.test.ts compares the two on every template and on edge cases),
+ * without Handlebars' per-call set-up (14 helper wrappers and an access-control object per call,
+ * ~1 µs, three calls an email). Anything else (partials, hashes, block parameters, decorators,
+ * unknown helpers) returns undefined: the caller uses Handlebars itself for that template.
+ */
+export type Render = (context: object) => string;
+type Helper = (...args: unknown[]) => unknown;
+
+
+class Unsupported extends Error {}
+
+const POSSIBLE = /[&<>"'`=]/;
+
+/** Handlebars.Utils.escapeExpression, for values that are not SafeStrings (nothing here makes one). */
+function escapeValue(value: unknown): string {
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (value == null) return '';
+  else if (!value) return `${value as string}`;
+  else text = `${value as string}`;
+  if (!POSSIBLE.test(text)) return text;
+  // One pass per character present (a URL has only & and =): faster than one replace with a callback.
+  if (text.includes('&')) text = text.replace(/&/g, '&amp;');
+  if (text.includes('<')) text = text.replace(/</g, '&lt;');
+  if (text.includes('>')) text = text.replace(/>/g, '&gt;');
+  if (text.includes('"')) text = text.replace(/"/g, '&quot;');
+  if (text.includes("'")) text = text.replace(/'/g, '&#x27;');
+  if (text.includes('`')) text = text.replace(/`/g, '&#x60;');
+  if (text.includes('=')) text = text.replace(/=/g, '&#x3D;');
+  return text;
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+/** Handlebars' lookupProperty with prototype access denied (its default): own properties only, never a prototype's constructor. */
+function property(parent: unknown, name: string): unknown {
+  if (parent == null) return parent;
+  const result = (parent as Record<string, unknown>)[name];
+  if (result == null) return result;
+  if (hasOwn.call(parent, name) && !(name === 'constructor' && typeof result === 'function' && (result as { prototype?: unknown }).prototype === parent)) return result;
+  return undefined;
+}
+
+/** Handlebars.Utils.isEmpty. */
+const isEmpty = (value: unknown) => (!value && value !== 0) || (Array.isArray(value) && value.length === 0);
+/** The `if` helper's test: falsy (0 included, as without `includeZero`) or an empty list. */
+const isFalse = (value: unknown) => !value || isEmpty(value);
+
+
+type Node = hbs.AST.Node;
+type Expression = hbs.AST.Expression;
+
+/** What the generated code calls: the same small functions for every template. */
+const RUNTIME = {
+  escapeValue,
+  /**
+   * escapeValue at one field of the template, remembering the last string it escaped there: most
+   * fields print the same string to every recipient of a campaign (the shop's name, its link).
+   */
+  escapeAt: (slots: unknown[], i: number, v: unknown): string => {
+    if (typeof v !== 'string') return escapeValue(v);
+    if (slots[i] === v) return slots[i + 1] as string;
+    const escaped = escapeValue(v);
+    slots[i] = v;
+    slots[i + 1] = escaped;
+    return escaped;
+  },
+  property,
+  isEmpty,
+  isFalse,
+  raw: (v: unknown) => (v != null ? `${v as string}` : ''),
+  /** A field's value as Handlebars prints it (a function in the data is called, as its `lambda` does). */
+  field: (v: unknown, context: unknown) => (typeof v === 'function' ? (v as Helper).call(context, {}) : v),
+  /** A block's parameter (a function is called with the context, as the built-in helpers do). */
+  resolve: (v: unknown, context: unknown) => (typeof v === 'function' ? (v as Helper).call(context) : v),
+  lookup: (o: unknown, field: unknown) => (o ? property(o, field as string) : o),
+  /** `each` iterates an iterable (Map, Set) as Handlebars does: copied into a list first. */
+  list: (v: object) => (!Array.isArray(v) && Symbol.iterator in v ? [...(v as Iterable<unknown>)] : v),
+};
+
+/**
+ * Compiles `source` as Handlebars would with `{ noEscape }`, or undefined when it uses something
+ * not covered here. Like Handlebars, it generates one JavaScript function per template (straight-line
+ * code V8 can optimise, where a tree of closures is several times slower); names and text go in as
+ * JSON literals, so no template content can become code.
+ */
+export function compileTemplateProgram(source: string, helpers: Readonly<Record<string, Helper>>, options: { noEscape?: boolean } = {}): Render | undefined {
+  const builtIn = new Set(['if', 'unless', 'each', 'with', 'lookup', 'log', 'helperMissing', 'blockHelperMissing']);
+  const isHelper = (name: string) => builtIn.has(name) || hasOwn.call(helpers, name);
+  const lit = (v: unknown) => JSON.stringify(v);
+  let level = 0;
+  let usesDepths = false;
+  let slots = 0;
+
+  /** Code reading a path in the frame `n` (context c<n>, depths d<n>, data a<n>). */
+  const path = (p: hbs.AST.PathExpression, n: number): string => {
+    let code: string;
+    if (p.data) {
+      if (p.depth > 0) throw new Unsupported('@../');
+      code = `a${n}`;
+    } else if (p.depth > 0) {
+      usesDepths = true;
+      code = `d${n}[${p.depth}]`;
+    } else code = `c${n}`;
+    for (const part of p.parts) code = `R.property(${code}, ${lit(String(part))})`;
+    return code;
+  };
+
+  const call = (name: string, params: readonly Expression[], hash: hbs.AST.Hash | undefined, n: number): string => {
+    if (hash && hash.pairs.length) throw new Unsupported('hash');
+    const args = params.map((e) => expression(e, n));
+    if (name === 'lookup') {
+      if (args.length !== 2) throw new Unsupported('lookup arity');
+      return `R.lookup(${args[0]}, ${args[1]})`;
+    }
+    if (!hasOwn.call(helpers, name)) throw new Unsupported(`helper ${name}`);
+    return `H[${lit(name)}].call(c${n}, ${[...args, '{}'].join(', ')})`;
+  };
+
+  const expression = (e: Expression, n: number): string => {
+    switch (e.type) {
+      case 'PathExpression':
+        return path(e as hbs.AST.PathExpression, n);
+      case 'SubExpression': {
+        const s = e as hbs.AST.SubExpression;
+        const head = s.path as hbs.AST.PathExpression;
+        if (head.type !== 'PathExpression' || head.parts.length !== 1 || head.depth || head.data) throw new Unsupported('sub-expression');
+        return `(${call(String(head.parts[0]), s.params, s.hash, n)})`;
+      }
+      case 'StringLiteral':
+      case 'NumberLiteral':
+      case 'BooleanLiteral':
+        return `(${lit((e as hbs.AST.StringLiteral).value)})`;
+      case 'UndefinedLiteral':
+        return 'undefined';
+      case 'NullLiteral':
+        return 'null';
+      default:
+        throw new Unsupported(e.type);
+    }
+  };
+
+  /** A simple name that could be a helper (Handlebars' "ambiguous" mustache), or a plain path (AST.helpers.simpleId). */
+  const simpleName = (p: hbs.AST.PathExpression) => (p.parts.length === 1 && !p.depth && !p.data && !/^\.|this\b/.test(p.original) ? String(p.parts[0]) : undefined);
+
+  /** Code appending the program's output to `out`, in frame `n`. */
+  const program = (p: hbs.AST.Program | undefined, n: number): string => {
+    if (!p) return '';
+    if (p.blockParams?.length) throw new Unsupported('block params');
+    return p.body.map((s) => statement(s, n)).join('\n');
+  };
+
+  /** Code entering a new frame for `value` (Handlebars' program wrapper: a new depth only when the context changes). */
+  const enter = (value: string, data: string, n: number): { code: string; frame: number } => {
+    const m = ++level;
+    return { code: `const c${m} = ${value}; const d${m} = DEPTHS && c${m} != d${n}[0] ? [c${m}, ...d${n}] : d${n}; const a${m} = ${data};`, frame: m };
+  };
+
+  const statement = (node: Node, n: number): string => {
+    switch (node.type) {
+      case 'ContentStatement':
+        return `out += ${lit((node as hbs.AST.ContentStatement).value)};`;
+      case 'CommentStatement':
+        return '';
+      case 'MustacheStatement': {
+        const m = node as hbs.AST.MustacheStatement;
+        if (m.path.type !== 'PathExpression') throw new Unsupported('literal mustache');
+        const p = m.path as hbs.AST.PathExpression;
+        const escaped = m.escaped && !options.noEscape;
+        const print = (value: string) => (escaped ? `R.escapeAt(S, ${(slots += 2) - 2}, ${value})` : `R.raw(${value})`);
+        const name = simpleName(p);
+        if (m.params.length || (m.hash && m.hash.pairs.length)) {
+          if (!name) throw new Unsupported('call on a path');
+          return `out += ${print(call(name, m.params, m.hash, n))};`;
+        }
+        if (name !== undefined && isHelper(name)) throw new Unsupported(`bare helper ${name}`);
+        return `out += ${print(`R.field(${path(p, n)}, c${n})`)};`;
+      }
+      case 'BlockStatement': {
+        const b = node as hbs.AST.BlockStatement;
+        const head = b.path as hbs.AST.PathExpression;
+        const name = head.type === 'PathExpression' ? simpleName(head) : undefined;
+        if (!name || (b.hash && b.hash.pairs.length) || b.params.length !== 1) throw new Unsupported('block');
+        const param = `R.resolve(${expression(b.params[0]!, n)}, c${n})`;
+        switch (name) {
+          case 'if':
+          case 'unless': {
+            const [yes, no] = name === 'if' ? [b.program, b.inverse] : [b.inverse, b.program];
+            return `if (!R.isFalse(${param})) {\n${program(yes, n)}\n} else {\n${program(no, n)}\n}`;
+          }
+          case 'with': {
+            const v = `v${++level}`;
+            const inner = enter(v, `a${n}`, n);
+            return `{ const ${v} = ${param};\nif (!R.isEmpty(${v})) { ${inner.code}\n${program(b.program, inner.frame)}\n} else {\n${program(b.inverse, n)}\n} }`;
+          }
+          case 'each': {
+            const k = ++level;
+            const inner = enter(`l${k}[key${k}]`, `f${k}`, n);
+            return [
+              `{ let l${k} = ${param}; let n${k} = 0;`,
+              `if (l${k} && typeof l${k} === 'object') {`,
+              // Handlebars' createFrame; an object spread here, then the four keys added, costs ~4 µs a loop in V8.
+              `l${k} = R.list(l${k}); const f${k} = Object.assign({}, a${n}, { _parent: a${n} }); const ks${k} = Array.isArray(l${k}) ? undefined : Object.keys(l${k});`,
+              `n${k} = ks${k} ? ks${k}.length : l${k}.length;`,
+              `for (let i${k} = 0; i${k} < n${k}; i${k}++) {`,
+              `const key${k} = ks${k} ? ks${k}[i${k}] : i${k}; if (!ks${k} && !(i${k} in l${k})) continue;`,
+              `f${k}.key = key${k}; f${k}.index = i${k}; f${k}.first = i${k} === 0; f${k}.last = i${k} === n${k} - 1;`,
+              inner.code,
+              program(b.program, inner.frame),
+              '} }',
+              `if (n${k} === 0) {\n${program(b.inverse, n)}\n} }`,
+            ].join('\n');
+          }
+          default:
+            throw new Unsupported(`block helper ${name}`);
+        }
+      }
+      default:
+        throw new Unsupported(node.type);
+    }
+  };
+
+  let body: string;
+  try {
+    body = program(Handlebars.parse(source), 0);
+  } catch (error) {
+    if (error instanceof Unsupported) return undefined;
+    throw error;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the parsed template, as Handlebars itself does
+  const make = new Function('R', 'H', 'DEPTHS', `const S = new Array(${slots});\nreturn function render(c0) {\nconst d0 = [c0]; const a0 = { root: c0 };\nlet out = '';\n${body}\nreturn out;\n};`) as (r: typeof RUNTIME, h: typeof helpers, depths: boolean) => Render;
+  return make(RUNTIME, helpers, usesDepths);
+}
