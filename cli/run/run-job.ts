@@ -33,8 +33,10 @@ export interface RunJobOptions {
   faults?: FaultPlan;
   /** How often the emulated recipients unsubscribe and re-subscribe through the emails' links. */
   recipients?: Partial<RecipientBehaviour>;
-  /** Sends per second (real time) instead of the configured SES max send rate. */
+  /** Sends per second instead of the configured SES max send rate. */
   sendRate?: number;
+  /** Pace sends in real time (as with serve) instead of simulated seconds. */
+  realtime?: boolean;
   /** Run the unsubscribe function on a local port and point the links at it (default: with serve). */
   serveUnsubscribe?: boolean;
 }
@@ -123,6 +125,8 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.recipients ? { recipients: options.recipients } : {}),
     ...(options.sendRate ? { sendRate: options.sendRate } : {}),
+    // Someone watching the inbox sees SES's pace; a backtest counts it in simulated seconds and never sleeps.
+    pacing: options.realtime || options.serve ? 'realtime' : 'simulated',
     serveUnsubscribe: options.serveUnsubscribe ?? options.serve ?? false,
   });
   try {

@@ -40,6 +40,7 @@ import { LocalSendQueue } from './local-send-queue.ts';
 import { SesEventEmulator } from './ses-event-emulator.ts';
 import { startSesLocal } from './ses-local.ts';
 import { SimulatedClock } from './simulated-clock.ts';
+import { type Pacing, realTimeline, SimulatedSendTimeline } from './send-timeline.ts';
 import { startUnsubscribeServer, type UnsubscribeServer } from './unsubscribe-server.ts';
 import { RunTally, type SendOrigin } from './run-tally.ts';
 import { DEFAULT_RECIPIENT_BEHAVIOUR, type RecipientAction, type RecipientBehaviour } from './ses-event-emulator.ts';
@@ -70,8 +71,10 @@ export interface LocalRuntimeOptions {
   /** Run the unsubscribe function on a real local HTTP port, and point the emails' links at it. */
   serveUnsubscribe?: boolean;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
-  /** Sends per second (real time); the configured SES max send rate by default. */
+  /** Sends per second; the configured SES max send rate by default. */
   sendRate?: number;
+  /** Counts the send rate in simulated seconds (default; nothing sleeps) or in real time (a person watching). */
+  pacing?: Pacing;
   /** Faults to inject (through SDK middleware, the bus and the queue). */
   faults?: FaultPlan;
   /** How often recipients unsubscribe (and re-subscribe) through the emails' links; DEFAULT_RECIPIENT_BEHAVIOUR by default. */
@@ -159,14 +162,15 @@ export class LocalRuntime {
     // What SES sees: the start of every SendEmail call, throttled ones included,
     // to check the rate held (not the pacer's own word for it). Added before the fault injection, so it sees every attempt.
     const sendStartTimes: number[] = [];
+    const clock = new SimulatedClock(options.start);
+    const timeline = options.pacing === 'realtime' ? realTimeline : new SimulatedSendTimeline(clock);
     sesClient.middlewareStack.add(
       (next, context) => (args) => {
-        if (context.commandName === 'SendEmailCommand') sendStartTimes.push(performance.now());
+        if (context.commandName === 'SendEmailCommand') sendStartTimes.push(timeline.now());
         return next(args);
       },
       { step: 'initialize', name: 'sendStartTimes', priority: 'high' },
     );
-    const clock = new SimulatedClock(options.start);
     const emulator = new SesEventEmulator(clock, options.seed ?? 'lifecycle-mailer', { ...DEFAULT_RECIPIENT_BEHAVIOUR, ...options.recipients });
     emulator.attach(sesClient);
     const faults = new FaultInjector(FaultPlan.parse(options.faults ?? {}), options.seed ?? 'lifecycle-mailer');
@@ -212,9 +216,9 @@ export class LocalRuntime {
     const config = baseUrl ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: baseUrl } } : options.catalog.config;
     const common = { customers, failedEvents, clock, logger, config };
     const idempotency = { client: db, tableName: tables.idempotency };
-    // One process holds the whole SES rate here (in AWS each instance holds its share); the rate is real time.
+    // One process holds the whole SES rate here (in AWS each instance holds its share), on the timeline chosen above.
     const sendRate = options.sendRate ?? config.sending.maxSendRate;
-    const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate });
+    const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate, now: () => timeline.now(), sleep: (ms) => timeline.sleep(ms) });
     const ingestHandler = createIngestHandler({ ...common, stageChanges, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency });
     const ingest = async (event: unknown) => {
       const outcome = await ingestHandler(event);
