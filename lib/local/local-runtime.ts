@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import pLimit from 'p-limit';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -57,6 +58,12 @@ import { catalogTopics } from '../../functions/unsubscribe/unsubscribe.ts';
 const SCHEDULE_ATTEMPTS = 3;
 /** SES events handled at once (different customers); EventBridge invokes the engagement function concurrently too. */
 const SES_EVENT_CONCURRENCY = 16;
+/**
+ * SES calls in flight at once. Paced in simulated seconds nothing spaces the calls in real time,
+ * and a burst of them can keep the stand-in busy past the SDK's request timeout (an unknown
+ * outcome, never resent); at SES's real rate a handful are in flight, as here.
+ */
+const SES_CALLS_IN_FLIGHT = 4;
 
 export interface LocalRuntimeOptions {
   catalog: Catalog;
@@ -219,6 +226,7 @@ export class LocalRuntime {
     // One process holds the whole SES rate here (in AWS each instance holds its share), on the timeline chosen above.
     const sendRate = options.sendRate ?? config.sending.maxSendRate;
     const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate, now: () => timeline.now(), sleep: (ms) => timeline.sleep(ms) });
+    const sesCalls = pLimit(SES_CALLS_IN_FLIGHT);
     const ingestHandler = createIngestHandler({ ...common, stageChanges, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency });
     const ingest = async (event: unknown) => {
       const outcome = await ingestHandler(event);
@@ -244,7 +252,8 @@ export class LocalRuntime {
       {
         ...common,
         ledger,
-        mailer,
+        // The limit is taken before the pacer's slot, so a grant and its SES call still start together.
+        mailer: { send: (email) => sesCalls(() => mailer.send(email)) },
         sendQueue,
         campaigns: campaignsById(options.catalog),
         renderer: new TemplateRenderer(options.catalog.templates),
