@@ -70,7 +70,7 @@ program
       quiet: o.quiet ?? false,
       ...(o.faults ? { faults: o.faults } : {}),
       ...(o.sendRate ? { sendRate: o.sendRate } : {}),
-      realtime: o.realtime ?? false,
+      ...(o.realtime ? { realtime: true } : {}),
     });
     if (runtime) {
       process.stdout.write(`\nLocal SES inbox: ${runtime.services.ses.endpoint}/\nUnsubscribe links in the emails point at ${runtime.unsubscribeServer?.url ?? '(not served)'}  (Ctrl-C to stop)\n`);

@@ -35,8 +35,10 @@ export interface RunJobOptions {
   recipients?: Partial<RecipientBehaviour>;
   /** Sends per second instead of the configured SES max send rate. */
   sendRate?: number;
-  /** Pace sends in real time (as with serve) instead of simulated seconds. */
+  /** Pace sends in real time instead of simulated seconds (default: with serve). */
   realtime?: boolean;
+  /** How the history is imported (LocalRuntimeOptions.historyImport); 'per-event' only to check that both decide the same. */
+  historyImport?: 'buffered' | 'per-event';
   /** Run the unsubscribe function on a local port and point the links at it (default: with serve). */
   serveUnsubscribe?: boolean;
 }
@@ -126,7 +128,8 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     ...(options.recipients ? { recipients: options.recipients } : {}),
     ...(options.sendRate ? { sendRate: options.sendRate } : {}),
     // Someone watching the inbox sees SES's pace; a backtest counts it in simulated seconds and never sleeps.
-    pacing: options.realtime || options.serve ? 'realtime' : 'simulated',
+    pacing: (options.realtime ?? options.serve) ? 'realtime' : 'simulated',
+    ...(options.historyImport ? { historyImport: options.historyImport } : {}),
     serveUnsubscribe: options.serveUnsubscribe ?? options.serve ?? false,
   });
   try {

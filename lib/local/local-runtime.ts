@@ -42,6 +42,7 @@ import { SesEventEmulator } from './ses-event-emulator.ts';
 import { startSesLocal } from './ses-local.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 import { type Pacing, realTimeline, SimulatedSendTimeline } from './send-timeline.ts';
+import { HistoryImportBuffer } from './history-import-buffer.ts';
 import { startUnsubscribeServer, type UnsubscribeServer } from './unsubscribe-server.ts';
 import { RunTally, type SendOrigin } from './run-tally.ts';
 import { DEFAULT_RECIPIENT_BEHAVIOUR, type RecipientAction, type RecipientBehaviour } from './ses-event-emulator.ts';
@@ -82,6 +83,11 @@ export interface LocalRuntimeOptions {
   sendRate?: number;
   /** Counts the send rate in simulated seconds (default; nothing sleeps) or in real time (a person watching). */
   pacing?: Pacing;
+  /**
+   * How `importHistory` writes: profiles kept in memory and written in batches at the end
+   * (default), or one read-modify-write per event as live events are (kept to check that both decide the same).
+   */
+  historyImport?: 'buffered' | 'per-event';
   /** Faults to inject (through SDK middleware, the bus and the queue). */
   faults?: FaultPlan;
   /** How often recipients unsubscribe (and re-subscribe) through the emails' links; DEFAULT_RECIPIENT_BEHAVIOUR by default. */
@@ -227,7 +233,11 @@ export class LocalRuntime {
     const sendRate = options.sendRate ?? config.sending.maxSendRate;
     const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate, now: () => timeline.now(), sleep: (ms) => timeline.sleep(ms) });
     const sesCalls = pLimit(SES_CALLS_IN_FLIGHT);
-    const ingestHandler = createIngestHandler({ ...common, stageChanges, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency });
+    const historyImport = new HistoryImportBuffer(db, { customers: tables.customers, stageChanges: tables['stage-changes'], idempotency: tables.idempotency }, { customers, stageChanges });
+    const perEvent = options.historyImport === 'per-event';
+    const ingestStores = perEvent ? { customers, stageChanges } : { customers: historyImport.customers, stageChanges: historyImport.stageChanges };
+    const ingestIdempotency = perEvent ? idempotency : { ...idempotency, layer: historyImport.idempotency };
+    const ingestHandler = createIngestHandler({ ...common, ...ingestStores, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency: ingestIdempotency });
     const ingest = async (event: unknown) => {
       const outcome = await ingestHandler(event);
       if (outcome.outcome === 'applied') for (const s of outcome.notTriggered ?? []) tally.decide(s.campaignId, outcome.customerId, s.reason);
@@ -288,7 +298,8 @@ export class LocalRuntime {
           journeys: options.catalog.journeys,
           campaigns: campaignsById(options.catalog),
           config,
-          customers,
+          // A history event of go-live's last day reaches the journeys too, after ingest wrote its profile (in the import's buffer).
+          customers: ingestStores.customers,
           entries: journeyEntries,
           sendQueue: recording('journey'),
           scheduler: journeyScheduler,
@@ -313,6 +324,7 @@ export class LocalRuntime {
     const journeys = { entries: journeyEntries, queue: journeyQueue, scheduler: journeyScheduler, tally: journeyTally, handler: journey };
     runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, tally, { segment: access.as('segment', segment), send: access.as('send', send), unsubscribe }, access);
     runtime.journeys = journeys;
+    runtime.historyImport = historyImport;
     return runtime;
   }
 
@@ -324,6 +336,22 @@ export class LocalRuntime {
     tally: JourneyTally;
     handler: (event: unknown) => Promise<unknown>;
   };
+
+  private historyImport!: HistoryImportBuffer;
+
+  /**
+   * Runs `load` (which puts the history's shop events on the bus) as an import: the ingest
+   * function's profile writes and stage changes are held in memory and written in batches when
+   * it ends (unless the runtime was started with historyImport 'per-event').
+   */
+  async importHistory(load: () => Promise<void>): Promise<void> {
+    await this.historyImport.begin();
+    try {
+      await load();
+    } finally {
+      await this.historyImport.flush();
+    }
+  }
 
   /** Hands the wake-ups due by now to the journey queue and runs it until nothing is due. */
   async drainJourneys(): Promise<number> {
