@@ -49,9 +49,10 @@ program
   .option('--data-dir <dir>', 'where the local tables and the outbox live', '.local')
   .option('--serve', 'keep the local SES inbox open afterwards')
   .option('--quiet', 'no progress and no table')
-  .option('--send-rate <n>', 'sends per second in real time (default: sending.maxSendRate); a long replay may go faster than SES would allow', positiveNumber)
+  .option('--send-rate <n>', 'sends per second (default: sending.maxSendRate)', positiveNumber)
+  .option('--realtime', 'pace sends in real time, as SES would (the default with --serve); otherwise the rate is kept in simulated seconds')
   .option('--faults <spec>', 'inject faults, e.g. ses-throttle=0.2,ses-error=0.05,ddb-throttle=0.05,crash-before-send=0.02,crash-after-send=0.02,duplicate-events=0.1', faultSpec)
-  .action(async (o: { sendRate?: number; faults?: FaultPlan; orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; scenario: DemoScenario; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean; assumeConsent?: boolean }) => {
+  .action(async (o: { sendRate?: number; realtime?: boolean; faults?: FaultPlan; orders?: string; format: 'cdnow' | 'csv' | 'jsonl'; from?: string; to?: string; customers?: number; seed?: string; scenario: DemoScenario; summary?: string; dataDir: string; serve?: boolean; quiet?: boolean; assumeConsent?: boolean }) => {
     if (o.from && o.to && !(o.from <= o.to)) throw new UsageError(`--from ${o.from} must be on or before --to ${o.to}`);
     if (o.orders && o.customers) throw new UsageError('--customers sizes the demo shop; it does not go with --orders');
     const catalog = await buildCatalog(paths());
@@ -70,6 +71,7 @@ program
       quiet: o.quiet ?? false,
       ...(o.faults ? { faults: o.faults } : {}),
       ...(o.sendRate ? { sendRate: o.sendRate } : {}),
+      ...(o.realtime ? { realtime: true } : {}),
     });
     if (runtime) {
       process.stdout.write(`\nLocal SES inbox: ${runtime.services.ses.endpoint}/\nUnsubscribe links in the emails point at ${runtime.unsubscribeServer?.url ?? '(not served)'}  (Ctrl-C to stop)\n`);

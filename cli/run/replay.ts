@@ -44,10 +44,12 @@ export async function replay(
 
   runtime.clock.set(window.from);
   progress.phase('importing history', history.length);
-  await inOrderPerKey(history, (e) => String((e.detail as { customerId?: unknown }).customerId ?? ''), 16, async (e) => {
-    await putShopEvent(runtime, e);
-    progress.tick();
-  });
+  await runtime.importHistory(() =>
+    inOrderPerKey(history, (e) => String((e.detail as { customerId?: unknown }).customerId ?? ''), 16, async (e) => {
+      await putShopEvent(runtime, e);
+      progress.tick();
+    }),
+  );
   progress.done();
   await onLive?.();
 

@@ -33,8 +33,12 @@ export interface RunJobOptions {
   faults?: FaultPlan;
   /** How often the emulated recipients unsubscribe and re-subscribe through the emails' links. */
   recipients?: Partial<RecipientBehaviour>;
-  /** Sends per second (real time) instead of the configured SES max send rate. */
+  /** Sends per second instead of the configured SES max send rate. */
   sendRate?: number;
+  /** Pace sends in real time instead of simulated seconds (default: with serve). */
+  realtime?: boolean;
+  /** How the history is imported (LocalRuntimeOptions.historyImport); 'per-event' only to check that both decide the same. */
+  historyImport?: 'buffered' | 'per-event';
   /** Run the unsubscribe function on a local port and point the links at it (default: with serve). */
   serveUnsubscribe?: boolean;
 }
@@ -123,6 +127,9 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.recipients ? { recipients: options.recipients } : {}),
     ...(options.sendRate ? { sendRate: options.sendRate } : {}),
+    // Someone watching the inbox sees SES's pace; a backtest counts it in simulated seconds and never sleeps.
+    pacing: (options.realtime ?? options.serve) ? 'realtime' : 'simulated',
+    ...(options.historyImport ? { historyImport: options.historyImport } : {}),
     serveUnsubscribe: options.serveUnsubscribe ?? options.serve ?? false,
   });
   try {

@@ -22,6 +22,8 @@ const leaseWithoutContext = { getRemainingTimeInMillis: () => LEASE_WITHOUT_CONT
 export interface IdempotencyTable {
   client: DynamoDBClient | DynamoDBDocumentClient;
   tableName: string;
+  /** The layer that keeps the records (the local history import buffers them); one on this table by default. */
+  layer?: DynamoDBPersistenceLayer;
 }
 
 /**
@@ -38,7 +40,7 @@ export function idempotentPerEvent<R>(
 ): (event: unknown, context?: Context) => Promise<R> {
   // One layer per function: Powertools keeps the key prefix on the layer. A document client
   // passes the layer's own (already marshalled) commands through unchanged.
-  const store = new DynamoDBPersistenceLayer({ tableName: table.tableName, awsSdkV3Client: table.client as DynamoDBClient });
+  const store = table.layer ?? new DynamoDBPersistenceLayer({ tableName: table.tableName, awsSdkV3Client: table.client as DynamoDBClient });
   const config = new IdempotencyConfig({ eventKeyJmesPath: 'key', expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS });
   const once = makeIdempotent(async (input: { key: string; event: unknown }) => handle(input.event), { persistenceStore: store, config, keyPrefix: role });
   return (event, context) => {

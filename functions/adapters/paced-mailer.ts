@@ -49,7 +49,17 @@ export class SendPacer {
     return this.base + (this.k * 1000) / this.rate;
   }
 
-  async acquire(): Promise<void> {
+  /** Waits for a slot. */
+  acquire(): Promise<void> {
+    return this.start(() => Promise.resolve());
+  }
+
+  /**
+   * Waits for a slot, then calls `call` in the same tick as the grant: no other sender can move
+   * the clock in between, so the call starts at the moment granted (on a simulated timeline, where
+   * a wait returns at once, an `await` between the two would let the next grants jump ahead).
+   */
+  async start<T>(call: () => Promise<T>): Promise<T> {
     const now = this.now();
     if (now > this.nextSlot) {
       this.base = now;
@@ -63,7 +73,7 @@ export class SendPacer {
       while (this.grants.length && this.grants[0]! <= t - this.window + 1e-6) this.grants.shift(); // epsilon: float rounding must not stall
       if (this.grants.length < this.capacity) {
         this.grants.push(t);
-        return;
+        return call();
       }
       await this.sleep(this.grants[0]! + this.window - t);
     }
@@ -99,9 +109,8 @@ export class PacedMailer implements Mailer {
 
   async send(email: OutgoingEmail): Promise<string> {
     for (let attempt = 0; ; attempt++) {
-      await this.pacer.acquire();
       try {
-        const messageId = await this.inner.send(email);
+        const messageId = await this.pacer.start(() => this.inner.send(email));
         this.stats.sent++;
         return messageId;
       } catch (error) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import pLimit from 'p-limit';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -45,6 +46,8 @@ import { SesEventEmulator } from './ses-event-emulator.ts';
 import { startSesLocal } from './ses-local.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 import { localPrivacySalt } from './privacy-salt.ts';
+import { type Pacing, realTimeline, SimulatedSendTimeline } from './send-timeline.ts';
+import { HistoryImportBuffer } from './history-import-buffer.ts';
 import { startUnsubscribeServer, type UnsubscribeServer } from './unsubscribe-server.ts';
 import { RunTally, type SendOrigin } from './run-tally.ts';
 import { DEFAULT_RECIPIENT_BEHAVIOUR, type RecipientAction, type RecipientBehaviour } from './ses-event-emulator.ts';
@@ -61,6 +64,12 @@ import { catalogTopics } from '../../functions/unsubscribe/unsubscribe.ts';
 const SCHEDULE_ATTEMPTS = 3;
 /** SES events handled at once (different customers); EventBridge invokes the engagement function concurrently too. */
 const SES_EVENT_CONCURRENCY = 16;
+/**
+ * SES calls in flight at once. Paced in simulated seconds nothing spaces the calls in real time,
+ * and a burst of them can keep the stand-in busy past the SDK's request timeout (an unknown
+ * outcome, never resent); at SES's real rate a handful are in flight, as here.
+ */
+const SES_CALLS_IN_FLIGHT = 4;
 
 export interface LocalRuntimeOptions {
   catalog: Catalog;
@@ -75,8 +84,15 @@ export interface LocalRuntimeOptions {
   /** Run the unsubscribe function on a real local HTTP port, and point the emails' links at it. */
   serveUnsubscribe?: boolean;
   logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
-  /** Sends per second (real time); the configured SES max send rate by default. */
+  /** Sends per second; the configured SES max send rate by default. */
   sendRate?: number;
+  /** Counts the send rate in simulated seconds (default; nothing sleeps) or in real time (a person watching). */
+  pacing?: Pacing;
+  /**
+   * How `importHistory` writes: profiles kept in memory and written in batches at the end
+   * (default), or one read-modify-write per event as live events are (kept to check that both decide the same).
+   */
+  historyImport?: 'buffered' | 'per-event';
   /** Faults to inject (through SDK middleware, the bus and the queue). */
   faults?: FaultPlan;
   /** How often recipients unsubscribe (and re-subscribe) through the emails' links; DEFAULT_RECIPIENT_BEHAVIOUR by default. */
@@ -172,14 +188,15 @@ export class LocalRuntime {
     // What SES sees: the start of every SendEmail call, throttled ones included,
     // to check the rate held (not the pacer's own word for it). Added before the fault injection, so it sees every attempt.
     const sendStartTimes: number[] = [];
+    const clock = new SimulatedClock(options.start);
+    const timeline = options.pacing === 'realtime' ? realTimeline : new SimulatedSendTimeline(clock);
     sesClient.middlewareStack.add(
       (next, context) => (args) => {
-        if (context.commandName === 'SendEmailCommand') sendStartTimes.push(performance.now());
+        if (context.commandName === 'SendEmailCommand') sendStartTimes.push(timeline.now());
         return next(args);
       },
       { step: 'initialize', name: 'sendStartTimes', priority: 'high' },
     );
-    const clock = new SimulatedClock(options.start);
     const emulator = new SesEventEmulator(clock, options.seed ?? 'lifecycle-mailer', { ...DEFAULT_RECIPIENT_BEHAVIOUR, ...options.recipients });
     emulator.attach(sesClient);
     const faults = new FaultInjector(FaultPlan.parse(options.faults ?? {}), options.seed ?? 'lifecycle-mailer');
@@ -225,11 +242,16 @@ export class LocalRuntime {
     const config = baseUrl ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: baseUrl } } : options.catalog.config;
     const common = { customers, failedEvents, clock, logger, config };
     const idempotency = { client: db, tableName: tables.idempotency };
-    // One process holds the whole SES rate here (in AWS each instance holds its share); the rate is real time.
+    // One process holds the whole SES rate here (in AWS each instance holds its share), on the timeline chosen above.
     const sendRate = options.sendRate ?? config.sending.maxSendRate;
-    const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate });
+    const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate, now: () => timeline.now(), sleep: (ms) => timeline.sleep(ms) });
+    const sesCalls = pLimit(SES_CALLS_IN_FLIGHT);
+    const historyImport = new HistoryImportBuffer(db, { customers: tables.customers, stageChanges: tables['stage-changes'], idempotency: tables.idempotency }, { customers, stageChanges });
+    const perEvent = options.historyImport === 'per-event';
+    const ingestStores = perEvent ? { customers, stageChanges } : { customers: historyImport.customers, stageChanges: historyImport.stageChanges };
+    const ingestIdempotency = perEvent ? idempotency : { ...idempotency, layer: historyImport.idempotency };
     const identities = new IdentityStore(db, tables.identities, localPrivacySalt(options.dataDir));
-    const ingestHandler = createIngestHandler({ ...common, stageChanges, identities, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency });
+    const ingestHandler = createIngestHandler({ ...common, ...ingestStores, identities, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency: ingestIdempotency });
     const ingest = async (event: unknown) => {
       const outcome = await ingestHandler(event);
       if (outcome.outcome === 'applied') for (const s of outcome.notTriggered ?? []) tally.decide(s.campaignId, outcome.customerId, s.reason);
@@ -263,7 +285,8 @@ export class LocalRuntime {
       {
         ...common,
         ledger,
-        mailer,
+        // The limit is taken before the pacer's slot, so a grant and its SES call still start together.
+        mailer: { send: (email) => sesCalls(() => mailer.send(email)) },
         sendQueue,
         campaigns: campaignsById(options.catalog),
         renderer: new TemplateRenderer(options.catalog.templates),
@@ -298,7 +321,8 @@ export class LocalRuntime {
           journeys: options.catalog.journeys,
           campaigns: campaignsById(options.catalog),
           config,
-          customers,
+          // A history event of go-live's last day reaches the journeys too, after ingest wrote its profile (in the import's buffer).
+          customers: ingestStores.customers,
           entries: journeyEntries,
           sendQueue: recording('journey'),
           scheduler: journeyScheduler,
@@ -324,6 +348,7 @@ export class LocalRuntime {
     const journeys = { entries: journeyEntries, queue: journeyQueue, scheduler: journeyScheduler, tally: journeyTally, handler: journey };
     runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, tally, { segment: access.as('segment', segment), send: access.as('send', send), unsubscribe }, access, identities);
     runtime.journeys = journeys;
+    runtime.historyImport = historyImport;
     return runtime;
   }
 
@@ -335,6 +360,22 @@ export class LocalRuntime {
     tally: JourneyTally;
     handler: (event: unknown) => Promise<unknown>;
   };
+
+  private historyImport!: HistoryImportBuffer;
+
+  /**
+   * Runs `load` (which puts the history's shop events on the bus) as an import: the ingest
+   * function's profile writes and stage changes are held in memory and written in batches when
+   * it ends (unless the runtime was started with historyImport 'per-event').
+   */
+  async importHistory(load: () => Promise<void>): Promise<void> {
+    await this.historyImport.begin();
+    try {
+      await load();
+    } finally {
+      await this.historyImport.flush();
+    }
+  }
 
   /** Hands the wake-ups due by now to the journey queue and runs it until nothing is due. */
   async drainJourneys(): Promise<number> {

@@ -132,7 +132,7 @@ describe('quiet hours in the customer time zone', () => {
 });
 
 describe('send rate', () => {
-  it(`never starts more than ${SEND_RATE} SES calls in any second, measured at the SES client`, async () => {
+  it(`never starts more than ${SEND_RATE} SES calls in any simulated second, measured at the SES client`, async () => {
     runtime.clock.set('2026-10-14T12:00:00.000Z');
     const from = runtime.sendStartTimes.length;
     for (let i = 0; i < 60; i++) await register(`rate${i}`);

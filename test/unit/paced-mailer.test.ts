@@ -3,6 +3,8 @@ import type { OutgoingEmail } from '#domain/compose-email.ts';
 import { type Mailer, RetryableSendError } from '#adapters/mailer.ts';
 import { PacedMailer, SendPacer, WINDOW_MARGIN_MS } from '#adapters/paced-mailer.ts';
 import { peakPerSecond } from '#cli/run/run-summary.ts';
+import { SimulatedSendTimeline } from '#lib/local/send-timeline.ts';
+import { SimulatedClock } from '#lib/local/simulated-clock.ts';
 
 /** A clock that only moves when someone sleeps: pacing is checked exactly, with no real waiting. */
 function virtualTime() {
@@ -84,5 +86,26 @@ describe('PacedMailer', () => {
       await expect(mailer.send(email)).rejects.toBe(error);
       expect(calls).toBe(1);
     }
+  });
+});
+
+describe('PacedMailer on the simulated send timeline (a replay)', () => {
+  it('keeps the rate in simulated seconds for concurrent senders, and never runs behind the replay clock', async () => {
+    const clock = new SimulatedClock('2026-10-10T12:00:00.000Z');
+    const timeline = new SimulatedSendTimeline(clock);
+    const starts: number[] = [];
+    // As the SES client stamps a call: the timeline's now at the moment the inner mailer is called.
+    const inner: Mailer = { send: async () => (starts.push(timeline.now()), 'mid') };
+    const mailer = new PacedMailer(inner, { ratePerSecond: 14, now: () => timeline.now(), sleep: (ms) => timeline.sleep(ms) });
+    await Promise.all(Array.from({ length: 140 }, () => mailer.send(email)));
+    expect(starts).toHaveLength(140);
+    expect(peakPerSecond(starts)).toBe(14);
+    expect(Math.min(...starts)).toBe(clock.epochMs);
+    expect(Math.max(...starts) - clock.epochMs).toBeGreaterThanOrEqual((139 * 1000) / 14);
+
+    // The replay moves on an hour: the next send starts then, not where the last burst ended.
+    clock.set('2026-10-10T13:00:00.000Z');
+    await mailer.send(email);
+    expect(starts.at(-1)).toBe(clock.epochMs);
   });
 });

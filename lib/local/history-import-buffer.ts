@@ -1,0 +1,258 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError, IdempotencyRecordStatus } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import type { CustomerProfile } from '#domain/customer-profile.ts';
+import { type CustomerStore, ProfileConflictError } from '#adapters/customer-store.ts';
+import { type StageChange, StageChangeLog } from '#adapters/stage-change-log.ts';
+
+const MAX_CONFLICT_RETRIES = 8;
+const BATCH = 25;
+
+/**
+ * The history import of a replay, made cheap: while it runs, the ingest function's profile reads
+ * and writes stay in memory (each event still goes through the same handler and domain code, and
+ * a save still checks the version it read), and the stage changes wait; `flush` then writes every
+ * changed profile with BatchWriteItem, 25 at a time, and records the stage changes in order.
+ * Only the local runtime uses it, and only while nothing else runs: the clock stands at go-live,
+ * no schedule fires and no send goes out until the import is flushed. The send path (ledger
+ * claims, conditional single-item writes) never goes through it.
+ */
+export class HistoryImportBuffer {
+  private active = false;
+  private readonly profiles = new Map<string, CustomerProfile | undefined>();
+  private readonly dirty = new Set<string>();
+  private readonly changes: StageChange[] = [];
+  readonly customers: CustomerStore;
+  readonly stageChanges: StageChangeLog;
+  /** The ingest function's idempotency layer. */
+  readonly idempotency: BufferedIdempotencyLayer;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tables: { customers: string; stageChanges: string; idempotency: string },
+    private readonly inner: { customers: CustomerStore; stageChanges: StageChangeLog },
+  ) {
+    this.customers = new BufferedCustomers(this, inner.customers);
+    this.stageChanges = new BufferedStageChanges(this, inner.stageChanges, db, tables.stageChanges);
+    this.idempotency = new BufferedIdempotencyLayer(db, tables.idempotency);
+  }
+
+  get buffering(): boolean {
+    return this.active;
+  }
+
+  async begin(): Promise<void> {
+    await this.idempotency.begin();
+    this.active = true;
+  }
+
+  /** Writes what the import changed (profiles in batches, then the stage changes in the order they were recorded) and stops buffering. */
+  async flush(): Promise<{ profiles: number; stageChanges: number }> {
+    // The records first: a profile that holds an event is never written before the record of it.
+    await this.idempotency.flush();
+    const items = [...this.dirty].map((id) => this.profiles.get(id)).filter((p): p is CustomerProfile => p !== undefined);
+    for (let i = 0; i < items.length; i += BATCH) await this.batchPut(items.slice(i, i + BATCH));
+    const changes = this.changes.splice(0);
+    this.active = false;
+    this.profiles.clear();
+    this.dirty.clear();
+    // One batch may not name an item twice; a customer whose stage changed twice at go-live keeps
+    // the later change, as one write after the other would.
+    for (let i = 0; i < changes.length; ) {
+      const batch: StageChange[] = [];
+      const keys = new Set<string>();
+      for (; i < changes.length && batch.length < BATCH && !keys.has(`${changes[i]!.customerId}|${changes[i]!.changedAt}`); i++) {
+        keys.add(`${changes[i]!.customerId}|${changes[i]!.changedAt}`);
+        batch.push(changes[i]!);
+      }
+      await this.inner.stageChanges.record(batch);
+    }
+    return { profiles: items.length, stageChanges: changes.length };
+  }
+
+  private async batchPut(profiles: CustomerProfile[]): Promise<void> {
+    let requests = profiles.map((p) => ({ PutRequest: { Item: p } }));
+    // BatchWrite may hand back unprocessed items under load: resubmit them.
+    for (let attempt = 0; requests.length > 0; attempt++) {
+      const result = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tables.customers]: requests } }));
+      requests = (result.UnprocessedItems?.[this.tables.customers] ?? []) as typeof requests;
+      if (requests.length && attempt > 8) throw new Error(`history import: ${requests.length} customer profiles still unprocessed after retries`);
+      if (requests.length) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+    }
+  }
+
+  /** @internal the buffered store's state */
+  async read(inner: CustomerStore, customerId: string): Promise<CustomerProfile | undefined> {
+    if (!this.profiles.has(customerId)) this.profiles.set(customerId, await inner.get(customerId));
+    const p = this.profiles.get(customerId);
+    // A copy, as a read from the table would be: the caller may change what it got.
+    return p && structuredClone(p);
+  }
+
+  /** @internal as DynamoCustomerStore.save's condition: the version one more than the stored one (0 → new). */
+  write(profile: CustomerProfile): void {
+    const stored = this.profiles.get(profile.customerId);
+    const ok = stored ? profile.version === stored.version + 1 : profile.version <= 1;
+    if (!ok) throw new ProfileConflictError(profile.customerId);
+    this.profiles.set(profile.customerId, structuredClone(profile));
+    this.dirty.add(profile.customerId);
+  }
+
+  /** @internal */
+  hold(changes: readonly StageChange[]): void {
+    this.changes.push(...changes);
+  }
+}
+
+class BufferedCustomers implements CustomerStore {
+  constructor(
+    private readonly buffer: HistoryImportBuffer,
+    private readonly inner: CustomerStore,
+  ) {}
+
+  get(customerId: string): Promise<CustomerProfile | undefined> {
+    return this.buffer.buffering ? this.buffer.read(this.inner, customerId) : this.inner.get(customerId);
+  }
+
+  async save(profile: CustomerProfile): Promise<void> {
+    if (!this.buffer.buffering) return this.inner.save(profile);
+    this.buffer.write(profile);
+  }
+
+  async modify(customerId: string, change: (current: CustomerProfile | undefined) => CustomerProfile | undefined): Promise<CustomerProfile | undefined> {
+    if (!this.buffer.buffering) return this.inner.modify(customerId, change);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get(customerId);
+      const next = change(current);
+      if (!next) return current;
+      try {
+        await this.save(next);
+        return next;
+      } catch (error) {
+        if (!(error instanceof ProfileConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+      }
+    }
+  }
+
+  scanSegment(segment: number, totalSegments: number): AsyncIterable<CustomerProfile[]> {
+    if (this.buffer.buffering) throw new Error('history import: scan before the import was flushed');
+    return this.inner.scanSegment(segment, totalSegments);
+  }
+}
+
+class BufferedStageChanges extends StageChangeLog {
+  constructor(
+    private readonly buffer: HistoryImportBuffer,
+    private readonly inner: StageChangeLog,
+    db: DynamoDBDocumentClient,
+    tableName: string,
+  ) {
+    super(db, tableName);
+  }
+
+  override async record(changes: readonly StageChange[]): Promise<void> {
+    if (!this.buffer.buffering) return this.inner.record(changes);
+    this.buffer.hold(changes);
+  }
+}
+
+/**
+ * The ingest function's idempotency records during the import: kept in memory with the same
+ * checks (a second attempt at a key finds the first's record), then written as the DynamoDB layer
+ * would have left them (one BatchWriteItem per 25). Used only when the table held no record when
+ * the import began, so no earlier record can be missed; otherwise it is the plain layer.
+ */
+export class BufferedIdempotencyLayer extends DynamoDBPersistenceLayer {
+  private buffering = false;
+  private readonly records = new Map<string, IdempotencyRecord>();
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {
+    super({ tableName: table, awsSdkV3Client: db as unknown as DynamoDBClient });
+  }
+
+  /** Buffers from now on if the table is empty. */
+  async begin(): Promise<void> {
+    const { Count } = await this.db.send(new ScanCommand({ TableName: this.table, Limit: 1, Select: 'COUNT' }));
+    this.buffering = (Count ?? 0) === 0;
+  }
+
+  async flush(): Promise<number> {
+    const items = [...this.records.values()].map((r) => ({
+      // The attributes DynamoDBPersistenceLayer writes: its default names (the layer is built with them).
+      id: r.idempotencyKey,
+      expiration: r.expiryTimestamp,
+      status: r.getStatus(),
+      ...(r.inProgressExpiryTimestamp !== undefined ? { in_progress_expiration: r.inProgressExpiryTimestamp } : {}),
+      ...(r.responseData !== undefined ? { data: r.responseData } : {}),
+    }));
+    this.buffering = false;
+    this.records.clear();
+    for (let i = 0; i < items.length; i += BATCH) {
+      let requests = items.slice(i, i + BATCH).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        const result = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
+        requests = (result.UnprocessedItems?.[this.table] ?? []) as typeof requests;
+        if (requests.length && attempt > 8) throw new Error(`history import: ${requests.length} idempotency records still unprocessed after retries`);
+        if (requests.length) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+      }
+    }
+    return items.length;
+  }
+
+  private copy(r: IdempotencyRecord): IdempotencyRecord {
+    return new IdempotencyRecord({
+      idempotencyKey: r.idempotencyKey,
+      status: r.getStatus(),
+      ...(r.expiryTimestamp !== undefined ? { expiryTimestamp: r.expiryTimestamp } : {}),
+      ...(r.inProgressExpiryTimestamp !== undefined ? { inProgressExpiryTimestamp: r.inProgressExpiryTimestamp } : {}),
+      ...(r.responseData !== undefined ? { responseData: r.responseData } : {}),
+    });
+  }
+
+  protected override async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
+    if (!this.buffering) return super._getRecord(idempotencyKey);
+    const r = this.records.get(idempotencyKey);
+    if (!r) throw new IdempotencyItemNotFoundError();
+    return this.copy(r);
+  }
+
+  protected override async _putRecord(record: IdempotencyRecord): Promise<void> {
+    if (!this.buffering) return super._putRecord(record);
+    // The layer's condition: no record yet, or an expired one, or an attempt whose lease ran out.
+    const existing = this.records.get(record.idempotencyKey);
+    const now = Date.now();
+    const free =
+      !existing ||
+      (existing.expiryTimestamp !== undefined && existing.expiryTimestamp < now / 1000) ||
+      (existing.getStatus() === IdempotencyRecordStatus.INPROGRESS && existing.inProgressExpiryTimestamp !== undefined && existing.inProgressExpiryTimestamp < now);
+    if (!free) throw new IdempotencyItemAlreadyExistsError(`Failed to put record for already existing idempotency key: ${record.idempotencyKey}`, this.copy(existing));
+    this.records.set(record.idempotencyKey, this.copy(record));
+  }
+
+  protected override async _updateRecord(record: IdempotencyRecord): Promise<void> {
+    if (!this.buffering) return super._updateRecord(record);
+    const existing = this.records.get(record.idempotencyKey);
+    this.records.set(
+      record.idempotencyKey,
+      this.copy(
+        new IdempotencyRecord({
+          idempotencyKey: record.idempotencyKey,
+          status: record.getStatus(),
+          ...(record.expiryTimestamp !== undefined ? { expiryTimestamp: record.expiryTimestamp } : {}),
+          ...(existing?.inProgressExpiryTimestamp !== undefined ? { inProgressExpiryTimestamp: existing.inProgressExpiryTimestamp } : {}),
+          ...(record.responseData !== undefined ? { responseData: record.responseData } : {}),
+        }),
+      ),
+    );
+  }
+
+  protected override async _deleteRecord(record: IdempotencyRecord): Promise<void> {
+    if (!this.buffering) return super._deleteRecord(record);
+    this.records.delete(record.idempotencyKey);
+  }
+}
