@@ -180,6 +180,9 @@ describe('the journey function', () => {
         `dynamodb:PutItem on ${id(t['journey-entries'])}`,
         `dynamodb:GetItem on ${id(t.customers)}`,
         `dynamodb:PutItem on ${id(t['failed-events'])}`,
+        // A storefront id's profile and erased addresses (one customer across storefronts), with the salt of the address hashes.
+        `dynamodb:GetItem on ${id(t.identities)} if ${JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['source#*', 'erased#*'] } })}`,
+        ...['DescribeSecret', 'GetSecretValue'].map((a) => `secretsmanager:${a} on ${JSON.stringify({ Ref: id(stack.mailer.privacySalt) })}`),
         ...['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'].map((a) => `sqs:${a} on ${id(stack.mailer.sendQueue)}`),
         // Wake-ups due within the minute go straight to the journey queue.
         ...['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'].map((a) => `sqs:${a} on ${id(journeys().queue)}`),
@@ -197,10 +200,16 @@ describe('the journey function', () => {
 
   it('its DynamoDB grants are the journey entry in lib/function-access.ts', () => {
     expect(FUNCTION_ACCESS.journey).toEqual({
-      tables: { customers: [{ actions: ['GetItem'] }], 'journey-entries': [{ actions: ['Query', 'PutItem'] }], 'failed-events': [{ actions: ['PutItem'] }] },
+      tables: {
+        customers: [{ actions: ['GetItem'] }],
+        'journey-entries': [{ actions: ['Query', 'PutItem'] }],
+        'failed-events': [{ actions: ['PutItem'] }],
+        identities: [{ actions: ['GetItem'], leadingKeys: ['source#*', 'erased#*'] }],
+      },
       sendQueue: true,
       journeyQueue: true,
       journeySchedules: true,
+      privacySalt: true,
     });
   });
 
@@ -218,6 +227,8 @@ describe('the journey function', () => {
       CUSTOMERS_TABLE: ref(stack.mailer.tables.customers),
       JOURNEY_ENTRIES_TABLE: ref(stack.mailer.tables['journey-entries']),
       FAILED_EVENTS_TABLE: ref(stack.mailer.tables['failed-events']),
+      IDENTITIES_TABLE: ref(stack.mailer.tables.identities),
+      PRIVACY_SALT_SECRET_ARN: ref(stack.mailer.privacySalt),
       SEND_QUEUE_URL: ref(stack.mailer.sendQueue),
       JOURNEY_QUEUE_URL: ref(journeys().queue),
       [JOURNEY_ENVIRONMENT.scheduleGroup]: 'journey-waits',
