@@ -180,7 +180,7 @@ describe('the journey function', () => {
         `dynamodb:PutItem on ${id(t['journey-entries'])}`,
         `dynamodb:GetItem on ${id(t.customers)}`,
         `dynamodb:PutItem on ${id(t['failed-events'])}`,
-        // One customer across storefronts: a storefront id's profile, an erased address (hashed with the salt).
+        // A storefront id's profile and erased addresses (one customer across storefronts), with the salt of the address hashes.
         `dynamodb:GetItem on ${id(t.identities)} if ${JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['source#*', 'erased#*'] } })}`,
         ...['DescribeSecret', 'GetSecretValue'].map((a) => `secretsmanager:${a} on ${JSON.stringify({ Ref: id(stack.mailer.privacySalt) })}`),
         ...['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'].map((a) => `sqs:${a} on ${id(stack.mailer.sendQueue)}`),
