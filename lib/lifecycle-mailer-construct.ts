@@ -14,7 +14,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -36,6 +36,7 @@ import { DistributedSegmentation } from './segmentation-construct.ts';
 import { TABLES, type TableName } from './tables.ts';
 import { ShopConnector, type ShopifyPartnerSourceProps } from './shop-connector-construct.ts';
 import { Privacy } from './privacy-construct.ts';
+import { FUNCTION_BUNDLING } from './function-bundling.ts';
 import { Journeys } from './journeys-construct.ts';
 import { sendConcurrency } from '#domain/send-rate.ts';
 
@@ -604,16 +605,7 @@ export class LifecycleMailer extends Construct {
         ? { retryAttempts: 2, maxEventAge: Duration.hours(6), onFailure: new SqsDestination(options.asyncFailureQueue) }
         : {}),
       bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        // ESM output, but some bundled CommonJS dependencies call require().
-        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-        externalModules: ['@aws-sdk/*'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
+        ...FUNCTION_BUNDLING,
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],

@@ -6,11 +6,12 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FUNCTION_BUNDLING } from './function-bundling.ts';
 import { PRIVACY_REQUEST } from '#domain/privacy-request.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import { FUNCTION_ACCESS, type TableGrant, tableEnvironment } from './function-access.ts';
@@ -65,17 +66,7 @@ export class Privacy extends Construct {
         POWERTOOLS_SERVICE_NAME: 'lifecycle-mailer',
         NODE_OPTIONS: '--enable-source-maps',
       },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-        externalModules: ['@aws-sdk/*'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-      },
+      bundling: FUNCTION_BUNDLING,
     });
     Validations.of(this.privacyFunction).acknowledge({ id: 'AwsSolutions-L1', reason: 'Pinned to Node.js 22 (the runtime the code and its tests target), like the other functions.' });
     for (const [table, grants] of Object.entries(access.tables) as [TableName, readonly TableGrant[]][]) {

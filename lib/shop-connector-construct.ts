@@ -6,11 +6,12 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FUNCTION_BUNDLING } from './function-bundling.ts';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -144,17 +145,7 @@ export class ShopConnector extends Construct {
       logGroup,
       description: `Lifecycle Mailer: shop connector (${name})`,
       environment: { ...environment, POWERTOOLS_SERVICE_NAME: 'lifecycle-mailer', NODE_OPTIONS: '--enable-source-maps' },
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-        externalModules: ['@aws-sdk/*'],
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-      },
+      bundling: FUNCTION_BUNDLING,
     });
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',
