@@ -4,13 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ConfigFileError, loadCampaigns, loadMailerConfig } from '#authoring/campaign-files.ts';
+import { loadCampaigns, loadMailerConfig } from '#authoring/campaign-files.ts';
 import type { ProjectPaths } from '#authoring/catalog-files.ts';
 import { didYouMean, loadJourneys } from '#authoring/journey-files.ts';
 import { templateNames } from '#authoring/template-files.ts';
 import type { Journey } from '#domain/journey.ts';
 import { journeyNodes } from '#domain/journey.ts';
 import { journeyMermaid } from '#domain/journey-mermaid.ts';
+import { UsageError } from './errors.ts';
 import { formatTimeline, parseSimulationScript, SimulationInputError, simulateJourney } from './journey-simulator.ts';
 
 /** The config, campaigns and journeys, validated (templates only by name: no MJML here). */
@@ -25,7 +26,8 @@ function journeyById(journeys: readonly Journey[], id: string, dir: string): Jou
   const journey = journeys.find((j) => j.id === id);
   if (journey) return journey;
   const ids = journeys.map((j) => j.id);
-  throw new ConfigFileError([{ file: dir, message: `no journey '${id}' (there are: ${ids.join(', ') || 'none'})${didYouMean(id, ids)}` }]);
+  // A journey id is an argument: an unknown one is a usage error (exit 2), as an unknown campaign is.
+  throw new UsageError(`unknown journey '${id}' in ${dir} (journeys: ${ids.join(', ') || 'none'})${didYouMean(id, ids)}`);
 }
 
 export function registerJourneyCommands(program: Command, paths: () => ProjectPaths): void {

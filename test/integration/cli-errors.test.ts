@@ -78,6 +78,7 @@ describe.concurrent('a bad argument is one line and exit code 2', () => {
     ['a missing order log for models fit', ['models', 'fit', '--orders', 'missing.txt', '--calibration-end', '1997-09-30'], /'--orders <file>' argument 'missing\.txt' is invalid\. no such file/],
     ['a bad calibration end', ['models', 'fit', '--orders', 'data/cdnow/CDNOW_sample.txt', '--calibration-end', '1997-02-30'], /'--calibration-end <date>' argument '1997-02-30' is invalid\. not a date/],
     ['an unknown campaign id to preview', ['campaigns', 'preview', 'no-such'], /^error: unknown campaign 'no-such' \(campaigns: abandoned-cart, .*welcome/],
+    ['an unknown journey id to simulate', ['journeys', 'simulate', 'welcome-serie', '--events', 'package.json'], /^error: unknown journey 'welcome-serie' in .*journeys \(journeys: abandoned-cart, .*\); did you mean 'welcome-series'\?$/m],
     ['an unknown stage', ['campaigns', 'preview', 'welcome', '--stage', 'vip'], /'--stage <stage>' argument 'vip' is invalid\. Allowed choices are prospect, /],
     ['an unknown variant', ['campaigns', 'preview', 'welcome', '--variant', 'zz'], /^error: campaign welcome has no variant 'zz' \(variants: a, b\)$/m],
     ['an unknown persona', ['campaigns', 'preview', 'welcome', '--persona', 'bogus'], /^error: no persona 'bogus'; expected one of prospect, exploring, /],
