@@ -9,15 +9,36 @@ export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_TABLE_PREFIX = 'lifecycle';
 
 /** dynalite, the DynamoDB API on LevelDB, persisted in `dataDir` (or in memory when none). */
-export async function startDynalite(dataDir?: string): Promise<ChildService> {
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  return startChildService(
+export async function startDynalite(dataDir?: string, lockWaitMs = 20_000): Promise<ChildService> {
+  if (!dataDir) return spawnDynalite();
+  mkdirSync(dataDir, { recursive: true });
+  // LevelDB admits one process at a time, and dynalite only finds out after it says it is
+  // listening (then exits). Another command reading the same files holds them for a second
+  // or two, so probe, and wait our turn instead of failing.
+  const deadline = Date.now() + lockWaitMs;
+  for (;;) {
+    const service = await spawnDynalite(dataDir);
+    const probe = new DynamoDBClient({ endpoint: service.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 1 });
+    try {
+      await probe.send(new ListTablesCommand({}));
+      return service;
+    } catch (error) {
+      await service.stop();
+      if (Date.now() >= deadline) throw new Error(`the LevelDB files in ${dataDir} stayed locked by another process for ${lockWaitMs / 1000} s`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, 150 + Math.random() * 350));
+    } finally {
+      probe.destroy();
+    }
+  }
+}
+
+const spawnDynalite = (dataDir?: string) =>
+  startChildService(
     'dynalite',
     'dynalite/cli.js',
     (port) => ['--host', '127.0.0.1', '--port', String(port), '--createTableMs', '0', '--deleteTableMs', '0', '--updateTableMs', '0', ...(dataDir ? ['--path', dataDir] : [])],
     /listening at/,
   );
-}
 
 /** Creates the tables the stack declares (lib/tables.ts), skipping those that exist. */
 export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
