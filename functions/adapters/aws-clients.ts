@@ -3,6 +3,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { RetryStrategyV2 } from '@smithy/types';
 
 /** Where the SDK clients point: AWS by default, or local stand-ins. */
 export interface ClientOptions {
@@ -10,6 +11,8 @@ export interface ClientOptions {
   endpoint?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string };
   maxAttempts?: number;
+  /** Replaces the SDK's retry strategy (the local runtime's replays shorten its waits). */
+  retryStrategy?: RetryStrategyV2;
 }
 
 /**

@@ -43,6 +43,7 @@ import { inOrderPerKey } from './in-order-per-key.ts';
 import { LocalEventBus } from './local-event-bus.ts';
 import { LocalSendQueue } from './local-send-queue.ts';
 import { SesEventEmulator } from './ses-event-emulator.ts';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { startSesLocal } from './ses-local.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 import { localPrivacySalt } from './privacy-salt.ts';
@@ -182,7 +183,10 @@ export class LocalRuntime {
 
     // More attempts than the SDK default when faults are injected, as a throttled production table would be configured.
     const clientOptions = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, ...(options.faults ? { maxAttempts: 6 } : {}) };
-    const db = createDocumentClient({ ...clientOptions, endpoint: dynamodb.endpoint });
+    // The SDK waits half a second and more (real time) before retrying a throttle; a replay runs
+    // on a simulated clock, where that wait stands for nothing, so injected throttles are retried
+    // by the same retry logic after a few milliseconds.
+    const db = createDocumentClient({ ...clientOptions, endpoint: dynamodb.endpoint, ...(options.faults ? { retryStrategy: new ConfiguredRetryStrategy(6, (attempt) => 2 ** attempt) } : {}) });
     // SendEmail is never retried by the SDK (a retried timeout could mail twice): PacedMailer retries throttles.
     const sesClient = createSesClient({ ...clientOptions, maxAttempts: 1, endpoint: ses.endpoint });
     // What SES sees: the start of every SendEmail call, throttled ones included,
