@@ -1,16 +1,9 @@
-import { join } from 'node:path';
 import type { Catalog } from '#domain/catalog.ts';
 import { InvalidProjectError } from './problems.ts';
-import { type ProjectPaths, validateProject } from './project-check.ts';
+import { validateProject } from './project-check.ts';
+import { type ProjectPaths, projectPaths } from './project-paths.ts';
 
-export type { ProjectPaths };
-
-export const projectPaths = (root: string): ProjectPaths => ({
-  config: join(root, 'mailer.config.yaml'),
-  campaigns: join(root, 'campaigns'),
-  templates: join(root, 'templates'),
-  journeys: join(root, 'journeys'),
-});
+export { type ProjectPaths, projectPaths };
 
 /**
  * Validates the config and campaigns and compiles the templates (MJML runs here, once).

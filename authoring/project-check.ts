@@ -15,15 +15,10 @@ import { buildTemplate } from './template-compiler.ts';
 import { contextShape } from './template-fields.ts';
 import { formatPath, type YamlSource } from './yaml-source.ts';
 import { localeCoverageWarnings, splitTemplateName } from './locale-checks.ts';
+import type { ProjectPaths } from './project-paths.ts';
 
 /** Where a project keeps what marketers edit. */
-export interface ProjectPaths {
-  config: string;
-  campaigns: string;
-  templates: string;
-  /** A project without this folder has no journeys. */
-  journeys: string;
-}
+export type { ProjectPaths };
 
 /** The locales the shop's customers have, and where that list came from (for the warning). */
 export interface CustomerLocales {

@@ -8,9 +8,7 @@
  *   2  usage: an argument or option is wrong; nothing was done
  */
 import { CommanderError } from 'commander';
-import { ConfigFileError } from '#authoring/campaign-files.ts';
 import { UnknownPersonaError } from '#authoring/personas.ts';
-import { TemplateCompileError } from '#authoring/template-compiler.ts';
 import { InvalidInputError } from '#domain/invalid-input-error.ts';
 
 export const EXIT_FAILURE = 1;
@@ -56,12 +54,8 @@ export function outcomeOf(error: unknown): Outcome {
   if (error instanceof UnknownPersonaError || (error instanceof InvalidInputError && error.source.startsWith('--'))) return { exitCode: EXIT_USAGE, message: `error: ${error.message}`, unexpected: false };
   const declared = error instanceof Error ? declaredExitCode(error) : undefined;
   if (declared !== undefined) return { exitCode: declared, message: `error: ${(error as Error).message}`, unexpected: false };
-  if (
-    error instanceof ConfigFileError ||
-    error instanceof TemplateCompileError ||
-    error instanceof InvalidInputError ||
-    (error instanceof Error && hasProblemList(error))
-  ) {
+  // The authoring errors (a config file, a template that does not compile) carry their problem list.
+  if (error instanceof InvalidInputError || (error instanceof Error && hasProblemList(error))) {
     return { exitCode: EXIT_FAILURE, message: `error: ${error.message}`, unexpected: false };
   }
   const message = error instanceof Error ? error.message : String(error);

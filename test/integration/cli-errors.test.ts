@@ -209,6 +209,20 @@ describe('failed-events', () => {
   }, 60_000);
 });
 
+describe('commands loaded on demand', () => {
+  it('every command the top-level help lists answers its own --help (only its module is loaded)', async () => {
+    const top = await cli(['--help']);
+    expect(top.code, top.stderr).toBe(0);
+    const listed = [...top.stdout.split('Commands:')[1]!.matchAll(/^  ([a-z-]+)/gm)].map((m) => m[1]!).filter((name) => name !== 'help');
+    expect(listed).toEqual(expect.arrayContaining(['run', 'campaigns', 'build', 'report', 'journeys', 'privacy', 'failed-events', 'resume', 'cost']));
+    const helps = await Promise.all(listed.map((name) => cli([name, '--help'])));
+    helps.forEach((r, i) => {
+      expect(r.code, `${listed[i]}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: lifecycle-mailer ${listed[i]} `));
+    });
+  }, 120_000);
+});
+
 describe('build', () => {
   it('writes cdk.out/catalog.json on a fresh clone (creates the folder)', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'lm-fresh-'));
