@@ -18,7 +18,8 @@ afterAll(() => {
 
 const options = () => ({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
 
-describe('SDK clients give up on a request that gets no answer', () => {
+// Concurrent: each waits out a real timeout, and they do not share anything but the silent endpoint.
+describe.concurrent('SDK clients give up on a request that gets no answer', () => {
   it('DynamoDB: after its request timeout (5 s), so the retry logic can act instead of the run hanging', async () => {
     const started = Date.now();
     await expect(createDocumentClient(options()).send(new GetCommand({ TableName: 't', Key: { id: '1' } }))).rejects.toThrow();
