@@ -251,7 +251,7 @@ export class LocalRuntime {
     const ingestStores = perEvent ? { customers, stageChanges } : { customers: historyImport.customers, stageChanges: historyImport.stageChanges };
     const ingestIdempotency = perEvent ? idempotency : { ...idempotency, layer: historyImport.idempotency };
     const identities = new IdentityStore(db, tables.identities, localPrivacySalt(options.dataDir));
-    const ingestHandler = createIngestHandler({ ...common, ...ingestStores, identities, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency: ingestIdempotency });
+    const ingestHandler = createIngestHandler({ ...common, ...ingestStores, identities, ledger, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency: ingestIdempotency });
     const ingest = async (event: unknown) => {
       const outcome = await ingestHandler(event);
       if (outcome.outcome === 'applied') for (const s of outcome.notTriggered ?? []) tally.decide(s.campaignId, outcome.customerId, s.reason);
