@@ -215,7 +215,7 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
       verdict = checkEligibility(campaign, p, customerFacts(p, now), now, rules, request.sendId, sameEntry(request));
       if (!verdict.eligible) return undefined;
       // Held out: no cap slot (nothing is mailed), but the moment is noted for the report.
-      if (heldOut) return noteRecentSend(p, request, now);
+      if (heldOut) return { ...noteRecentSend(p, request, now), version: p.version + 1, updatedAt: now };
       if (!isCapped(campaign, rules)) return undefined;
       const withSlot = takeCapSlot(p, request.sendId, now, rules);
       return withSlot === p ? undefined : withSlot;
