@@ -13,7 +13,7 @@ import { TABLES, type TableName } from './tables.ts';
  *
  * Each action is the one an adapter method sends (functions/adapters/*):
  * customers get/modify → GetItem, PutItem; updateFields → UpdateItem; scanSegment → Scan.
- * ledger get → GetItem; claim → PutItem; markSent/markSkipped/markUnknown/confirmSentBySes/count/flag → UpdateItem; release → DeleteItem.
+ * ledger get → GetItem; claim → PutItem; markSent/markSkipped/markUnknown/markHeldOut/confirmSentBySes/count/flag/attributeOrder → UpdateItem; release → DeleteItem.
  * failed events record → PutItem. Journey entries list (one customer) → Query; save → PutItem (conditional on version); get → GetItem. Stage changes record → BatchWriteItem. Model runs record → PutItem, latest → Query.
  * Deliverability counters → UpdateItem (ADD) / GetItem; event markers and pauses → PutItem; getPauses → BatchGetItem.
  * Identities: links and erased addresses → GetItem; claims → PutItem; forgetErasure → DeleteItem (erased addresses only).
@@ -54,6 +54,8 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
       customers: any('GetItem', 'PutItem'),
       'stage-changes': any('BatchWriteItem'),
       'failed-events': any('PutItem'),
+      // Last-touch attribution: an order is credited to its send with one conditional UpdateItem (SendLedger.attributeOrder).
+      'send-ledger': any('UpdateItem'),
       identities: [
         { actions: ['GetItem'], leadingKeys: [`${IDENTITY_KEYS.email}*`, `${IDENTITY_KEYS.source}*`, `${IDENTITY_KEYS.erased}*`] },
         { actions: ['PutItem'], leadingKeys: [`${IDENTITY_KEYS.email}*`, `${IDENTITY_KEYS.source}*`] },

@@ -1,9 +1,10 @@
 /**
  * What the CRM report is computed from: a snapshot of the tables, whichever place they were
  * read from (the local data dir of `npm start`, or a deployed stack). `read-tables.ts` fills
- * it today; held-out entries, orders, touches and attributed orders are optional until the
- * send path and ingest record them (issue 14, phase 2). Absent means "not recorded", and
- * the report says so rather than showing zeros.
+ * it: held-out entries from the ledger's 'held-out' status, orders from the profiles' recent
+ * orders, attributed orders as ingest recorded them on the ledger. They stay optional for
+ * snapshots from elsewhere: absent means "not recorded", and the report says so rather than
+ * showing zeros.
  */
 import { z } from 'zod';
 import { AttributionWindows, Touch } from '#domain/attribution.ts';

@@ -38,6 +38,8 @@ export async function replay(
   progress: ReplayProgress,
   onDayEnd?: () => Promise<void>,
   onLive?: () => Promise<void>,
+  /** Shop events caused during the replay (the demo's response orders to clicks), placed at their own time. */
+  reactions?: { nextAt(): number | undefined; takeDue(until: number): ShopEventInput[] },
 ) {
   const history = events.filter((e) => Date.parse(e.time) < window.from);
   const live = events.filter((e) => Date.parse(e.time) >= window.from && Date.parse(e.time) < window.to);
@@ -68,9 +70,14 @@ export async function replay(
       const fAt = f && f.at < hourEnd ? f.at : Infinity;
       const wake = runtime.nextJourneyAt();
       const wAt = wake !== undefined && wake < hourEnd ? Math.max(wake, runtime.clock.epochMs) : Infinity;
-      if (eAt === Infinity && fAt === Infinity && wAt === Infinity) break;
-      await runtime.deliverSesEvents(Math.min(eAt, fAt, wAt));
-      if (wAt < eAt && wAt < fAt) {
+      const reaction = reactions?.nextAt();
+      const rAt = reaction !== undefined && reaction < hourEnd ? Math.max(reaction, runtime.clock.epochMs) : Infinity;
+      if (eAt === Infinity && fAt === Infinity && wAt === Infinity && rAt === Infinity) break;
+      await runtime.deliverSesEvents(Math.min(eAt, fAt, wAt, rAt));
+      if (rAt < eAt && rAt < fAt && rAt <= wAt) {
+        runtime.clock.set(rAt);
+        for (const e of reactions!.takeDue(rAt)) await putShopEvent(runtime, e);
+      } else if (wAt < eAt && wAt < fAt) {
         // A wake-up due before the next event: the journey's step runs at its own time.
         runtime.clock.set(Math.max(wAt, runtime.clock.epochMs));
       } else if (eAt <= fAt) {

@@ -1,5 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { buildReport, DEFAULT_CONVERSION_DAYS } from '#cli/report/build-report.ts';
+import type { CrmReport } from '#cli/report/crm-report.ts';
+import { renderReportHeadline } from '#cli/report/headline.ts';
+import { readSnapshot, reportTables } from '#cli/report/read-tables.ts';
+import { renderReportHtml } from '#cli/report/render-html.ts';
+import { DemoResponse, type TrueEffect, trueEffects } from './demo-response.ts';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Catalog } from '#domain/catalog.ts';
 import { type OrderLogFormat, parseOrderLog } from '#cli/run/order-log.ts';
@@ -85,7 +91,7 @@ export function progressLines(write: (line: string) => void, now: () => number =
 }
 
 /** `lifecycle-mailer run`: the whole pipeline over the demo shop or an order log, then a summary. */
-export async function runJob(options: RunJobOptions): Promise<{ summary: RunSummary; runtime?: LocalRuntime }> {
+export async function runJob(options: RunJobOptions): Promise<{ summary: RunSummary; runtime?: LocalRuntime; report?: CrmReport; trueEffects?: Record<string, TrueEffect> }> {
   const startedAt = Date.now();
   const dataDir = resolve(options.dataDir);
   // Each run starts from a clean slate: the ledger of a previous run would (rightly) block every send.
@@ -132,6 +138,9 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     ...(options.historyImport ? { historyImport: options.historyImport } : {}),
     serveUnsubscribe: options.serveUnsubscribe ?? options.serve ?? false,
   });
+  // Only the demo shop's customers react to email; a fixed order log cannot.
+  const response = options.orders ? undefined : new DemoResponse(options.catalog.journeys, options.seed ?? DEFAULT_DEMO_SHOP.seed, to);
+  if (response) runtime.sesEventListeners.push((detail) => response.onSesEvent(detail));
   try {
     const progress = progressBar(options.quiet ?? false);
     let loyaltyBefore = new Map<string, number>();
@@ -145,7 +154,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
       // loyalty change measured at the end is what the live weeks did, not the first scoring.
       await runtime.fireSchedule({ recompute: true, campaignIds: [] });
       loyaltyBefore = await loyaltySnapshot(runtime);
-    });
+    }, response);
     await syncOutbox(runtime.services.ses.endpoint, outbox, options.serve ?? false, written, sentAt);
     const outboxFiles = existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.eml')).length : 0;
     const summary = await summariseRun(runtime, { source, from, to, startedAt, outboxFiles, loyaltyBefore });
@@ -153,11 +162,49 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     if (options.assumeConsent && assumedConsent !== undefined) summary.assumedConsent = assumedConsent;
     if (options.summaryFile) writeFileSync(options.summaryFile, JSON.stringify(summary, null, 2) + '\n');
     if (!options.quiet) process.stdout.write(formatSummary(summary) + '\n');
-    if (options.serve) return { summary, runtime };
+    // The CRM report of the run, read from the runtime's tables before they close: report.html next to the outbox.
+    const snapshot = await readSnapshot(runtime.db, reportTables(runtime.tables), options.catalog.config, `local tables in ${join(dataDir, 'dynamodb')}`, runtime.clock.now());
+    const report = buildReport(snapshot, { generatedAt: new Date().toISOString() });
+    writeFileSync(join(dataDir, 'report.html'), renderReportHtml(report));
+    let effects: Record<string, TrueEffect> | undefined;
+    if (response) {
+      effects = await demoTrueEffects(runtime, response, options.catalog.journeys.map((j) => j.id));
+      writeFileSync(join(options.summaryFile ? dirname(resolve(options.summaryFile)) : dataDir, 'true-effects.json'), JSON.stringify({ conversionDays: DEFAULT_CONVERSION_DAYS, journeys: effects }, null, 2) + '\n');
+    }
+    if (!options.quiet) process.stdout.write(`\n${renderReportHeadline(report)}\n${effects ? trueEffectLines(report, effects).join('\n') + '\n' : ''}report: ${join(dataDir, 'report.html')}\n`);
+    const extra = { report, ...(effects ? { trueEffects: effects } : {}) };
+    if (options.serve) return { summary, runtime, ...extra };
     await runtime.stop();
-    return { summary };
+    return { summary, ...extra };
   } catch (error) {
     await runtime.stop();
     throw error;
   }
 }
+
+/** The demo's realized true effects, from the ledger (each journey's treated customers) and the profiles' orders. */
+async function demoTrueEffects(runtime: LocalRuntime, response: DemoResponse, journeyIds: readonly string[]): Promise<Record<string, TrueEffect>> {
+  const firstSends: { journeyId: string; customerId: string; at: string }[] = [];
+  for await (const e of runtime.ledger.all()) if (e.journeyId && e.status === 'sent') firstSends.push({ journeyId: e.journeyId, customerId: e.customerId, at: e.sentAt ?? e.claimedAt });
+  const orders: { customerId: string; orderId: string; at: string; value: number }[] = [];
+  for await (const page of runtime.customers.scanSegment(0, 1)) for (const c of page) for (const o of c.recentOrders) orders.push({ customerId: c.customerId, ...o });
+  return trueEffects(journeyIds, firstSends, orders, response, DEFAULT_CONVERSION_DAYS);
+}
+
+/** Per journey: the report's uplift estimate and interval beside the demo's true effect, and whether the interval covers it. */
+export function trueEffectLines(report: CrmReport, effects: Record<string, TrueEffect>): string[] {
+  const pts = (x: number) => `${(x * 100).toFixed(1)} pts`;
+  const lines = ['true effects (demo, true-effects.json) against the report\'s holdout uplift (conversion within ' + report.uplift.conversionDays + ' days):'];
+  for (const [journeyId, t] of Object.entries(effects)) {
+    const row = report.uplift.rows.find((r) => r.key === `journey:${journeyId}`);
+    const attributed = report.sends.find((r) => r.key === `journey:${journeyId}`);
+    lines.push(
+      `  ${journeyId.padEnd(16)} true ${pts(t.incrementalConversionRate).padStart(9)} (click response ${t.clickResponse}, ${t.treatedCustomers} treated)  ` +
+        (row
+          ? `estimate ${pts(row.conversionDifference.estimate)} [${pts(row.conversionDifference.lower)}, ${pts(row.conversionDifference.upper)}] ${row.conversionDifference.lower <= t.incrementalConversionRate && t.incrementalConversionRate <= row.conversionDifference.upper ? 'covers' : 'MISSES'} the truth, ${row.significant ? 'significant' : 'not significant'} (Holm p ${row.adjustedPValue}); incremental revenue ${row.incrementalRevenue ? row.incrementalRevenue.estimate.toFixed(2) : '-'} vs last-touch ${attributed?.attributedRevenue?.toFixed(2) ?? '-'}`
+          : 'no uplift row (no held-out customers)'),
+    );
+  }
+  return lines;
+}
+

@@ -17,7 +17,7 @@ function top20Share(values: number[]): number {
 }
 
 /**
- * One campaign over the whole run. Sends add up: queued = sent + Σ skippedAtSend + setAside +
+ * One campaign over the whole run. Sends add up: queued = sent + heldOut + Σ skippedAtSend + setAside +
  * stillQueued + unaccounted (each queued send id counted once, in its final state). Customers
  * add up too: customersConsidered = customersMailed + Σ notMailed.
  */
@@ -38,6 +38,8 @@ export interface CampaignSummary {
   /** Distinct sends queued for it (by the daily runs, or by the trigger). */
   queued: number;
   sent: number;
+  /** Queued sends that passed every check and were held out (holdout or control group): recorded in the ledger, never mailed. */
+  heldOut: number;
   /** Queued sends the send function refused (its re-check at send time), by their last reason. */
   skippedAtSend: Record<string, number>;
   /** Set aside with a reason in the failed-events store, not since shown sent. */
@@ -62,7 +64,7 @@ export interface JourneySummary {
   /** Entries asked for and not started, by reason (already active, conditions, no consent, …). */
   refused: Record<string, number>;
   /** Per step that sends (by its path in the journey file): sent, and skipped by reason. */
-  steps: Record<string, { campaign: string; sent: number; skipped: Record<string, number> }>;
+  steps: Record<string, { campaign: string; sent: number; heldOut: number; skipped: Record<string, number> }>;
 }
 
 export interface RunSummary {
@@ -111,6 +113,8 @@ export interface RunSummary {
   guarantees: {
     sendsQueued: number;
     sent: number;
+    /** Held out (holdout or control group) after passing every check: recorded, never mailed. */
+    heldOut: number;
     /** Of those sent: whose result the send function lost (a crash after SES), shown sent by SES's own events. */
     confirmedBySes: number;
     skippedAtSend: number;
@@ -202,6 +206,7 @@ export async function summariseRun(
       ...(byId.get(id)?.trigger.type === 'event' ? { triggered: 0 } : {}),
       queued: 0,
       sent: 0,
+      heldOut: 0,
       skippedAtSend: {},
       setAside: 0,
       stillQueued: 0,
@@ -217,6 +222,7 @@ export async function summariseRun(
   let opens = 0;
   let clicks = 0;
   const sentIds = new Set<string>();
+  const heldOutIds = new Set<string>();
   const mailed = new Map<string, Set<string>>();
   const ledgerStatus = new Map<string, string>();
   let confirmedBySes = 0;
@@ -232,6 +238,7 @@ export async function summariseRun(
       emailsSent++;
       mailed.set(e.campaignId, (mailed.get(e.campaignId) ?? new Set()).add(e.customerId));
     }
+    if (e.status === 'held-out') heldOutIds.add(e.sendId);
     c.opens += e.opens;
     c.clicks += e.clicks;
     variant.opens += e.opens;
@@ -242,6 +249,7 @@ export async function summariseRun(
   // Each queued send once, in its final state; a send refused at send time and queued again later counts as what happened last.
   const finalState = (sendId: string): string => {
     if (sentIds.has(sendId)) return 'sent';
+    if (heldOutIds.has(sendId)) return 'held-out';
     if (setAsideIds.has(sendId)) return 'set-aside';
     if (pending.has(sendId)) return 'still-queued';
     const skip = runtime.tally.lastSkipAtSend.get(sendId);
@@ -254,6 +262,7 @@ export async function summariseRun(
       c.queued++;
       const state = finalState(sendId);
       if (state === 'set-aside') c.setAside++;
+      else if (state === 'held-out') c.heldOut++;
       else if (state === 'still-queued') c.stillQueued++;
       else if (state === 'unaccounted') c.unaccounted++;
       else if (state !== 'sent') c.skippedAtSend[state.slice('at-send:'.length)] = (c.skippedAtSend[state.slice('at-send:'.length)] ?? 0) + 1;
@@ -274,9 +283,11 @@ export async function summariseRun(
   const unaccountedIds: string[] = [];
   let skippedAtSend = 0;
   let setAside = 0;
+  let heldOut = 0;
   for (const id of runtime.sendQueue.enqueuedSendIds) {
     const state = finalState(id);
     if (state === 'set-aside') setAside++;
+    else if (state === 'held-out') heldOut++;
     else if (state.startsWith('at-send:')) skippedAtSend++;
     else if (state === 'unaccounted') unaccountedIds.push(`${id} (ledger: ${ledgerStatus.get(id) ?? 'none'}; outcomes: ${runtime.outcomesBySendId.get(id)?.join(',') ?? 'none'})`);
   }
@@ -334,6 +345,7 @@ export async function summariseRun(
     guarantees: {
       sendsQueued: runtime.sendQueue.enqueuedSendIds.size,
       sent: sentIds.size,
+      heldOut,
       confirmedBySes,
       skippedAtSend,
       setAside,
@@ -408,7 +420,7 @@ function journeySummaries(runtime: LocalRuntime): Record<string, JourneySummary>
       completed: f.completed,
       exited: Object.fromEntries(f.exited),
       refused: Object.fromEntries(f.refused),
-      steps: Object.fromEntries([...f.steps].sort(([a], [b]) => a.localeCompare(b)).map(([step, v]) => [step, { campaign: v.campaignId, sent: v.sent, skipped: Object.fromEntries(v.skipped) }])),
+      steps: Object.fromEntries([...f.steps].sort(([a], [b]) => a.localeCompare(b)).map(([step, v]) => [step, { campaign: v.campaignId, sent: v.sent, heldOut: v.heldOut, skipped: Object.fromEntries(v.skipped) }])),
     };
   }
   return out;
@@ -417,13 +429,13 @@ function journeySummaries(runtime: LocalRuntime): Record<string, JourneySummary>
 function journeyLines(journeys: Record<string, JourneySummary>): string[] {
   const pad = (v: unknown, n: number) => String(v).padStart(n);
   const lines = [
-    `journeys: entered = completed + exited + active at the end; per sending step, sent and skipped by reason`,
+    `journeys: entered = completed + exited + active at the end; per sending step, sent, held out (never mailed) and skipped by reason`,
     `${'journey'.padEnd(22)} ${pad('entered', 7)} ${pad('active', 6)} ${pad('done', 5)} ${pad('exited', 6)}  exited by reason; not entered (top reasons)`,
   ];
   for (const [id, j] of Object.entries(journeys)) {
     const exited = Object.values(j.exited).reduce((a, b) => a + b, 0);
     lines.push(`${id.padEnd(22)} ${pad(j.entered, 7)} ${pad(j.activeAtEnd, 6)} ${pad(j.completed, 5)} ${pad(exited, 6)}  ${topReasons(j.exited, 3)}; not entered: ${topReasons(j.refused, 3)}`);
-    for (const [step, v] of Object.entries(j.steps)) lines.push(`  ${step.padEnd(30)} ${v.campaign.padEnd(22)} sent ${pad(v.sent, 4)}  skipped ${topReasons(v.skipped, 3)}`);
+    for (const [step, v] of Object.entries(j.steps)) lines.push(`  ${step.padEnd(30)} ${v.campaign.padEnd(22)} sent ${pad(v.sent, 4)}  held out ${pad(v.heldOut, 4)}  skipped ${topReasons(v.skipped, 3)}`);
   }
   return lines;
 }
@@ -451,11 +463,11 @@ export function formatSummary(s: RunSummary): string {
       : `value models: ${s.value.models?.skipped ?? 'not fitted'}`,
     ...(s.value.models?.warning ? [`warning: ${s.value.models.warning}`] : []),
     '',
-    `sends by campaign (queued by the daily runs, or triggered by a shop event): queued = sent + skipped at send + set aside + still queued, each send once in its final state`,
-    `${'campaign'.padEnd(22)} ${'trigger'.padEnd(8)} ${pad('queued', 6)} ${pad('sent', 6)} ${pad('skipped', 7)} ${pad('aside', 5)} ${pad('queue', 5)} ${pad('opens', 6)} ${pad('clicks', 6)} ${pad('unsub', 5)} ${pad('resub', 5)}  skipped at send, by reason`,
+    `sends by campaign (queued by the daily runs, or triggered by a shop event): queued = sent + held out + skipped at send + set aside + still queued, each send once in its final state`,
+    `${'campaign'.padEnd(22)} ${'trigger'.padEnd(8)} ${pad('queued', 6)} ${pad('sent', 6)} ${pad('held', 5)} ${pad('skipped', 7)} ${pad('aside', 5)} ${pad('queue', 5)} ${pad('opens', 6)} ${pad('clicks', 6)} ${pad('unsub', 5)} ${pad('resub', 5)}  skipped at send, by reason`,
     ...Object.entries(s.campaigns).map(([id, c]) => {
       const skipped = Object.values(c.skippedAtSend).reduce((a, b) => a + b, 0);
-      return `${id.padEnd(22)} ${(c.trigger === 'event' ? 'event' : 'schedule').padEnd(8)} ${pad(c.queued, 6)} ${pad(c.sent, 6)} ${pad(skipped, 7)} ${pad(c.setAside, 5)} ${pad(c.stillQueued, 5)} ${pad(c.opens, 6)} ${pad(c.clicks, 6)} ${pad(c.unsubscribes, 5)} ${pad(c.resubscribes, 5)}  ${topReasons(c.skippedAtSend, 4)}`;
+      return `${id.padEnd(22)} ${(c.trigger === 'event' ? 'event' : 'schedule').padEnd(8)} ${pad(c.queued, 6)} ${pad(c.sent, 6)} ${pad(c.heldOut, 5)} ${pad(skipped, 7)} ${pad(c.setAside, 5)} ${pad(c.stillQueued, 5)} ${pad(c.opens, 6)} ${pad(c.clicks, 6)} ${pad(c.unsubscribes, 5)} ${pad(c.resubscribes, 5)}  ${topReasons(c.skippedAtSend, 4)}`;
     }),
     '',
     `customers by campaign: each counted once; not mailed by the last reason given for them (the last run or event that considered them, or their last send's fate)`,
@@ -471,7 +483,7 @@ export function formatSummary(s: RunSummary): string {
       ? `deliverability guardrail: ${s.guardrail.pauses.length} pause(s); sends skipped as paused ${s.guardrail.sendsSkippedPaused}, customers held back ${s.guardrail.customersHeldByPause} (not queued as paused ${s.guardrail.notQueuedPaused} over all runs) (resume: lifecycle-mailer resume)`
       : `deliverability guardrail: no pauses`,
     ...s.guardrail.pauses.map((p) => `  ${p.status === 'active' ? 'PAUSED ' : 'resumed'} ${describeScope(p.scope).padEnd(26)} day ${p.day}  ${p.reason}`),
-    `sends queued ${s.guarantees.sendsQueued}: sent ${s.guarantees.sent}${s.guarantees.confirmedBySes ? ` (${s.guarantees.confirmedBySes} of them confirmed by SES events after a lost result)` : ''}, skipped at send ${s.guarantees.skippedAtSend}, set aside with reason ${s.guarantees.setAside}, still queued ${s.guarantees.stillQueued}, unaccounted ${s.guarantees.unaccounted}; mailed twice: ${s.guarantees.mailedTwice}`,
+    `sends queued ${s.guarantees.sendsQueued}: sent ${s.guarantees.sent}${s.guarantees.confirmedBySes ? ` (${s.guarantees.confirmedBySes} of them confirmed by SES events after a lost result)` : ''}, held out (never mailed) ${s.guarantees.heldOut}, skipped at send ${s.guarantees.skippedAtSend}, set aside with reason ${s.guarantees.setAside}, still queued ${s.guarantees.stillQueued}, unaccounted ${s.guarantees.unaccounted}; mailed twice: ${s.guarantees.mailedTwice}`,
     `SES rate: peak ${s.sending.peakSendsPerSecond}/s of ${s.sending.maxSendRate}/s allowed; throttled ${s.sending.throttledRetries} (backed off ${s.sending.backoffSeconds}s); held for quiet hours or delays: ${s.sending.deferredSends} sends`,
     ...(s.faults ? [`faults injected ${JSON.stringify(s.faults.injected)}; absorbed ${JSON.stringify(s.faults.absorbed)}`] : []),
   ];

@@ -38,7 +38,7 @@ function stepCounts(path: string, step: Step, numbers: StoredJourneyFigures | un
   if ('send' in step) {
     const s = numbers.figures.steps.get(path);
     const skipped = s ? [...s.skipped.values()].reduce((a, b) => a + b, 0) : 0;
-    parts.push(html`sent <strong data-count="sent">${s?.sent ?? 0}</strong>, skipped <strong data-count="skipped">${skipped}</strong>${s && skipped ? ` (${reasons(s.skipped)})` : ''}`);
+    parts.push(html`sent <strong data-count="sent">${s?.sent ?? 0}</strong>, held out <strong data-count="held-out">${s?.heldOut ?? 0}</strong>, skipped <strong data-count="skipped">${skipped}</strong>${s && skipped ? ` (${reasons(s.skipped)})` : ''}`);
   }
   const waiting = numbers.waitingAt.get(path) ?? 0;
   if (waiting || 'wait' in step || 'waitFor' in step) parts.push(html`waiting here now <strong data-count="waiting">${waiting}</strong>`);

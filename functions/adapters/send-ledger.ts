@@ -10,14 +10,34 @@ export const LedgerEntry = z.object({
   campaignId: z.string(),
   period: z.string(),
   variant: z.string(),
-  /** claimed → sent; or unknown when a claim's SES result was lost (never resent); skipped: refused for good. */
-  status: z.enum(['claimed', 'sent', 'skipped', 'unknown']),
+  /**
+   * claimed → sent; or unknown when a claim's SES result was lost (never resent); skipped: refused for good;
+   * held-out: the customer passed the same checks but is in the holdout (or control group), so nothing was mailed.
+   */
+  status: z.enum(['claimed', 'sent', 'skipped', 'unknown', 'held-out']),
   claimedAt: z.string(),
+  /** A journey step's send: where it belongs, so the report can place sends and held-out moments on journey and step rows. */
+  journeyId: z.string().optional(),
+  entryId: z.string().optional(),
+  stepId: z.string().optional(),
+  /** The moment the email would have gone, for a held-out entry (treated and held-out customers compare from the same moment). */
+  heldOutAt: z.string().optional(),
+  holdoutReason: z.string().optional(),
   sentAt: z.string().optional(),
   messageId: z.string().optional(),
   skipReason: z.string().optional(),
   opens: z.number().default(0),
+  /** The split of `opens` (isMachineOpen); absent on entries written before it was recorded. */
+  humanOpens: z.number().optional(),
+  machineOpens: z.number().optional(),
   clicks: z.number().default(0),
+  /** This send's unsubscribe link was used (not recorded yet: the links do not name the send). */
+  unsubscribed: z.boolean().optional(),
+  /** Orders credited to this send by last-touch attribution at ingest; `attributedOrderIds` keeps a replayed order from counting twice. */
+  attributedOrders: z.number().optional(),
+  attributedRevenue: z.number().optional(),
+  attributedOrderIds: z.array(z.string()).optional(),
+  attributions: z.array(z.object({ orderId: z.string(), at: z.string(), value: z.number(), touch: z.enum(['click', 'human-open']), hoursToOrder: z.number() })).optional(),
   delivered: z.boolean().default(false),
   bounced: z.boolean().default(false),
   complained: z.boolean().default(false),
@@ -37,7 +57,16 @@ export class AlreadySentError extends Error {
   }
 }
 
-export type EngagementCounter = 'opens' | 'clicks';
+export type EngagementCounter = 'opens' | 'humanOpens' | 'machineOpens' | 'clicks';
+
+/** One order credited to a send. */
+export interface OrderAttribution {
+  orderId: string;
+  at: string;
+  value: number;
+  touch: 'click' | 'human-open';
+  hoursToOrder: number;
+}
 export type EngagementFlag = 'delivered' | 'bounced' | 'complained';
 
 /** One entry per (customer, campaign, period), written with a conditional put before SES is called. */
@@ -65,7 +94,10 @@ export class SendLedger {
       variant: request.variant,
       status: 'claimed',
       claimedAt: now,
+      ...(request.journey ? { journeyId: request.journey.journeyId, entryId: request.journey.entryId, stepId: request.journey.step } : {}),
       opens: 0,
+      humanOpens: 0,
+      machineOpens: 0,
       clicks: 0,
       delivered: false,
       bounced: false,
@@ -97,7 +129,8 @@ export class SendLedger {
           Key: { sendId },
           UpdateExpression: expression,
           ...(condition ? { ConditionExpression: condition } : {}),
-          ExpressionAttributeNames: names,
+          // DynamoDB refuses an empty map here.
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
           ExpressionAttributeValues: values,
         }),
       );
@@ -115,6 +148,35 @@ export class SendLedger {
   /** A claim whose SES result was lost: recorded once, never resent. Only a claim still 'claimed' moves. */
   markUnknown(sendId: string): Promise<boolean> {
     return this.update(sendId, 'SET #status = :unknown', { '#status': 'status' }, { ':unknown': 'unknown', ':claimed': 'claimed' }, '#status = :claimed');
+  }
+
+  /**
+   * The customer is held out: nothing goes to SES, and the entry records the moment the email
+   * would have gone. Only a claim still 'claimed' moves.
+   */
+  markHeldOut(sendId: string, reason: string, now: string): Promise<boolean> {
+    return this.update(
+      sendId,
+      'SET #status = :held, heldOutAt = :now, holdoutReason = :reason',
+      { '#status': 'status' },
+      { ':held': 'held-out', ':now': now, ':reason': reason, ':claimed': 'claimed' },
+      '#status = :claimed',
+    );
+  }
+
+  /**
+   * Credits an order to this send, once: one conditional UpdateItem that adds the order's
+   * value and appends it, unless its id is already listed (a replayed Order Placed).
+   * Returns false when the order was credited before or the ledger does not know the send.
+   */
+  attributeOrder(sendId: string, order: OrderAttribution): Promise<boolean> {
+    return this.update(
+      sendId,
+      'SET attributedOrderIds = list_append(if_not_exists(attributedOrderIds, :empty), :ids), attributions = list_append(if_not_exists(attributions, :empty), :orders) ADD attributedOrders :one, attributedRevenue :value',
+      {},
+      { ':empty': [], ':ids': [order.orderId], ':orders': [order], ':one': 1, ':value': order.value, ':oid': order.orderId },
+      'attribute_exists(sendId) AND NOT contains(attributedOrderIds, :oid)',
+    );
   }
 
   /** Records that the send was refused for good at send time (a permanent SES rejection, a render failure). */

@@ -1,4 +1,4 @@
-import { type CustomerProfile, newProfile, rememberEventKey } from './customer-profile.ts';
+import { type CustomerProfile, MAX_RECENT_ORDERS, newProfile, type RecentOrder, rememberEventKey } from './customer-profile.ts';
 import { type ConsentPolicy, consentOnRegistration, SINGLE_OPT_IN } from './double-opt-in.ts';
 import type { StorefrontIdentity } from './identity.ts';
 import { consentStatedAt, type CustomerUpdated, eventKey, type ShopEvent } from './shop-events.ts';
@@ -101,6 +101,7 @@ export function applyShopEvent(current: CustomerProfile | undefined, event: Shop
       }
       profile.categoryCounts = categoryCounts;
       profile.favouriteCategory = favourite(categoryCounts) ?? profile.favouriteCategory;
+      profile.recentOrders = rememberOrder(profile.recentOrders, { orderId: d.orderId, at: d.placedAt, value: d.total });
       // A completed purchase supersedes an abandoned cart from before it.
       if (profile.lastCart && profile.lastCart.abandonedAt <= d.placedAt) profile.lastCart = undefined;
       break;
@@ -196,4 +197,11 @@ function favourite(counts: Record<string, number>): string | undefined {
     }
   }
   return best;
+}
+
+/** The order on the profile's bounded list (newest MAX_RECENT_ORDERS by time); the same order id twice is kept once. */
+function rememberOrder(orders: readonly RecentOrder[], order: RecentOrder): RecentOrder[] {
+  if (orders.some((o) => o.orderId === order.orderId)) return [...orders];
+  const next = [...orders, order].sort((a, b) => a.at.localeCompare(b.at));
+  return next.length > MAX_RECENT_ORDERS ? next.slice(next.length - MAX_RECENT_ORDERS) : next;
 }

@@ -123,6 +123,8 @@ export const Campaign = z
     from: z.object({ address: z.email(), name: z.string().min(1).max(100) }).strict(),
     replyTo: z.email().optional(),
     variants: z.array(CampaignVariant).default([]),
+    /** Percent of the campaign's customers held out unmailed (recorded as 'held-out' in the ledger) to measure it; 0–50. */
+    holdout: z.number().min(0).max(50).default(0),
     /** Sunset: once this campaign is sent, stop mailing the customer (suppression 'sunset'). */
     suppressAfterSend: z.boolean().default(false),
     /** Extra data the template may use (offer codes, copy). */

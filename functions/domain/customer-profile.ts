@@ -88,6 +88,20 @@ export const ConsentRenewal = z.object({
 });
 export type ConsentRenewal = z.infer<typeof ConsentRenewal>;
 
+export const RecentSend = z.object({
+  sendId: z.string(),
+  campaignId: z.string(),
+  journeyId: z.string().optional(),
+  stepId: z.string().optional(),
+  at: IsoInstant,
+  lastClickAt: IsoInstant.optional(),
+  lastHumanOpenAt: IsoInstant.optional(),
+});
+export type RecentSend = z.infer<typeof RecentSend>;
+
+export const RecentOrder = z.object({ orderId: z.string(), at: IsoInstant, value: z.number() });
+export type RecentOrder = z.infer<typeof RecentOrder>;
+
 /** A customer as stored in the customers table. Every read is validated against this. */
 export const CustomerProfile = z.object({
   customerId: z.string(),
@@ -153,6 +167,13 @@ export const CustomerProfile = z.object({
    * when SES certainly did not take the message. Pruned to the cap's window.
    */
   cappedSends: z.array(z.object({ sendId: z.string(), at: IsoInstant })).default([]),
+  /**
+   * The latest sends (and held-out moments) with the customer's latest click and human open
+   * of each: what last-touch attribution at ingest reads. Newest last; bounded (see rememberRecentSend).
+   */
+  recentSends: z.array(RecentSend).default([]),
+  /** The latest orders (id, time, value), for the report's conversions; newest last, bounded (MAX_RECENT_ORDERS). */
+  recentOrders: z.array(RecentOrder).default([]),
   /** Recent idempotency keys of applied events, newest last; bounded (see MAX_RECENT_EVENT_KEYS). */
   recentEventKeys: z.array(z.string()).default([]),
   /** Each storefront's own id for this customer, with when it was first seen (one profile across storefronts). */
@@ -170,6 +191,18 @@ export type Consent = CustomerProfile['consent'];
  * functions record every event in the idempotency table, and consent is ordered by time.
  */
 export const MAX_RECENT_EVENT_KEYS = 200;
+
+/** How many recent sends a profile keeps, and for how long: past the longest attribution window either way. */
+export const MAX_RECENT_SENDS = 20;
+export const RECENT_SEND_DAYS = 30;
+export const MAX_RECENT_ORDERS = 100;
+
+/** Adds (or replaces, by send id) a recent send; keeps the newest MAX_RECENT_SENDS of the last RECENT_SEND_DAYS. */
+export function rememberRecentSend(sends: readonly RecentSend[], send: RecentSend, now: string): RecentSend[] {
+  const oldest = Date.parse(now) - RECENT_SEND_DAYS * 86_400_000;
+  const next = [...sends.filter((s) => s.sendId !== send.sendId && Date.parse(s.at) >= oldest), send].sort((a, b) => a.at.localeCompare(b.at));
+  return next.length > MAX_RECENT_SENDS ? next.slice(next.length - MAX_RECENT_SENDS) : next;
+}
 
 export function rememberEventKey(keys: readonly string[], key: string): string[] {
   const next = [...keys, key];

@@ -13,6 +13,8 @@ export interface StepFigures {
   sent: number;
   /** Why the step did not mail: the engine's reasons (consent, suppression) and the send function's. */
   skipped: Map<string, number>;
+  /** Sends that passed every check and were held out (the journey's holdout, or the control group): recorded, never mailed. */
+  heldOut: number;
 }
 
 export interface JourneyFigures {
@@ -30,7 +32,7 @@ const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1
 
 export function stepFigures(f: JourneyFigures, step: string, campaignId: string): StepFigures {
   let s = f.steps.get(step);
-  if (!s) f.steps.set(step, (s = { campaignId, sent: 0, skipped: new Map() }));
+  if (!s) f.steps.set(step, (s = { campaignId, sent: 0, skipped: new Map(), heldOut: 0 }));
   return s;
 }
 
@@ -44,10 +46,11 @@ export function countTimelineItem(f: JourneyFigures, item: TimelineItem): void {
   else if (item.kind === 'skip' && item.step) bump(stepFigures(f, item.step, item.campaign ?? '').skipped, item.reason ?? 'unknown');
 }
 
-/** What the send function did with one step's send: it went (sent, confirmed, or lost after SES took it), or was skipped for a reason. */
-export function countStepSend(f: JourneyFigures, step: string, campaignId: string, result: { sent: true } | { skipped: string }): void {
+/** What the send function did with one step's send: it went (sent, confirmed, or lost after SES took it), was held out, or was skipped for a reason. */
+export function countStepSend(f: JourneyFigures, step: string, campaignId: string, result: { sent: true } | { heldOut: true } | { skipped: string }): void {
   const s = stepFigures(f, step, campaignId);
   if ('sent' in result) s.sent++;
+  else if ('heldOut' in result) s.heldOut++;
   else bump(s.skipped, result.skipped);
 }
 
@@ -103,6 +106,7 @@ export function storedJourneyFigures(journey: Pick<Journey, 'id' | 'steps'>, ent
     const step = journeyStepOfSend(journey, send, tokens);
     if (!step) continue;
     if (send.status === 'sent' || send.status === 'unknown') countStepSend(figures, step, send.campaignId, { sent: true });
+    else if (send.status === 'held-out') countStepSend(figures, step, send.campaignId, { heldOut: true });
     else if (send.status === 'skipped') countStepSend(figures, step, send.campaignId, { skipped: send.skipReason ?? 'unknown' });
   }
   return { figures, active, waitingAt, earlierEntries };

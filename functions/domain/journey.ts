@@ -194,7 +194,7 @@ export const Journey = z
       .default({ conditions: [], topic: 'newsletter' }),
     exitWhen: z.array(ExitRule).default([]),
     reentry: Reentry.default('never'),
-    /** Percent of entries held out unmailed, to measure the journey (used by a later release; recorded only). */
+    /** Percent of customers held out unmailed (every step records 'held-out' in the ledger instead of sending), to measure the journey. */
     holdout: z.number().min(0).max(50).default(10),
     steps: z.array(Step).min(1, 'at least one step'),
   })

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { AttributionWindows, DEFAULT_ATTRIBUTION_WINDOWS } from './attribution.ts';
 import { DEFAULT_GUARDRAIL, GuardrailConfig } from './deliverability-guardrail.ts';
+import { DEFAULT_HOLDOUT_SALT, HoldoutPercent } from './holdout.ts';
 import { StageThresholds } from './lifecycle-stage.ts';
 import { QuietHours } from './quiet-hours.ts';
 import { isTimeZone } from './shop-events.ts';
@@ -65,6 +67,12 @@ export const MailerConfig = z
       .default({ cron: '0 5 * * *', timeZone: 'UTC' }),
     /** Pause a campaign, then all marketing, when bounce or complaint rates near SES's review thresholds. */
     guardrail: GuardrailConfig.default(DEFAULT_GUARDRAIL),
+    /** Percent of customers held out of all marketing (a global control group); transactional mail is exempt. */
+    controlGroup: HoldoutPercent.default(0),
+    /** Keys the holdout draw (not a secret). Changing it re-draws every holdout and the control group. */
+    holdoutSalt: z.string().min(1).max(200).default(DEFAULT_HOLDOUT_SALT),
+    /** Last-touch attribution windows, in days after a click or a human open. */
+    attribution: AttributionWindows.default(DEFAULT_ATTRIBUTION_WINDOWS),
   })
   .strict();
 export type MailerConfig = z.infer<typeof MailerConfig>;

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '#domain/clock.ts';
 import { type CustomerProfile, rememberEventKey, type Suppression } from '#domain/customer-profile.ts';
-import { recordInteraction, type Interaction } from '#domain/engagement.ts';
+import { isMachineOpen, recordInteraction, type Interaction } from '#domain/engagement.ts';
 import { sendingDay } from '#domain/deliverability-guardrail.ts';
 import { describeZodIssues } from '#domain/invalid-input-error.ts';
 import { loyaltyScore } from '#domain/loyalty-score.ts';
@@ -73,6 +73,26 @@ function profileChange(detail: SesEventDetail): ((p: CustomerProfile, now: strin
 
 export const SOFT_BOUNCES_BEFORE_SUPPRESSION = 3;
 
+/**
+ * A click or a person's open of a recent send, noted on that send in the profile's list: the
+ * touches ingest's last-touch attribution reads. A machine open is no touch (it never attributes).
+ */
+function withTouch(p: CustomerProfile, sendId: string, detail: SesEventDetail): CustomerProfile {
+  let field: 'lastClickAt' | 'lastHumanOpenAt';
+  let at: string;
+  if (detail.eventType === 'Click') [field, at] = ['lastClickAt', detail.click.timestamp];
+  else if (detail.eventType === 'Open' && !isMachineOpen(detail.open.userAgent, detail.open.ipAddress)) [field, at] = ['lastHumanOpenAt', detail.open.timestamp];
+  else return p;
+  if (!p.recentSends.some((s) => s.sendId === sendId)) return p;
+  return {
+    ...p,
+    recentSends: p.recentSends.map((s) => {
+      const seen = s[field];
+      return s.sendId === sendId && !(seen && seen >= at) ? { ...s, [field]: at } : s;
+    }),
+  };
+}
+
 /** What makes an SES event unique (message, type, moment): its idempotency key. */
 export const sesEventKey = (detail: SesEventDetail): string => `ses:${detail.mail.messageId}:${detail.eventType}:${eventInstant(detail)}`;
 
@@ -135,9 +155,10 @@ export async function recordEngagement(raw: unknown, deps: EngagementDeps): Prom
     if (!p) return undefined;
     duplicate = p.recentEventKeys.includes(key);
     if (duplicate) return undefined;
-    const next = change(p, now);
-    unchanged = next === p; // e.g. a delivery when nothing had bounced: no write
+    const changed = change(p, now);
+    unchanged = changed === p; // e.g. a delivery when nothing had bounced: no write
     if (unchanged) return undefined;
+    const next = sendId ? withTouch(changed, sendId, detail) : changed;
     return { ...next, recentEventKeys: rememberEventKey(p.recentEventKeys, key), version: p.version + 1, updatedAt: now };
   });
   if (duplicate) return { outcome: 'duplicate', eventType: detail.eventType };
@@ -147,7 +168,10 @@ export async function recordEngagement(raw: unknown, deps: EngagementDeps): Prom
     return { outcome: 'rejected', reason: `unknown customer ${customerId}` };
   }
   if (sendId) {
-    if (detail.eventType === 'Open') await deps.ledger.count(sendId, 'opens');
+    if (detail.eventType === 'Open') {
+      await deps.ledger.count(sendId, 'opens');
+      await deps.ledger.count(sendId, isMachineOpen(detail.open.userAgent, detail.open.ipAddress) ? 'machineOpens' : 'humanOpens');
+    }
     if (detail.eventType === 'Click') await deps.ledger.count(sendId, 'clicks');
     if (detail.eventType === 'Bounce') await flagSend(sendId, 'bounced', detail, deps, now);
     if (detail.eventType === 'Complaint') await flagSend(sendId, 'complained', detail, deps, now);

@@ -29,6 +29,7 @@ export const handler = async (event: unknown, context?: Context) => {
       ...d,
       sendQueue: d.sendQueue(),
       identities: await d.identities(),
+      ledger: d.ledger,
       campaigns: d.catalog.campaigns,
       config: d.catalog.config,
       idempotency: { client: createDocumentClient(), tableName: requiredTable(d.env.IDEMPOTENCY_TABLE, 'IDEMPOTENCY_TABLE') },

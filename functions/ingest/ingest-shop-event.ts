@@ -15,6 +15,8 @@ import { signsUpAnew, type StorefrontIdentity, storefrontOf } from '#domain/iden
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
 import type { StageChangeLog } from '#adapters/stage-change-log.ts';
+import type { SendLedger } from '#adapters/send-ledger.ts';
+import { attributeOrder, type Touch } from '#domain/attribution.ts';
 
 export interface IngestDeps {
   customers: CustomerStore;
@@ -27,6 +29,8 @@ export interface IngestDeps {
   logger: Logger;
   /** One customer across storefronts, and erased addresses; without it each event's customer id is its profile. */
   identities?: IdentityLinks;
+  /** Where an order is credited to the send it is attributed to (last touch); without it orders are not attributed. */
+  ledger?: Pick<SendLedger, 'attributeOrder'>;
 }
 
 export type IngestOutcome =
@@ -96,6 +100,7 @@ export async function ingestShopEvent(raw: unknown, deps: IngestDeps): Promise<I
   if (previousStage && previousStage !== profile.stage) {
     await deps.stageChanges.record([{ customerId, from: previousStage, to: profile.stage, changedAt: now }]);
   }
+  if (event['detail-type'] === 'Order Placed') await creditOrder(event.detail, profile, deps);
   const { request, skipped } = await queueTriggeredSend(event, profile, now, deps);
   const notTriggered = skipped.length ? { notTriggered: skipped } : {};
   if (!request) return { outcome: 'applied', customerId, stage: profile.stage, ...notTriggered };
@@ -140,6 +145,28 @@ export async function resolveCustomer(
     await identities.claimAddress(email, customerId, now);
   }
   return { event: { ...event, detail: { ...event.detail, customerId } } as ShopEvent, identity: { source, id: storefrontId } };
+}
+
+/** The touches a profile's recent sends hold: each send's latest click and latest human open. */
+export function touchesOf(profile: Pick<CustomerProfile, 'recentSends'>): Touch[] {
+  return profile.recentSends.flatMap((s) => [
+    ...(s.lastClickAt ? [{ sendId: s.sendId, kind: 'click' as const, at: s.lastClickAt }] : []),
+    ...(s.lastHumanOpenAt ? [{ sendId: s.sendId, kind: 'human-open' as const, at: s.lastHumanOpenAt }] : []),
+  ]);
+}
+
+/**
+ * Last-touch attribution: the order is credited to the send whose click or human open came
+ * last before it, inside the configured windows. One conditional write on that ledger entry,
+ * which refuses an order id it holds already, so a replayed order is not counted twice.
+ * The duplicate path above never gets here; the condition covers a retry after a crash.
+ */
+async function creditOrder(order: { orderId: string; placedAt: string; total: number }, profile: CustomerProfile, deps: IngestDeps): Promise<void> {
+  if (!deps.ledger) return;
+  const credit = attributeOrder(order.placedAt, touchesOf(profile), deps.config.attribution);
+  if (!credit) return;
+  const recorded = await deps.ledger.attributeOrder(credit.sendId, { orderId: order.orderId, at: order.placedAt, value: order.total, touch: credit.touch, hoursToOrder: Math.round(credit.hoursToOrder * 100) / 100 });
+  deps.logger.debug('order attributed', { customerId: profile.customerId, orderId: order.orderId, sendId: credit.sendId, touch: credit.touch, recorded });
 }
 
 /** Queues the event-triggered campaign the customer should get now, if any; says why the event's other campaigns were not. */

@@ -4,9 +4,10 @@ import { checkEligibility, type Eligibility } from '#domain/campaign-choice.ts';
 import type { Clock } from '#domain/clock.ts';
 import { composeEmail } from '#domain/compose-email.ts';
 import { customerFacts } from '#domain/customer-facts.ts';
-import type { CustomerProfile } from '#domain/customer-profile.ts';
+import { type CustomerProfile, rememberRecentSend } from '#domain/customer-profile.ts';
 import { isCapped, recordSend, releaseCapSlot, takeCapSlot } from '#domain/customer-sends.ts';
 import { releaseTime } from '#domain/quiet-hours.ts';
+import { holdoutFor, type HoldoutReason } from '#domain/holdout.ts';
 import type { MailerConfig } from '#domain/mailer-config.ts';
 import { PAUSE_LOG_MESSAGE } from '#domain/deliverability-guardrail.ts';
 import type { SendRequest } from '#domain/send-request.ts';
@@ -109,6 +110,8 @@ export type SendOutcome =
   /** Claimed by an attempt that crashed after SES took the message, as SES's own report on it shows. */
   | { outcome: 'confirmed' }
   | { outcome: 'skipped'; reason: string }
+  /** The customer passed every check but is in the holdout or the control group: nothing was mailed, the ledger says 'held-out'. */
+  | { outcome: 'held-out'; reason: HoldoutReason }
   | { outcome: 'rejected'; reason: string };
 
 /**
@@ -194,18 +197,37 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
   // Bounces or complaints paused this campaign (or all marketing): nothing goes out until a person resumes it.
   if (await beforeSes(() => deps.guardrail.pauseFor(campaign))) return skip('paused');
   const rules = deps.config.frequency;
+  // Drawn before the check, decided after it: a held-out customer goes through the same decision
+  // (consent, suppression, caps), so held-out and mailed customers are alike but for the email.
+  const heldOut = holdoutFor(
+    {
+      customerId: request.customerId,
+      journeyId: request.journey?.journeyId,
+      journeyHoldout: request.journey ? deps.journeys?.get(request.journey.journeyId)?.holdout : undefined,
+      campaign,
+    },
+    { salt: deps.config.holdoutSalt, controlGroup: deps.config.controlGroup },
+  );
   let verdict: Eligibility | undefined;
   const profile = await beforeSes(() =>
     deps.customers.modify(request.customerId, (p) => {
       if (!p) return undefined;
       verdict = checkEligibility(campaign, p, customerFacts(p, now), now, rules, request.sendId, sameEntry(request));
-      if (!verdict.eligible || !isCapped(campaign, rules)) return undefined;
+      if (!verdict.eligible) return undefined;
+      // Held out: no cap slot (nothing is mailed), but the moment is noted for the report.
+      if (heldOut) return { ...noteRecentSend(p, request, now), version: p.version + 1, updatedAt: now };
+      if (!isCapped(campaign, rules)) return undefined;
       const withSlot = takeCapSlot(p, request.sendId, now, rules);
       return withSlot === p ? undefined : withSlot;
     }),
   );
   if (!profile) return skip('customer-unknown');
   if (!verdict?.eligible) return skip(verdict?.reason ?? 'customer-unknown');
+  if (heldOut) {
+    await deps.ledger.markHeldOut(request.sendId, heldOut, now);
+    deps.logger.info('send held out', { ...log, reason: heldOut });
+    return { outcome: 'held-out', reason: heldOut };
+  }
 
   let messageId: string;
   try {
@@ -288,5 +310,18 @@ async function releaseSlot(deps: SendDeps, request: SendRequest, now: string): P
 
 /** Notes on the profile that the campaign went out (cooldowns, frequency cap, sunset). */
 async function recordSentToCustomer(deps: SendDeps, request: SendRequest, campaign: Campaign, now: string): Promise<void> {
-  await deps.customers.modify(request.customerId, (p: CustomerProfile | undefined) => (p ? recordSend(p, campaign, request.sendId, now, deps.config.frequency) : undefined));
+  await deps.customers.modify(request.customerId, (p: CustomerProfile | undefined) => (p ? noteRecentSend(recordSend(p, campaign, request.sendId, now, deps.config.frequency), request, now) : undefined));
+}
+
+/** The send (or held-out moment) on the profile's short list, which ingest's attribution reads. */
+function noteRecentSend(p: CustomerProfile, request: SendRequest, now: string): CustomerProfile {
+  return {
+    ...p,
+    recentSends: rememberRecentSend(p.recentSends, {
+      sendId: request.sendId,
+      campaignId: request.campaignId,
+      ...(request.journey ? { journeyId: request.journey.journeyId, stepId: request.journey.step } : {}),
+      at: now,
+    }, now),
+  };
 }

@@ -30,6 +30,7 @@ export class JourneyTally {
     const f = this.figures(request.journey.journeyId);
     const { step } = request.journey;
     if (outcome.outcome === 'sent' || outcome.outcome === 'confirmed' || outcome.outcome === 'unknown') countStepSend(f, step, request.campaignId, { sent: true });
+    else if (outcome.outcome === 'held-out') countStepSend(f, step, request.campaignId, { heldOut: true });
     else if (outcome.outcome === 'skipped') countStepSend(f, step, request.campaignId, { skipped: outcome.reason });
     else if (outcome.outcome === 'rejected') countStepSend(f, step, request.campaignId, { skipped: 'rejected' });
   }

@@ -9,7 +9,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { type Catalog, campaignsById } from '#domain/catalog.ts';
 import type { SendRequest } from '#domain/send-request.ts';
-import { SEND_TAGS } from '#domain/ses-events.ts';
+import { SEND_TAGS, type SesEventDetail } from '#domain/ses-events.ts';
 import { parseSigningKeys, type SigningKeys } from '#signed-links/signing-keys.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
 import { createDocumentClient, createSesClient } from '#adapters/aws-clients.ts';
@@ -134,6 +134,8 @@ export class LocalRuntime {
   /** `campaignId|reason` → sends decided against at send time. */
   readonly sendSkips = new Map<string, number>();
   readonly skippedSendIds = new Set<string>();
+  /** Called with each emulated SES event as it is delivered (the demo's customers react to clicks). */
+  readonly sesEventListeners: ((detail: SesEventDetail) => void)[] = [];
   /** Every outcome and error per send id, for the end-of-run accounting. */
   readonly outcomesBySendId = new Map<string, string[]>();
   private noteOutcome(sendId: string, what: string): void {
@@ -255,7 +257,7 @@ export class LocalRuntime {
     const ingestStores = perEvent ? { customers, stageChanges } : { customers: historyImport.customers, stageChanges: historyImport.stageChanges };
     const ingestIdempotency = perEvent ? idempotency : { ...idempotency, layer: historyImport.idempotency };
     const identities = new IdentityStore(db, tables.identities, localPrivacySalt(options.dataDir));
-    const ingestHandler = createIngestHandler({ ...common, ...ingestStores, identities, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency: ingestIdempotency });
+    const ingestHandler = createIngestHandler({ ...common, ...ingestStores, identities, ledger, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency: ingestIdempotency });
     const ingest = async (event: unknown) => {
       const outcome = await ingestHandler(event);
       if (outcome.outcome === 'applied') for (const s of outcome.notTriggered ?? []) tally.decide(s.campaignId, outcome.customerId, s.reason);
@@ -438,6 +440,7 @@ export class LocalRuntime {
     await this.actOnLinks(until);
     const due = this.emulator.takeDue(until);
     if (due.length === 0) return 0;
+    for (const e of due) for (const listen of this.sesEventListeners) listen(e.detail);
     // As EventBridge would: one customer's events in order, different customers' at once. The
     // clock stands at the last event; each event carries its own time for what it records.
     this.clock.set(Math.max(due[due.length - 1]!.at, this.clock.epochMs));

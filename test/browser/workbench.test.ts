@@ -107,6 +107,9 @@ describe('the workbench in Chromium', () => {
       await expect(flow.locator('[data-step="entry"] > .node [data-count="entered"]').textContent()).resolves.toBe(String(itsEntries!.length));
       const sent = (await flow.locator('[data-count="sent"]').allTextContents()).map(Number);
       expect(sent.reduce((a, b) => a + b, 0)).toBe(journeySends.length);
+      // Held-out sends (the journey's holdout) are counted on their steps, apart from the sent ones.
+      const heldOut = (await flow.locator('[data-count="held-out"]').allTextContents()).map(Number);
+      expect(heldOut.reduce((a, b) => a + b, 0)).toBe(sends.filter((x) => new RegExp(`^${busiest}-\\d+-steps`).test(x.period) && x.status === 'held-out').length);
       // Every journey file is drawn, and listed on the overview with its last run.
       expect(await page.locator('[data-journey]').count()).toBe(workbench.ctx.project.current.check.journeys.length);
       expect(errors).toEqual([]);

@@ -86,7 +86,7 @@ describe('DynamoDB tables (from TABLES)', () => {
       for (const t of given) expect(env[t.envVar], `${name} ${t.envVar}`).toEqual(ref(stack.mailer.tables[t.name]));
     }
     expect(named).toEqual({
-      ingest: ['customers', 'failed-events', 'stage-changes', 'identities', 'idempotency'],
+      ingest: ['customers', 'send-ledger', 'failed-events', 'stage-changes', 'identities', 'idempotency'],
       segment: ['customers', 'stage-changes', 'model-runs', 'deliverability'],
       send: ['customers', 'send-ledger', 'failed-events', 'deliverability', 'journey-entries'],
       engagement: ['customers', 'send-ledger', 'failed-events', 'deliverability', 'idempotency'],
@@ -337,6 +337,8 @@ describe('IAM: least privilege through grants', () => {
     ingest: {
       customers: ['GetItem *', 'PutItem *'],
       'stage-changes': ['BatchWriteItem *'],
+      // Last-touch attribution credits an order to its send (SendLedger.attributeOrder, one conditional update).
+      'send-ledger': ['UpdateItem *'],
       'failed-events': ['PutItem *'],
       identities: ['DeleteItem erased#*', 'GetItem email#*|source#*|erased#*', 'PutItem email#*|source#*'],
       idempotency: ['DeleteItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],

@@ -74,12 +74,17 @@ describe('lifecycle-mailer report on a demo run', () => {
   it('reports what the run did', () => {
     expect(report.summary.customers).toBe(150);
     expect(report.summary.emailsSent).toBeGreaterThan(20);
-    expect(report.sends.reduce((a, r) => a + r.sent, 0)).toBe(report.summary.emailsSent);
+    // A journey's send counts on its journey row and its step row; campaigns and journeys together count each send once.
+    expect(report.sends.filter((r) => r.level !== 'step').reduce((a, r) => a + r.sent, 0)).toBe(report.summary.emailsSent);
+    expect(report.sends.some((r) => r.level === 'step')).toBe(true);
     expect(report.lifecycle.matrix.flat().reduce((a, b) => a + b, 0)).toBe(150);
     expect(report.deliverability.days.length).toBeGreaterThan(0);
     expect(report.cohorts.rows.length).toBeGreaterThan(3);
-    // The demo records no holdout yet: the report says so and shows no uplift numbers.
-    expect(report.uplift).toMatchObject({ available: false, rows: [] });
+    // The demo's journeys hold out 25%: the report compares mailed and held-out customers per journey and step.
+    expect(report.uplift.available).toBe(true);
+    expect(report.uplift.rows.some((r) => r.level === 'journey' && r.heldOutCustomers > 0 && r.treatedCustomers > 0)).toBe(true);
+    // Orders are credited to sends at ingest (last touch).
+    expect(report.attribution.available).toBe(true);
     expect(renderReportHeadline(report)).toMatch(/150 customers, \d+ emails sent/);
   });
 
@@ -92,7 +97,7 @@ describe('lifecycle-mailer report on a demo run', () => {
       expect(c.tableAfter, c.id!).toBe(true);
       expect(c.caption, c.id!).toBeGreaterThan(80);
     }
-    expect(await page.locator('#uplift').textContent()).toMatch(/No holdout data/);
+    expect(charts.map((c) => c.id)).toContain('uplift');
     expect(consoleProblems).toEqual([]);
     expect(requests).toEqual([`file://${htmlFile}`]);
     const html = readFileSync(htmlFile, 'utf8');
@@ -133,6 +138,22 @@ describe('lifecycle-mailer report on a demo run', () => {
     for (const s of report.value.byStage) {
       for (const k of ['customers', 'averageSpend', 'customersWithClv', 'averagePredictedClv', 'totalPredictedClv'] as const) check(t.clv?.[s.stage]?.[k], s[k], `clv ${s.stage} ${k}`);
     }
+    // Uplift: single numbers, and "estimate [lower, upper]" cells as their three numbers.
+    const interval = (shown: string | undefined, value: { estimate: number; lower: number; upper: number } | null, where: string) => {
+      expect(shown, where).toBeDefined();
+      if (value === null) return check(shown, null, where);
+      const m = /^(\S+(?: pt)?) \[(\S+(?: pt)?), (\S+(?: pt)?)\]$/.exec(shown!.trim());
+      expect(m, `${where}: '${shown}'`).not.toBeNull();
+      check(m![1], value.estimate, `${where} estimate`);
+      check(m![2], value.lower, `${where} lower`);
+      check(m![3], value.upper, `${where} upper`);
+    };
+    for (const row of report.uplift.rows) {
+      for (const k of ['treatedCustomers', 'heldOutCustomers', 'treatedConversionRate', 'heldOutConversionRate', 'adjustedPValue'] as const) check(t.uplift?.[row.key]?.[k], row[k], `uplift ${row.key} ${k}`);
+      for (const k of ['conversionDifference', 'incrementalOrders', 'revenueDifference', 'incrementalRevenue'] as const) interval(t.uplift?.[row.key]?.[k], row[k], `uplift ${row.key} ${k}`);
+      expect(t.uplift?.[row.key]?.significant, row.key).toBe(row.significant ? 'significant' : 'not significant');
+    }
+    expect(report.uplift.rows.length).toBeGreaterThan(0);
     for (const d of report.deliverability.days) {
       for (const k of ['sends', 'hardBounces', 'complaints', 'bounceRate', 'complaintRate'] as const) check(t.deliverability?.[d.day]?.[k], d[k], `deliverability ${d.day} ${k}`);
     }

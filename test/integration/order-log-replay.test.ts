@@ -98,3 +98,19 @@ describe('a csv order log with look-alike ids, a stray date and a bad address', 
     expect(profiles.has('c31')).toBe(false);
   });
 });
+
+describe('the CDNOW sample replay cannot be influenced by email (its first 800 customers, four weeks live)', () => {
+  it('reports no journey or campaign with significant uplift after the Holm correction', async () => {
+    const lines = readFileSync(SAMPLE, 'utf8').split('\n').filter((line) => Number(line.trim().split(/\s+/)[1]) <= 800);
+    const log = join(work, 'cdnow-sample-800.txt');
+    writeFileSync(log, lines.join('\n') + '\n');
+    const { report, trueEffects } = await runJob({ catalog, dataDir: join(work, 'uplift'), orders: { file: log, format: 'cdnow' }, from: '1998-04-01', to: '1998-04-28', quiet: true, sendRate: 500, assumeConsent: true });
+    // A fixed log has no response to clicks: the demo's true effects are not made up for it.
+    expect(trueEffects).toBeUndefined();
+    expect(report!.uplift.available).toBe(true);
+    expect(report!.uplift.rows.filter((r) => r.level === 'journey').length).toBeGreaterThan(0);
+    for (const r of report!.uplift.rows) expect({ row: r.key, significant: r.significant, adjustedP: r.adjustedPValue > 0.05 }).toEqual({ row: r.key, significant: false, adjustedP: true });
+    // The report was written next to the outbox, as for the demo.
+    expect(existsSync(join(work, 'uplift', 'report.html'))).toBe(true);
+  }, 420_000);
+});

@@ -45,6 +45,8 @@ describe('journey figures from the stored entries and the ledger', () => {
       send('c3', waiting, 'steps[1]', 'unknown'),
       send('c4', reminded, 'steps[1]', 'sent'),
       send('c4', reminded, 'steps[2].else[0].else[0]', 'claimed'),
+      // Held out of the journey: counted apart from sent and skipped.
+      send('c5', reminded, 'steps[1]', 'held-out'),
       // Another journey's, and a campaign's: not this journey's.
       { customerId: 'c1', campaignId: 'vip-thanks', period: 'vip-1-steps0', status: 'sent' },
       { customerId: 'c1', campaignId: 'abandoned-cart', period: '2026-03-03', status: 'sent' },
@@ -55,7 +57,7 @@ describe('journey figures from the stored entries and the ledger', () => {
     expect(Object.fromEntries(n.figures.exited)).toEqual({ 'goal: Order Placed': 1, unsubscribed: 1 });
     expect(n.active).toBe(1);
     expect(Object.fromEntries(n.waitingAt)).toEqual({ 'steps[2]': 1 });
-    expect(n.figures.steps.get('steps[1]')).toEqual({ campaignId: 'x', sent: 3, skipped: new Map([['no-consent', 1]]) });
+    expect(n.figures.steps.get('steps[1]')).toEqual({ campaignId: 'x', sent: 3, heldOut: 1, skipped: new Map([['no-consent', 1]]) });
     // The claimed (in flight) reminder is counted neither as sent nor as skipped.
     expect(n.figures.steps.get('steps[2].else[0].else[0]')).toBeUndefined();
     expect(n.earlierEntries).toBe(0);

@@ -1,0 +1,27 @@
+/**
+ * The README's picture of the CRM report: the demo's `report.html` (written by `npm start` next
+ * to the outbox) opened in headless Chromium, its "Did it work?" section saved as docs/report.png.
+ *
+ *   npx tsx scripts/report-screenshot.ts [--report .local/report.html] [--out docs/report.png]
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { launchChromium } from '../test/support/chromium.ts';
+
+const repoRoot = resolve(new URL('..', import.meta.url).pathname);
+const { values } = parseArgs({ options: { report: { type: 'string', default: join(repoRoot, '.local/report.html') }, out: { type: 'string', default: join(repoRoot, 'docs/report.png') } } });
+const report = resolve(values.report!);
+if (!existsSync(report)) {
+  process.stderr.write(`no report at ${report}: run \`npm start\` first\n`);
+  process.exit(2);
+}
+const browser = await launchChromium();
+try {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+  await page.goto(`file://${report}`);
+  await page.locator('#uplift').screenshot({ path: resolve(values.out!) });
+  process.stdout.write(`wrote ${values.out}\n`);
+} finally {
+  await browser.close();
+}
