@@ -5,6 +5,7 @@ import { daysBetween } from './lifecycle-stage.ts';
 import { blockingPause, type PauseRecord, type PauseScope } from './deliverability-guardrail.ts';
 import type { FrequencyRules, MailerConfig } from './mailer-config.ts';
 import { releaseTime } from './quiet-hours.ts';
+import { holdoutFor } from './holdout.ts';
 
 export const SKIP_REASONS = [
   'no-email',
@@ -172,9 +173,9 @@ export function checkEligibility(
  */
 export function explainSendTime(
   campaign: Campaign,
-  profile: Pick<CustomerProfile, 'timeZone'>,
+  profile: Pick<CustomerProfile, 'timeZone' | 'customerId'>,
   now: string,
-  config: Pick<MailerConfig, 'quietHours' | 'guardrail'>,
+  config: Pick<MailerConfig, 'quietHours' | 'guardrail' | 'holdoutSalt' | 'controlGroup'>,
   pauses: ReadonlyMap<PauseScope, PauseRecord>,
 ): RuleVerdict[] {
   const verdicts: RuleVerdict[] = [campaign.enabled ? pass('campaign enabled', 'enabled') : { rule: 'campaign enabled', passed: false, explanation: 'disabled in its file: nothing is sent' }];
@@ -185,6 +186,20 @@ export function explainSendTime(
     until
       ? { rule: 'quiet hours', passed: false, explanation: `inside the customer's quiet hours (${config.quietHours?.start}–${config.quietHours?.end}, ${profile.timeZone}): it waits until ${until}` }
       : pass('quiet hours', config.quietHours ? `outside ${config.quietHours.start}–${config.quietHours.end} in ${profile.timeZone}${config.quietHours.exempt.includes(campaign.id) ? ' (exempt)' : ''}` : 'none configured'),
+  );
+  // The send path's own draw: a held-out customer passes every rule and is recorded, not mailed.
+  const heldOut = holdoutFor({ customerId: profile.customerId, campaign }, { salt: config.holdoutSalt, controlGroup: config.controlGroup });
+  verdicts.push(
+    heldOut
+      ? {
+          rule: 'holdout',
+          passed: false,
+          explanation:
+            heldOut === 'control-group'
+              ? `in the global control group (${config.controlGroup}% of customers): recorded as held out at send time, never mailed marketing`
+              : `in this campaign's ${campaign.holdout}% holdout: recorded as held out at send time, not mailed, so the report can compare`,
+        }
+      : pass('holdout', campaign.holdout || config.controlGroup ? `mailed: not in the ${campaign.holdout}% holdout${config.controlGroup ? ` or the ${config.controlGroup}% control group` : ''}` : 'no holdout set'),
   );
   return verdicts;
 }

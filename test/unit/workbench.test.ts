@@ -4,6 +4,7 @@ import { checkEligibility, explainEligibility, explainSendTime } from '#domain/c
 import type { OutgoingEmail } from '#domain/compose-email.ts';
 import { customerFacts } from '#domain/customer-facts.ts';
 import { MailerConfig } from '#domain/mailer-config.ts';
+import { isHeldOut } from '#domain/holdout.ts';
 import { DataLocationError, parseTableOption } from '#cli/ui-command.ts';
 import { searchCustomers } from '#cli/ui/pages/customers.ts';
 import { asTestEmail, testSendAllowed } from '#cli/ui/test-send.ts';
@@ -44,8 +45,21 @@ describe('explainEligibility', () => {
   });
 
   it('says when the send would wait for the end of the quiet hours, in the customer\'s zone', () => {
-    const verdicts = explainSendTime(campaign, { timeZone: 'Asia/Tokyo' }, '2026-10-10T13:00:00.000Z', config, new Map()); // 22:00 in Tokyo
+    const verdicts = explainSendTime(campaign, { timeZone: 'Asia/Tokyo', customerId: 'c1' }, '2026-10-10T13:00:00.000Z', config, new Map()); // 22:00 in Tokyo
     expect(verdicts.find((v) => v.rule === 'quiet hours')).toMatchObject({ passed: false, explanation: expect.stringMatching(/waits until 2026-10-10T23:00:00\.000Z$/) });
+  });
+
+  it('names the holdout as the send path draws it: held out customers are recorded, not mailed', () => {
+    const measured = { ...campaign, holdout: 30 };
+    const ids = Array.from({ length: 200 }, (_, i) => `c${i}`);
+    const drawn = ids.filter((id) => isHeldOut(config.holdoutSalt, { campaignId: measured.id }, id, 30));
+    expect(drawn.length).toBeGreaterThan(30);
+    expect(drawn.length).toBeLessThan(90);
+    const verdict = (customerId: string) => explainSendTime(measured, { timeZone: 'UTC', customerId }, '2026-10-10T03:00:00.000Z', config, new Map()).find((v) => v.rule === 'holdout');
+    for (const id of ids) {
+      expect(verdict(id), id).toMatchObject(drawn.includes(id) ? { passed: false, explanation: expect.stringMatching(/30% holdout: recorded as held out/) } : { passed: true });
+    }
+    expect(explainSendTime(campaign, { timeZone: 'UTC', customerId: 'c1' }, '2026-10-10T03:00:00.000Z', config, new Map()).find((v) => v.rule === 'holdout')).toMatchObject({ passed: true, explanation: 'no holdout set' });
   });
 });
 
