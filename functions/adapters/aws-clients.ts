@@ -15,6 +15,8 @@ export interface ClientOptions {
   retryStrategy?: RetryStrategyV2;
   /** Instead of the defaults below (the local runtime sizes them for a stand-in on a loaded machine). */
   timeouts?: RequestTimeouts;
+  /** Keep idle connections for the next request (the default, as in AWS); false: one connection per request. */
+  keepAlive?: boolean;
 }
 
 /** How long a request may take to connect, and to be answered, before the SDK gives up on it (ms). */
@@ -30,14 +32,15 @@ export interface RequestTimeouts {
  */
 export const DYNAMODB_TIMEOUTS: RequestTimeouts = { connectionMs: 3_000, requestMs: 5_000 };
 export const SES_TIMEOUTS: RequestTimeouts = { connectionMs: 3_000, requestMs: 10_000 };
-const handler = (t: RequestTimeouts) => new NodeHttpHandler({ connectionTimeout: t.connectionMs, requestTimeout: t.requestMs, throwOnRequestTimeout: true });
+const handler = (t: RequestTimeouts, keepAlive: boolean) =>
+  new NodeHttpHandler({ connectionTimeout: t.connectionMs, requestTimeout: t.requestMs, throwOnRequestTimeout: true, ...(keepAlive ? {} : { httpAgent: { keepAlive: false } }) });
 
-export function createDocumentClient({ timeouts = DYNAMODB_TIMEOUTS, ...options }: ClientOptions = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: handler(timeouts), ...options }), {
+export function createDocumentClient({ timeouts = DYNAMODB_TIMEOUTS, keepAlive = true, ...options }: ClientOptions = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: handler(timeouts, keepAlive), ...options }), {
     // Optional profile fields are simply absent in DynamoDB.
     marshallOptions: { removeUndefinedValues: true },
   });
 }
 
-export const createSesClient = ({ timeouts = SES_TIMEOUTS, ...options }: ClientOptions = {}) => new SESv2Client({ requestHandler: handler(timeouts), ...options });
+export const createSesClient = ({ timeouts = SES_TIMEOUTS, keepAlive = true, ...options }: ClientOptions = {}) => new SESv2Client({ requestHandler: handler(timeouts, keepAlive), ...options });
 export const createSqsClient = (options: ClientOptions = {}) => new SQSClient(options);

@@ -12,7 +12,7 @@ import type { SendRequest } from '#domain/send-request.ts';
 import { SEND_TAGS } from '#domain/ses-events.ts';
 import { parseSigningKeys, type SigningKeys } from '#signed-links/signing-keys.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
-import { createDocumentClient, createSesClient } from '#adapters/aws-clients.ts';
+import { createDocumentClient } from '#adapters/aws-clients.ts';
 import { DynamoCustomerStore } from '#adapters/customer-store.ts';
 import { DeliverabilityStore } from '#adapters/deliverability-store.ts';
 import { FailedEventStore } from '#adapters/failed-event-store.ts';
@@ -44,7 +44,7 @@ import { LocalEventBus } from './local-event-bus.ts';
 import { LocalSendQueue } from './local-send-queue.ts';
 import { SesEventEmulator } from './ses-event-emulator.ts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { startSesLocal } from './ses-local.ts';
+import { createLocalSesClient, startSesLocal } from './ses-local.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 import { localPrivacySalt } from './privacy-salt.ts';
 import { type Pacing, realTimeline, SimulatedSendTimeline } from './send-timeline.ts';
@@ -71,15 +71,6 @@ const SES_EVENT_CONCURRENCY = 16;
  * outcome, never resent); at SES's real rate a handful are in flight, as here.
  */
 const SES_CALLS_IN_FLIGHT = 4;
-/**
- * The SES stand-in's timeouts. In AWS, 10 s without an answer means SES may be stuck; here the
- * stand-in is a process on this machine, and what 10 s measures is the machine's load. The SDK's
- * request timeout is a timer from the call's start, and after this process stalls (a busy shared
- * machine, a long synchronous stretch of a replay) timers run before the answer already waiting
- * in the socket is read: a send the stand-in took became 'outcome unknown' and was set aside.
- * A stand-in that really hangs still fails the call, after minutes instead of seconds.
- */
-export const LOCAL_SES_TIMEOUTS = { connectionMs: 60_000, requestMs: 300_000 };
 
 export interface LocalRuntimeOptions {
   catalog: Catalog;
@@ -197,7 +188,7 @@ export class LocalRuntime {
     // by the same retry logic after a few milliseconds.
     const db = createDocumentClient({ ...clientOptions, endpoint: dynamodb.endpoint, ...(options.faults ? { retryStrategy: new ConfiguredRetryStrategy(6, (attempt) => 2 ** attempt) } : {}) });
     // SendEmail is never retried by the SDK (a retried timeout could mail twice): PacedMailer retries throttles.
-    const sesClient = createSesClient({ ...clientOptions, maxAttempts: 1, endpoint: ses.endpoint, timeouts: LOCAL_SES_TIMEOUTS });
+    const sesClient = createLocalSesClient(ses.endpoint, clientOptions);
     // What SES sees: the start of every SendEmail call, throttled ones included,
     // to check the rate held (not the pacer's own word for it). Added before the fault injection, so it sees every attempt.
     const sendStartTimes: number[] = [];
