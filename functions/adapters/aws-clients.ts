@@ -13,6 +13,16 @@ export interface ClientOptions {
   maxAttempts?: number;
   /** Replaces the SDK's retry strategy (the local runtime's replays shorten its waits). */
   retryStrategy?: RetryStrategyV2;
+  /** Instead of the defaults below (the local runtime sizes them for a stand-in on a loaded machine). */
+  timeouts?: RequestTimeouts;
+  /** Keep idle connections for the next request (the default, as in AWS); false: one connection per request. */
+  keepAlive?: boolean;
+}
+
+/** How long a request may take to connect, and to be answered, before the SDK gives up on it (ms). */
+export interface RequestTimeouts {
+  connectionMs: number;
+  requestMs: number;
 }
 
 /**
@@ -20,15 +30,17 @@ export interface ClientOptions {
  * endpoint). A timeout turns that into an error the retry logic handles: DynamoDB retries it,
  * and an SES send that timed out counts as 'outcome unknown' (never resent).
  */
-const dynamoDbHandler = () => new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true });
-const sesHandler = () => new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true });
+export const DYNAMODB_TIMEOUTS: RequestTimeouts = { connectionMs: 3_000, requestMs: 5_000 };
+export const SES_TIMEOUTS: RequestTimeouts = { connectionMs: 3_000, requestMs: 10_000 };
+const handler = (t: RequestTimeouts, keepAlive: boolean) =>
+  new NodeHttpHandler({ connectionTimeout: t.connectionMs, requestTimeout: t.requestMs, throwOnRequestTimeout: true, ...(keepAlive ? {} : { httpAgent: { keepAlive: false } }) });
 
-export function createDocumentClient(options: ClientOptions = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: dynamoDbHandler(), ...options }), {
+export function createDocumentClient({ timeouts = DYNAMODB_TIMEOUTS, keepAlive = true, ...options }: ClientOptions = {}): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ requestHandler: handler(timeouts, keepAlive), ...options }), {
     // Optional profile fields are simply absent in DynamoDB.
     marshallOptions: { removeUndefinedValues: true },
   });
 }
 
-export const createSesClient = (options: ClientOptions = {}) => new SESv2Client({ requestHandler: sesHandler(), ...options });
+export const createSesClient = ({ timeouts = SES_TIMEOUTS, keepAlive = true, ...options }: ClientOptions = {}) => new SESv2Client({ requestHandler: handler(timeouts, keepAlive), ...options });
 export const createSqsClient = (options: ClientOptions = {}) => new SQSClient(options);

@@ -12,7 +12,7 @@ import type { SendRequest } from '#domain/send-request.ts';
 import { SEND_TAGS, type SesEventDetail } from '#domain/ses-events.ts';
 import { parseSigningKeys, type SigningKeys } from '#signed-links/signing-keys.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
-import { createDocumentClient, createSesClient } from '#adapters/aws-clients.ts';
+import { createDocumentClient } from '#adapters/aws-clients.ts';
 import { DynamoCustomerStore } from '#adapters/customer-store.ts';
 import { DeliverabilityStore } from '#adapters/deliverability-store.ts';
 import { FailedEventStore } from '#adapters/failed-event-store.ts';
@@ -44,7 +44,7 @@ import { LocalEventBus } from './local-event-bus.ts';
 import { LocalSendQueue } from './local-send-queue.ts';
 import { SesEventEmulator } from './ses-event-emulator.ts';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
-import { startSesLocal } from './ses-local.ts';
+import { createLocalSesClient, startSesLocal } from './ses-local.ts';
 import { SimulatedClock } from './simulated-clock.ts';
 import { localPrivacySalt } from './privacy-salt.ts';
 import { type Pacing, realTimeline, SimulatedSendTimeline } from './send-timeline.ts';
@@ -190,7 +190,7 @@ export class LocalRuntime {
     // by the same retry logic after a few milliseconds.
     const db = createDocumentClient({ ...clientOptions, endpoint: dynamodb.endpoint, ...(options.faults ? { retryStrategy: new ConfiguredRetryStrategy(6, (attempt) => 2 ** attempt) } : {}) });
     // SendEmail is never retried by the SDK (a retried timeout could mail twice): PacedMailer retries throttles.
-    const sesClient = createSesClient({ ...clientOptions, maxAttempts: 1, endpoint: ses.endpoint });
+    const sesClient = createLocalSesClient(ses.endpoint, clientOptions);
     // What SES sees: the start of every SendEmail call, throttled ones included,
     // to check the rate held (not the pacer's own word for it). Added before the fault injection, so it sees every attempt.
     const sendStartTimes: number[] = [];

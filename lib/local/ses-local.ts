@@ -2,11 +2,32 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { z } from 'zod';
+import { type ClientOptions, createSesClient } from '#adapters/aws-clients.ts';
 import { type ChildService, startChildService } from './child-service.ts';
 
 /** aws-ses-v2-local: the SES v2 API with a web inbox at its root URL. */
 export const startSesLocal = (): Promise<ChildService> =>
   startChildService('aws-ses-v2-local', 'aws-ses-v2-local/dist/cli.js', (port) => ['--host', '127.0.0.1', '--port', String(port)], /server running/);
+
+/**
+ * The stand-in's timeouts. In AWS, 10 s without an answer means SES may be stuck; here the
+ * stand-in is a process on this machine, and what 10 s measures is the machine's load. The SDK's
+ * request timeout is a timer from the call's start, and after this process stalls (a busy shared
+ * machine, a long synchronous stretch of a replay) timers run before the answer already waiting
+ * in the socket is read: a send the stand-in took would be 'outcome unknown' and set aside.
+ * A stand-in that really hangs still fails the call, after minutes instead of seconds.
+ */
+export const LOCAL_SES_TIMEOUTS = { connectionMs: 60_000, requestMs: 300_000 };
+
+/**
+ * The SES client of the local runtime: never retried by the SDK (a retried timeout could mail
+ * twice), the timeouts above, and a connection per call. The stand-in (Node's HTTP server) closes
+ * a connection idle for 5 s; a busy replay process can hand a call to such a connection before it
+ * has read the close, and the call ends in "socket hang up" with no answer: outcome unknown, set
+ * aside, though the stand-in never saw it. A fresh loopback connection costs well under a millisecond.
+ */
+export const createLocalSesClient = (endpoint: string, options: Pick<ClientOptions, 'region' | 'credentials'>) =>
+  createSesClient({ ...options, endpoint, maxAttempts: 1, timeouts: LOCAL_SES_TIMEOUTS, keepAlive: false });
 
 const StoredEmails = z.object({ emails: z.array(z.object({ messageId: z.string() }).passthrough()) });
 /** `/get-emlContent` answers JSON with the raw message as a serialised Buffer. */
