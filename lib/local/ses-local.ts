@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import { z } from 'zod';
@@ -58,7 +58,7 @@ export async function syncOutbox(
         const eml = EmlContent.parse(await response.json());
         const raw = Buffer.from(eml.body.data);
         const at = sentAt?.(e.messageId);
-        writeFileSync(join(outboxDir, `${e.messageId}.eml`), at === undefined ? raw : withDateHeader(raw, at));
+        writeFileSync(join(outboxDir, outboxFileName(outboxDir, e.messageId)), at === undefined ? raw : withDateHeader(raw, at));
         written.add(e.messageId);
       }),
     ),
@@ -68,6 +68,17 @@ export async function syncOutbox(
     written.clear();
   }
   return fresh.length;
+}
+
+/**
+ * The stand-in draws message ids at random from 900 million (`ses-` and nine digits), so a
+ * replay of thousands of sends can draw one twice after the store was emptied: the later
+ * message gets `<id>-2.eml` (and so on) instead of overwriting the earlier one's file.
+ */
+export function outboxFileName(outboxDir: string, messageId: string): string {
+  let name = `${messageId}.eml`;
+  for (let n = 2; existsSync(join(outboxDir, name)); n++) name = `${messageId}-${n}.eml`;
+  return name;
 }
 
 /** RFC 5322 date-time in UTC, e.g. `Sun, 20 Sep 2026 09:00:00 +0000`. */
