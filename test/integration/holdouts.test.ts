@@ -7,6 +7,7 @@ import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import type { LedgerEntry } from '#adapters/send-ledger.ts';
 import { touchesOf } from '../../functions/ingest/ingest-shop-event.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
+import { runUntil as runUntilOn } from '../support/run-until.ts';
 
 /**
  * Holdouts and attribution end to end in the local runtime (dynalite, aws-ses-v2-local, the SES
@@ -28,16 +29,7 @@ const put = (detailType: string, detail: unknown, at: number) => {
   return runtime.bus.putEvents('shop', [{ Source: SHOP_EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(detail), Time: new Date(at) }]);
 };
 
-/** Moves the clock from one wake-up or queued send to the next, running each, until `until` (as journeys.test.ts does). */
-async function runUntil(until: number): Promise<void> {
-  for (;;) {
-    await runtime.drainSendQueue();
-    const next = [runtime.sendQueue.nextVisibleAt(), runtime.nextJourneyAt()].filter((t): t is number => t !== undefined).reduce((a, b) => Math.min(a, b), Infinity);
-    if (next > until) break;
-    runtime.clock.set(Math.max(next, runtime.clock.epochMs));
-  }
-  runtime.clock.set(until);
-}
+const runUntil = (until: number) => runUntilOn(runtime, until);
 
 async function ledger(): Promise<LedgerEntry[]> {
   const out: LedgerEntry[] = [];

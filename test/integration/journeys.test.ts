@@ -4,6 +4,7 @@ import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import type { Catalog } from '#domain/catalog.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
+import { runUntil as runUntilOn } from '../support/run-until.ts';
 
 /**
  * Journeys in the local runtime, against dynalite and aws-ses-v2-local: shop events through the
@@ -22,16 +23,7 @@ const put = (detailType: string, detail: unknown, at: number) => {
 };
 const registration = (customerId: string, at: number) => ({ customerId, email: `${customerId}@example.com`, marketingConsent: true, timeZone: 'UTC', registeredAt: new Date(at).toISOString() });
 
-/** Moves the clock from one wake-up or queued send to the next, running each, until `until`. */
-async function runUntil(until: number): Promise<void> {
-  for (;;) {
-    await runtime.drainSendQueue();
-    const next = [runtime.sendQueue.nextVisibleAt(), runtime.nextJourneyAt()].filter((t): t is number => t !== undefined).reduce((a, b) => Math.min(a, b), Infinity);
-    if (next > until) break;
-    runtime.clock.set(Math.max(next, runtime.clock.epochMs));
-  }
-  runtime.clock.set(until);
-}
+const runUntil = (until: number) => runUntilOn(runtime, until);
 
 /** What went out to one customer: the campaigns and when (from the ledger, as the send function recorded them). */
 async function sentTo(customerId: string): Promise<{ campaignId: string; sentAt: string }[]> {
