@@ -29,6 +29,13 @@ export function positiveInteger(value: string): number {
   return n;
 }
 
+/** A TCP port to listen on: 1–65535. */
+export function portNumber(value: string): number {
+  const n = positiveInteger(value);
+  if (n > 65_535) throw new InvalidArgumentError('expected a port number from 1 to 65535.');
+  return n;
+}
+
 /** A number > 0 (a rate, a length in days). */
 export function positiveNumber(value: string): number {
   const n = Number(value);

@@ -3,6 +3,7 @@
  * project's files and the local tables of the last run (or a deployed stack's, read-only).
  */
 import type { Command } from 'commander';
+import { portNumber } from '#cli/arguments.ts';
 import type { ProjectPaths } from '#authoring/catalog-files.ts';
 import { TABLES, type TableName, type TableNames } from '#lib/tables.ts';
 import { DataLocationError } from '#cli/ui/data.ts';
@@ -26,7 +27,7 @@ export function registerUiCommand(program: Command, project: () => ProjectPaths,
   program
     .command('ui')
     .description('the marketer\'s workbench: preview emails, see who gets a campaign and why not, look up customers, send tests (127.0.0.1 only)')
-    .option('--port <n>', 'port on 127.0.0.1', (v) => Number.parseInt(v, 10), 4400)
+    .option('--port <n>', 'port on 127.0.0.1', portNumber, 4400)
     .option('--data-dir <dir>', 'the local data dir of the last run (`npm start`)', '.local')
     .option('--region <region>', 'read a deployed stack\'s tables in this region instead (read-only; test sends go to SES there)')
     .option('--table <name=physical>', 'a deployed table by logical name, e.g. customers=MyStack-Customers-1A2B (repeat for send-ledger, stage-changes, failed-events, deliverability, journey-entries)', parseTableOption)

@@ -1,7 +1,7 @@
 /** The CLI's exit codes and argument checks, without a process (test/integration/cli-errors.test.ts runs the command). */
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { faultSpec, isoDay, localeTag, positiveInteger, positiveNumber } from '#cli/arguments.ts';
+import { faultSpec, isoDay, localeTag, portNumber, positiveInteger, positiveNumber } from '#cli/arguments.ts';
 import { outcomeOf, UsageError } from '#cli/errors.ts';
 import { PauseCommandError } from '#cli/pause-commands.ts';
 import { ConfigFileError } from '#authoring/campaign-files.ts';
@@ -62,6 +62,12 @@ describe('argument parsers', () => {
     expect(positiveNumber('0.5')).toBe(0.5);
     rejects(positiveNumber, '-1', /greater than 0/);
     rejects(positiveNumber, 'Infinity', /greater than 0/);
+  });
+
+  it('ports: a whole number from 1 to 65535 (`ui --port abc` is a usage error, not a crash)', () => {
+    expect(portNumber('4400')).toBe(4400);
+    rejects(portNumber, 'abc', /whole number/);
+    rejects(portNumber, '70000', /port number from 1 to 65535/);
   });
 
   it('fault specs: each name known, each value a probability', () => {
