@@ -8,6 +8,7 @@
  * measures association, not effect. The holdout uplift (uplift.ts) is the causal number.
  */
 import { z } from 'zod';
+import type { CustomerProfile } from './customer-profile.ts';
 
 const IsoInstant = z.iso.datetime({ offset: true });
 const HOUR = 3_600_000;
@@ -65,4 +66,12 @@ export function attributeOrder(orderAt: string, touches: readonly Touch[], windo
   }
   if (!best) return undefined;
   return { sendId: best.touch.sendId, touch: best.touch.kind as Attribution['touch'], touchAt: best.touch.at, hoursToOrder: (order - best.at) / HOUR };
+}
+
+/** The touches a profile's recent sends hold: each send's latest click and latest human open. */
+export function touchesOf(profile: Pick<CustomerProfile, 'recentSends'>): Touch[] {
+  return profile.recentSends.flatMap((s) => [
+    ...(s.lastClickAt ? [{ sendId: s.sendId, kind: 'click' as const, at: s.lastClickAt }] : []),
+    ...(s.lastHumanOpenAt ? [{ sendId: s.sendId, kind: 'human-open' as const, at: s.lastHumanOpenAt }] : []),
+  ]);
 }

@@ -16,7 +16,7 @@ import type { FailedEventStore } from '#adapters/failed-event-store.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
 import type { StageChangeLog } from '#adapters/stage-change-log.ts';
 import type { SendLedger } from '#adapters/send-ledger.ts';
-import { attributeOrder, type Touch } from '#domain/attribution.ts';
+import { attributeOrder, touchesOf } from '#domain/attribution.ts';
 
 export interface IngestDeps {
   customers: CustomerStore;
@@ -145,14 +145,6 @@ export async function resolveCustomer(
     await identities.claimAddress(email, customerId, now);
   }
   return { event: { ...event, detail: { ...event.detail, customerId } } as ShopEvent, identity: { source, id: storefrontId } };
-}
-
-/** The touches a profile's recent sends hold: each send's latest click and latest human open. */
-export function touchesOf(profile: Pick<CustomerProfile, 'recentSends'>): Touch[] {
-  return profile.recentSends.flatMap((s) => [
-    ...(s.lastClickAt ? [{ sendId: s.sendId, kind: 'click' as const, at: s.lastClickAt }] : []),
-    ...(s.lastHumanOpenAt ? [{ sendId: s.sendId, kind: 'human-open' as const, at: s.lastHumanOpenAt }] : []),
-  ]);
 }
 
 /**

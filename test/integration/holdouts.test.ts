@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
-import { attributeOrder } from '#domain/attribution.ts';
+import { attributeOrder, touchesOf } from '#domain/attribution.ts';
 import type { Catalog } from '#domain/catalog.ts';
 import { DEFAULT_HOLDOUT_SALT, isHeldOut } from '#domain/holdout.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import type { LedgerEntry } from '#adapters/send-ledger.ts';
-import { touchesOf } from '../../functions/ingest/ingest-shop-event.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
 import { runUntil as runUntilOn } from '../support/run-until.ts';
 
