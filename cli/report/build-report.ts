@@ -7,7 +7,7 @@ import { attributeOrder, DEFAULT_ATTRIBUTION_WINDOWS } from '#domain/attribution
 import { LIFECYCLE_STAGES, type LifecycleStage } from '#domain/customer-profile.ts';
 import { judgeAbTest } from '#domain/statistics.ts';
 import { customerOutcomes, type Exposure, upliftRows } from '#domain/uplift.ts';
-import { type AbTestRow, CrmReport, type SendRow, type UpliftReportRow } from './crm-report.ts';
+import { type AbTestRow, CrmReport, type LastTouchRow, type SendRow, type UpliftReportRow } from './crm-report.ts';
 import { type ParsedSnapshot, ReportSnapshot, type SnapshotStageChange } from './snapshot.ts';
 import { parseOrThrow } from '#domain/invalid-input-error.ts';
 
@@ -194,6 +194,7 @@ export function buildReport(input: ReportSnapshot, options: ReportOptions): CrmR
     .map(({ hasSplit, hasUnsub, ...row }) => ({ ...row, humanOpens: hasSplit ? row.humanOpens : null, machineOpens: hasSplit ? row.machineOpens : null, unsubscribes: hasUnsub ? row.unsubscribes : null }));
 
   const uplift = buildUplift(s, sent, from, to, conversionDays);
+  uplift.lastTouch = lastTouchAgainstHoldout(sends, uplift.rows);
   const lifecycle = buildLifecycle(s, from, to);
   const spend = lorenz(s.customers.map((c) => c.totalSpend));
   const withClv = s.customers.filter((c) => c.value);
@@ -265,6 +266,16 @@ export function buildReport(input: ReportSnapshot, options: ReportOptions): CrmR
   return CrmReport.parse(report);
 }
 
+/** Per journey and campaign: the revenue last touch credits beside the revenue the holdout says was caused. */
+export function lastTouchAgainstHoldout(sends: readonly SendRow[], rows: readonly UpliftReportRow[]): LastTouchRow[] {
+  return rows.flatMap((u) => {
+    const credited = sends.find((x) => x.key === u.key)?.attributedRevenue;
+    if ((u.level !== 'journey' && u.level !== 'campaign') || !u.incrementalRevenue || credited === null || credited === undefined) return [];
+    const verdict = credited > u.incrementalRevenue.upper ? 'overstates' : credited < u.incrementalRevenue.lower ? 'understates' : 'within-interval';
+    return [{ key: u.key, label: u.label, level: u.level, lastTouchRevenue: credited, incrementalRevenue: u.incrementalRevenue, verdict }];
+  });
+}
+
 function buildLifecycle(s: ParsedSnapshot, from: number, to: number): CrmReport['lifecycle'] {
   const changesOf = groupBy(
     [...s.stageChanges].sort((a, b) => a.changedAt.localeCompare(b.changedAt)),
@@ -314,7 +325,7 @@ const UPLIFT_METHOD =
 
 function buildUplift(s: ParsedSnapshot, sent: ParsedSnapshot['sends'], from: number, to: number, conversionDays: number): CrmReport['uplift'] {
   const heldOut = (s.heldOut ?? []).filter((h) => inPeriod(h.at, from, to));
-  const none = (note: string): CrmReport['uplift'] => ({ available: false, note, method: UPLIFT_METHOD, conversionDays, rows: [], abTests: [] });
+  const none = (note: string): CrmReport['uplift'] => ({ available: false, note, method: UPLIFT_METHOD, conversionDays, rows: [], lastTouch: [], abTests: [] });
   if (!heldOut.length && !s.orders) return none('No holdout data: no journey or campaign held customers out in this period, and orders are not recorded per order, so this report cannot say what the emails caused. Set `holdout:` on a journey or campaign to measure it.');
   if (!heldOut.length) return none('No holdout data: no journey or campaign held customers out in this period, so there is nothing to compare the mailed customers against. Set `holdout:` on a journey or campaign to measure it.');
   if (!s.orders) return none('Held-out customers are recorded, but orders are not recorded per order, so conversions after the send cannot be counted.');
@@ -376,6 +387,7 @@ function buildUplift(s: ParsedSnapshot, sent: ParsedSnapshot['sends'], from: num
     method: UPLIFT_METHOD,
     conversionDays,
     rows,
+    lastTouch: [],
     abTests,
   };
 }

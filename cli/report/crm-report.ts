@@ -55,6 +55,21 @@ export const UpliftReportRow = z.object({
 });
 export type UpliftReportRow = z.infer<typeof UpliftReportRow>;
 
+/**
+ * What last touch credits a journey or campaign with, against the revenue its holdout shows
+ * it caused. `overstates` only when last touch is above the whole 95% interval: a smaller gap
+ * may be chance, and the report says so rather than pick a side.
+ */
+export const LastTouchRow = z.object({
+  key: z.string(),
+  label: z.string(),
+  level: z.enum(['campaign', 'journey']),
+  lastTouchRevenue: z.number(),
+  incrementalRevenue: Estimate,
+  verdict: z.enum(['overstates', 'within-interval', 'understates']),
+});
+export type LastTouchRow = z.infer<typeof LastTouchRow>;
+
 export const AbTestRow = z.object({
   campaignId: z.string(),
   arms: z.array(z.object({ variant: z.string(), customers: Count, conversions: Count, conversionRate: Rate })),
@@ -94,6 +109,8 @@ export const CrmReport = z.object({
     method: z.string(),
     conversionDays: z.number(),
     rows: z.array(UpliftReportRow),
+    /** Journeys and campaigns with both a last-touch figure and a holdout estimate of revenue. */
+    lastTouch: z.array(LastTouchRow),
     abTests: z.array(AbTestRow),
   }),
   lifecycle: z.object({

@@ -167,6 +167,52 @@ function upliftSection(r: CrmReport): string {
   );
 }
 
+const LAST_TOUCH_VERDICT: Record<CrmReport['uplift']['lastTouch'][number]['verdict'], string> = {
+  overstates: 'last touch overstates: above the whole interval',
+  'within-interval': 'cannot tell: last touch is inside the interval',
+  understates: 'last touch understates: below the whole interval',
+};
+
+function lastTouchSection(r: CrmReport): string {
+  const rows = r.uplift.lastTouch;
+  const caption = `What last touch credits each journey and campaign with (the bar) against the revenue its holdout shows the emails caused (the dot, with its 95% interval as the line). Last touch counts every order that follows a click within ${r.attribution.windows.clickDays} days or a human open within ${r.attribution.windows.humanOpenDays} day(s), including orders the customer would have placed anyway; the holdout compares mailed customers with customers who were not mailed. Where the bar reaches past the whole line, last touch claims more than the emails can have caused; where the bar ends inside the line, this sample cannot tell the two apart.`;
+  if (!rows.length) return section('last-touch', 'Last touch against the holdout', `${caption} No journey or campaign has both figures in this period.`, undefined, []);
+  const svg = renderChart(
+    {
+      title: { text: `Revenue credited by last touch vs caused (${r.currency})`, left: 'center', textStyle: { fontSize: 14 } },
+      legend: { bottom: 0, data: ['last touch', 'holdout: caused (95% interval)'] },
+      grid: { top: 50, left: 200, right: 40, bottom: 70 },
+      xAxis: { type: 'value', name: r.currency, nameLocation: 'middle', nameGap: 28 },
+      yAxis: { type: 'category', data: rows.map((x) => x.label), inverse: true },
+      series: [
+        { type: 'bar', name: 'last touch', barWidth: 14, itemStyle: { color: '#90caf9' }, data: rows.map((x) => x.lastTouchRevenue) },
+        {
+          type: 'custom',
+          name: 'holdout: caused (95% interval)',
+          itemStyle: { color: '#37474f' },
+          renderItem: (_params, api) => {
+            const low = api.coord([api.value(1), api.value(0)]);
+            const high = api.coord([api.value(2), api.value(0)]);
+            return { type: 'line', shape: { x1: low[0]!, y1: low[1]!, x2: high[0]!, y2: high[1]! }, style: { stroke: '#37474f', lineWidth: 2 } };
+          },
+          encode: { x: [1, 2], y: 0 },
+          data: rows.map((x, i) => [i, x.incrementalRevenue.lower, x.incrementalRevenue.upper]),
+        },
+        { type: 'scatter', name: 'holdout: caused (95% interval)', symbolSize: 10, itemStyle: { color: '#37474f' }, data: rows.map((x, i) => [x.incrementalRevenue.estimate, i]) },
+      ],
+    },
+    WIDTH,
+    Math.max(240, 110 + rows.length * 34),
+  );
+  const columns: Column<CrmReport['uplift']['lastTouch'][number]>[] = [
+    { key: 'label', label: 'journey or campaign', cell: (x) => x.label },
+    { key: 'lastTouchRevenue', label: `last touch (${r.currency})`, cell: (x) => format.money(x.lastTouchRevenue) },
+    { key: 'incrementalRevenue', label: `caused, per the holdout (${r.currency}) [95% CI]`, cell: (x) => `${format.money(x.incrementalRevenue.estimate)} [${format.money(x.incrementalRevenue.lower)}, ${format.money(x.incrementalRevenue.upper)}]` },
+    { key: 'verdict', label: 'verdict', numeric: false, cell: (x) => LAST_TOUCH_VERDICT[x.verdict] },
+  ];
+  return section('last-touch', 'Last touch against the holdout', caption, svg, [table('last-touch', 'Last-touch revenue beside the holdout estimate', columns, rows, (x) => x.key)]);
+}
+
 const originLabel = (o: string) => (o === 'new' ? 'joined' : o);
 
 function flowSection(r: CrmReport): string {
@@ -405,7 +451,7 @@ th,td{border:1px solid #e0e0e0;padding:.25rem .5rem;text-align:left;vertical-ali
 /** The whole page. */
 export function renderReportHtml(r: CrmReport): string {
   const period = `${r.period.from.slice(0, 10)} to ${r.period.to.slice(0, 10)}`;
-  const sections = [sendsSection(r), upliftSection(r), flowSection(r), matrixSection(r), cohortSection(r), lorenzSection(r), clvSection(r), deliverabilitySection(r)];
+  const sections = [sendsSection(r), upliftSection(r), lastTouchSection(r), flowSection(r), matrixSection(r), cohortSection(r), lorenzSection(r), clvSection(r), deliverabilitySection(r)];
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -106,6 +106,8 @@ export interface TrueEffect {
   incrementalConversionRate: number;
   /** Revenue of the response orders in those windows, per treated customer. */
   incrementalRevenuePerCustomer: number;
+  /** The same in total: what the journey's emails truly earned, the figure the report's incremental revenue estimates. */
+  incrementalRevenue: number;
 }
 
 /**
@@ -142,6 +144,7 @@ export function trueEffects(
       incrementalConversions: incremental,
       incrementalConversionRate: treated ? Math.round((incremental / treated) * 1e4) / 1e4 : 0,
       incrementalRevenuePerCustomer: treated ? Math.round((revenue / treated) * 100) / 100 : 0,
+      incrementalRevenue: Math.round(revenue * 100) / 100,
     };
   }
   return out;

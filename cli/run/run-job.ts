@@ -6,6 +6,7 @@ import { renderReportHeadline } from '#cli/report/headline.ts';
 import { readSnapshot, reportTables } from '#cli/report/read-tables.ts';
 import { renderReportHtml } from '#cli/report/render-html.ts';
 import { DemoResponse, type TrueEffect, trueEffects } from './demo-response.ts';
+import { compareWithTruth, type TruthRow, truthLines } from './demo-truth.ts';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Catalog } from '#domain/catalog.ts';
 import { type OrderLogFormat, parseOrderLog } from '#cli/run/order-log.ts';
@@ -167,11 +168,13 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     const report = buildReport(snapshot, { generatedAt: new Date().toISOString() });
     writeFileSync(join(dataDir, 'report.html'), renderReportHtml(report));
     let effects: Record<string, TrueEffect> | undefined;
+    let truth: TruthRow[] | undefined;
     if (response) {
       effects = await demoTrueEffects(runtime, response, options.catalog.journeys.map((j) => j.id));
-      writeFileSync(join(options.summaryFile ? dirname(resolve(options.summaryFile)) : dataDir, 'true-effects.json'), JSON.stringify({ conversionDays: DEFAULT_CONVERSION_DAYS, journeys: effects }, null, 2) + '\n');
+      truth = compareWithTruth(report, effects);
+      writeFileSync(join(options.summaryFile ? dirname(resolve(options.summaryFile)) : dataDir, 'true-effects.json'), JSON.stringify({ conversionDays: DEFAULT_CONVERSION_DAYS, journeys: effects, againstTheReport: truth }, null, 2) + '\n');
     }
-    if (!options.quiet) process.stdout.write(`\n${renderReportHeadline(report)}\n${effects ? trueEffectLines(report, effects).join('\n') + '\n' : ''}report: ${join(dataDir, 'report.html')}\n`);
+    if (!options.quiet) process.stdout.write(`\n${renderReportHeadline(report)}\n${truth ? truthLines(report, truth).join('\n') + '\n' : ''}report: ${join(dataDir, 'report.html')}\n`);
     const extra = { report, ...(effects ? { trueEffects: effects } : {}) };
     if (options.serve) return { summary, runtime, ...extra };
     await runtime.stop();
@@ -190,21 +193,3 @@ async function demoTrueEffects(runtime: LocalRuntime, response: DemoResponse, jo
   for await (const page of runtime.customers.scanSegment(0, 1)) for (const c of page) for (const o of c.recentOrders) orders.push({ customerId: c.customerId, ...o });
   return trueEffects(journeyIds, firstSends, orders, response, DEFAULT_CONVERSION_DAYS);
 }
-
-/** Per journey: the report's uplift estimate and interval beside the demo's true effect, and whether the interval covers it. */
-export function trueEffectLines(report: CrmReport, effects: Record<string, TrueEffect>): string[] {
-  const pts = (x: number) => `${(x * 100).toFixed(1)} pts`;
-  const lines = ['true effects (demo, true-effects.json) against the report\'s holdout uplift (conversion within ' + report.uplift.conversionDays + ' days):'];
-  for (const [journeyId, t] of Object.entries(effects)) {
-    const row = report.uplift.rows.find((r) => r.key === `journey:${journeyId}`);
-    const attributed = report.sends.find((r) => r.key === `journey:${journeyId}`);
-    lines.push(
-      `  ${journeyId.padEnd(16)} true ${pts(t.incrementalConversionRate).padStart(9)} (click response ${t.clickResponse}, ${t.treatedCustomers} treated)  ` +
-        (row
-          ? `estimate ${pts(row.conversionDifference.estimate)} [${pts(row.conversionDifference.lower)}, ${pts(row.conversionDifference.upper)}] ${row.conversionDifference.lower <= t.incrementalConversionRate && t.incrementalConversionRate <= row.conversionDifference.upper ? 'covers' : 'MISSES'} the truth, ${row.significant ? 'significant' : 'not significant'} (Holm p ${row.adjustedPValue}); incremental revenue ${row.incrementalRevenue ? row.incrementalRevenue.estimate.toFixed(2) : '-'} vs last-touch ${attributed?.attributedRevenue?.toFixed(2) ?? '-'}`
-          : 'no uplift row (no held-out customers)'),
-    );
-  }
-  return lines;
-}
-

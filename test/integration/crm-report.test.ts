@@ -98,6 +98,7 @@ describe('lifecycle-mailer report on a demo run', () => {
       expect(c.caption, c.id!).toBeGreaterThan(80);
     }
     expect(charts.map((c) => c.id)).toContain('uplift');
+    expect(charts.map((c) => c.id)).toContain('last-touch');
     expect(consoleProblems).toEqual([]);
     expect(requests).toEqual([`file://${htmlFile}`]);
     const html = readFileSync(htmlFile, 'utf8');
@@ -154,6 +155,12 @@ describe('lifecycle-mailer report on a demo run', () => {
       expect(t.uplift?.[row.key]?.significant, row.key).toBe(row.significant ? 'significant' : 'not significant');
     }
     expect(report.uplift.rows.length).toBeGreaterThan(0);
+    for (const row of report.uplift.lastTouch) {
+      check(t['last-touch']?.[row.key]?.lastTouchRevenue, row.lastTouchRevenue, `last touch ${row.key}`);
+      interval(t['last-touch']?.[row.key]?.incrementalRevenue, row.incrementalRevenue, `last touch ${row.key} incremental`);
+      expect(t['last-touch']?.[row.key]?.verdict, row.key).toMatch(new RegExp(`^${{ overstates: 'last touch overstates', 'within-interval': 'cannot tell', understates: 'last touch understates' }[row.verdict]}`));
+    }
+    expect(report.uplift.lastTouch.length).toBeGreaterThan(0);
     for (const d of report.deliverability.days) {
       for (const k of ['sends', 'hardBounces', 'complaints', 'bounceRate', 'complaintRate'] as const) check(t.deliverability?.[d.day]?.[k], d[k], `deliverability ${d.day} ${k}`);
     }

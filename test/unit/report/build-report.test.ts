@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newcombeDifference } from '#domain/statistics.ts';
-import { buildReport, lorenz, stageAt } from '#cli/report/build-report.ts';
+import { buildReport, lastTouchAgainstHoldout, lorenz, stageAt } from '#cli/report/build-report.ts';
 import type { ReportSnapshot } from '#cli/report/snapshot.ts';
 
 const FROM = '2026-09-01T00:00:00.000Z';
@@ -171,5 +171,44 @@ describe('holdout uplift in the report', () => {
     expect(row.incrementalOrders.estimate).toBeCloseTo(exact.estimate * 201, 2);
     expect(row.treatedRevenuePerCustomer).toBe(Math.round((40 * 50 * 100) / 201) / 100);
     expect(report.uplift.rows.map((r) => r.key)).toEqual(['campaign:vip-thanks']);
+  });
+});
+
+describe('last touch against the holdout', () => {
+  const sendRow = (key: string, attributedRevenue: number | null) => ({ key, label: key, level: key.split(':')[0] as 'journey', sent: 10, delivered: 10, opens: 0, humanOpens: 0, machineOpens: 0, clicks: 0, unsubscribes: 0, bounces: 0, complaints: 0, attributedOrders: attributedRevenue === null ? null : 1, attributedRevenue });
+  const upliftRow = (key: string, level: 'journey' | 'campaign' | 'step' | 'variant', incremental: [number, number, number] | null) => {
+    const d = { estimate: 0, lower: 0, upper: 0 };
+    return { key, label: key, level, treatedCustomers: 10, heldOutCustomers: 10, treatedConversionRate: 0, heldOutConversionRate: 0, conversionDifference: d, treatedRevenuePerCustomer: 0, heldOutRevenuePerCustomer: 0, revenueDifference: d, incrementalOrders: d, incrementalRevenue: incremental && { estimate: incremental[0], lower: incremental[1], upper: incremental[2] }, pValue: 1, adjustedPValue: 1, significant: false, revenueAdjustedPValue: 1, revenueSignificant: false };
+  };
+
+  it('says last touch overstates only when it is above the whole interval', () => {
+    const rows = lastTouchAgainstHoldout(
+      [sendRow('journey:a', 900), sendRow('journey:b', 500), sendRow('campaign:c', 10), sendRow('journey:d', null), sendRow('step:a/steps[0]', 900)],
+      [upliftRow('journey:a', 'journey', [200, -100, 600]), upliftRow('journey:b', 'journey', [200, -100, 600]), upliftRow('campaign:c', 'campaign', [200, 50, 600]), upliftRow('journey:d', 'journey', [1, 0, 2]), upliftRow('step:a/steps[0]', 'step', [1, 0, 2])],
+    );
+    // d has no last-touch figure and steps are not compared: only a, b and c get a row.
+    expect(rows.map((r) => [r.key, r.lastTouchRevenue, r.verdict])).toEqual([
+      ['journey:a', 900, 'overstates'],
+      ['journey:b', 500, 'within-interval'],
+      ['campaign:c', 10, 'understates'],
+    ]);
+  });
+
+  it('is in the report from recorded attribution and holdouts', () => {
+    const s = snapshot();
+    const customers = Array.from({ length: 300 }, (_, i) => customer(`h${i}`, 'stable', '2025-01-01T00:00:00Z', 100));
+    const sends = customers.slice(0, 200).map((c, i) => send(`t${i}`, c.customerId, 'vip-thanks', '2026-09-10T09:00:00Z', { delivered: true }));
+    const heldOut = customers.slice(200).map((c) => ({ customerId: c.customerId, campaignId: 'vip-thanks', at: '2026-09-10T09:00:00Z' }));
+    // Everyone orders at the same rate (20%), mailed or not: last touch still credits the mailed ones who clicked.
+    const buyers = [...customers.slice(0, 40), ...customers.slice(200, 220)];
+    const orders = buyers.map((c) => ({ customerId: c.customerId, at: '2026-09-12T12:00:00Z', value: 50 }));
+    const touches = customers.slice(0, 40).map((c, i) => ({ customerId: c.customerId, sendId: `t${i}`, kind: 'click', at: '2026-09-10T10:00:00Z' }));
+    const report = buildReport({ ...s, customers: [...s.customers, ...customers], sends: [...s.sends, ...sends], heldOut, orders, touches } as ReportSnapshot, { from: FROM, to: TO, generatedAt: TO });
+    const row = report.uplift.lastTouch.find((r) => r.key === 'campaign:vip-thanks')!;
+    expect(row.lastTouchRevenue).toBe(40 * 50);
+    const uplift = report.uplift.rows.find((r) => r.key === 'campaign:vip-thanks')!;
+    expect(row.incrementalRevenue).toEqual(uplift.incrementalRevenue);
+    expect(row.incrementalRevenue.upper).toBeLessThan(2000);
+    expect(row.verdict).toBe('overstates');
   });
 });
