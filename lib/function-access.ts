@@ -128,9 +128,10 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
     },
   },
   // Public (Function URL): reads and updates customers, nothing else of that table. A confirmed
-  // sign-up queues its welcome, or sets it aside when the queue fails.
+  // sign-up queues its welcome, or sets it aside when the queue fails. An unsubscribe is counted
+  // on the send whose link it came through (SendLedger.markUnsubscribed: one UpdateItem).
   unsubscribe: {
-    tables: { customers: any('GetItem', 'PutItem'), 'failed-events': any('PutItem') },
+    tables: { customers: any('GetItem', 'PutItem'), 'send-ledger': any('UpdateItem'), 'failed-events': any('PutItem') },
     sendQueue: true,
     signingKeys: true,
     // A double opt-in confirmation enters the registration journeys (the welcome series).
@@ -172,7 +173,7 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
   },
   // Unsubscribe mails (List-Unsubscribe mailto:) through an SES receipt rule: customers only.
   'unsubscribe-mail': {
-    tables: { customers: any('GetItem', 'PutItem') },
+    tables: { customers: any('GetItem', 'PutItem'), 'send-ledger': any('UpdateItem') },
     signingKeys: true,
   },
 };

@@ -31,8 +31,9 @@ export const LedgerEntry = z.object({
   humanOpens: z.number().optional(),
   machineOpens: z.number().optional(),
   clicks: z.number().default(0),
-  /** This send's unsubscribe link was used (not recorded yet: the links do not name the send). */
+  /** This send's unsubscribe link unsubscribed the customer; absent on entries claimed before links named their send. */
   unsubscribed: z.boolean().optional(),
+  unsubscribedAt: z.string().optional(),
   /** Orders credited to this send by last-touch attribution at ingest; `attributedOrderIds` keeps a replayed order from counting twice. */
   attributedOrders: z.number().optional(),
   attributedRevenue: z.number().optional(),
@@ -99,6 +100,7 @@ export class SendLedger {
       humanOpens: 0,
       machineOpens: 0,
       clicks: 0,
+      unsubscribed: false,
       delivered: false,
       bounced: false,
       complained: false,
@@ -202,6 +204,14 @@ export class SendLedger {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
+  }
+
+  /**
+   * The send's unsubscribe link unsubscribed the customer (the first time counts: a second
+   * click on the same link changes nothing). Returns false when the ledger does not know the send.
+   */
+  markUnsubscribed(sendId: string, now: string): Promise<boolean> {
+    return this.update(sendId, 'SET unsubscribed = :true, unsubscribedAt = if_not_exists(unsubscribedAt, :now)', {}, { ':true': true, ':now': now }, 'attribute_exists(sendId)');
   }
 
   /** Engagement on an entry; events for sends the ledger does not know are ignored. */

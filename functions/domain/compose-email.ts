@@ -258,7 +258,8 @@ function campaignShop(shop: MailerConfig['shop'], url: string): TemplateContext[
  * so the domain never holds a key.
  */
 export interface LinkSigner {
-  unsubscribe(claim: { customerId: string; topic: string; expiresAt: number }): string;
+  /** `sendId` names the email the link is in, so its use can be counted against that send. */
+  unsubscribe(claim: { customerId: string; topic: string; expiresAt: number; sendId?: string }): string;
   confirm(claim: { customerId: string; expiresAt: number }): string;
   /** A code naming the customer as referrer, for the link a VIP shares with friends. */
   referral(claim: { customerId: string }): string;
@@ -281,7 +282,7 @@ export function composeEmail({ request, campaign, profile, config, renderer, lin
   const { copy, template, printsReferral, fixedContent } = compositionPlan(campaign, request.variant, locale, renderer, config.shop.url);
 
   const expiresAt = epochSeconds(now) + config.sending.unsubscribeLinkDays * 86_400;
-  const token = links.unsubscribe({ customerId: profile.customerId, topic: campaign.audience.topic, expiresAt });
+  const token = links.unsubscribe({ customerId: profile.customerId, topic: campaign.audience.topic, expiresAt, sendId: request.sendId });
   const unsubscribeUrl = `${config.sending.unsubscribeBaseUrl}?token=${token}`;
   const preferencesUrl = `${config.sending.unsubscribeBaseUrl}?token=${token}&view=preferences`;
   // Double opt-in: the link that confirms a pending sign-up (its own token kind, never an unsubscribe token).

@@ -10,13 +10,15 @@ export const UnsubscribeClaim = z.object({
   topic: z.string().min(1),
   /** Expiry, epoch seconds. */
   expiresAt: z.number().int(),
+  /** The send whose link this is, so the report can count unsubscribes per send (absent on links mailed before). */
+  sendId: z.string().min(1).optional(),
 });
 export type UnsubscribeClaim = z.infer<typeof UnsubscribeClaim>;
 
 // Unsubscribe tokens are signed with the secret itself (the original format: links already
 // mailed stay valid); other kinds of token sign with a key derived from it (signed-token.ts).
 export function signUnsubscribeToken(claim: UnsubscribeClaim, secret: string): string {
-  return signPayload([claim.customerId, claim.topic, claim.expiresAt], secret);
+  return signPayload(claim.sendId ? [claim.customerId, claim.topic, claim.expiresAt, claim.sendId] : [claim.customerId, claim.topic, claim.expiresAt], secret);
 }
 
 /**
@@ -27,10 +29,10 @@ export function signUnsubscribeToken(claim: UnsubscribeClaim, secret: string): s
  */
 export function openUnsubscribeToken(token: string, keys: VerifyingKeys, nowEpochSeconds: number): UnsubscribeClaim & { expired: boolean } {
   const payload = verifyWithKeys(keys, (secret) => openPayload(token, secret, 'unsubscribe'));
-  const tuple = z.tuple([z.string(), z.string(), z.number()]).safeParse(payload);
+  const tuple = z.union([z.tuple([z.string(), z.string(), z.number()]), z.tuple([z.string(), z.string(), z.number(), z.string().min(1)])]).safeParse(payload);
   if (!tuple.success) throw new InvalidTokenError('malformed');
-  const [customerId, topic, expiresAt] = tuple.data;
-  return { customerId, topic, expiresAt, expired: expiresAt < nowEpochSeconds };
+  const [customerId, topic, expiresAt, sendId] = tuple.data;
+  return { customerId, topic, expiresAt, ...(sendId ? { sendId } : {}), expired: expiresAt < nowEpochSeconds };
 }
 
 /** Throws InvalidTokenError for a malformed, forged or expired token. */

@@ -18,6 +18,7 @@ export const handler = async (event: unknown) => {
   if (!instance) {
     const deps: UnsubscribeDeps = {
       customers: d.customers,
+      ledger: d.ledger,
       clock: d.clock,
       logger: d.logger,
       secret,

@@ -14,6 +14,7 @@ import { InvalidTokenError, openUnsubscribeToken, type UnsubscribeClaim } from '
 import type { VerifyingKeys } from '#signed-links/signing-keys.ts';
 import type { CustomerStore } from '#adapters/customer-store.ts';
 import type { FailedEventStore } from '#adapters/failed-event-store.ts';
+import type { SendLedger } from '#adapters/send-ledger.ts';
 import type { SendQueue } from '#adapters/send-queue.ts';
 import { isSubscribed, keepSubscribed, savePreferences, unsubscribeAll, unsubscribeTopic } from './consent-changes.ts';
 import { PAGE_HEADERS, type PageView, renderPage } from './preference-page.ts';
@@ -35,6 +36,8 @@ export interface UnsubscribeResponse {
 
 export interface UnsubscribeDeps {
   customers: Pick<CustomerStore, 'get' | 'modify'>;
+  /** Counts an unsubscribe against the send whose link it came through (the report's unsubscribes per campaign and journey). */
+  ledger: Pick<SendLedger, 'markUnsubscribed'>;
   clock: Clock;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   /** The keys the links are signed with (current) and verified with (current, then previous after a rotation); a bare string is one key. */
@@ -185,6 +188,7 @@ export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps
     });
     if (!profile) return notFound(deps, customerId, fallbackLanguage);
     deps.logger.info('unsubscribe request handled', { customerId, action: intent.action, outcome: changed ? 'changed' : 'unchanged' });
+    if (changed && claim.sendId && intent.action !== 'keep' && !isSubscribed(profile.consent, claim.topic)) await creditSend(claim.sendId, now, deps);
     if (intent.action === 'keep') {
       const kept = !profile.suppression && offered.some((topic) => isSubscribed(profile.consent, topic));
       return respond(200, { kind: 'kept', language: preferenceLanguage(profile.locale), outcome: kept ? 'kept' : 'unavailable', token: link });
@@ -200,6 +204,15 @@ export async function handleUnsubscribeRequest(request: UnsubscribeRequest, deps
   } catch (error) {
     deps.logger.error('unsubscribe failed', { customerId, outcome: 'error', error: error instanceof Error ? error.name : 'unknown' });
     return respond(500, { kind: 'problem', language: fallbackLanguage, problem: 'error' });
+  }
+}
+
+/** The consent change has been saved; counting it against its send is bookkeeping, and never fails the request. */
+async function creditSend(sendId: string, now: string, deps: UnsubscribeDeps): Promise<void> {
+  try {
+    if (!(await deps.ledger.markUnsubscribed(sendId, now))) deps.logger.warn('unsubscribe not counted', { sendId, reason: 'the ledger does not know the send' });
+  } catch (error) {
+    deps.logger.warn('unsubscribe not counted', { sendId, reason: error instanceof Error ? error.name : 'unknown' });
   }
 }
 

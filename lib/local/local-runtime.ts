@@ -242,7 +242,7 @@ export class LocalRuntime {
     const tally = new RunTally();
     const recording = (origin: SendOrigin) => tally.recordingQueue(sendQueue, origin);
     const onConfirmed = { campaigns: options.catalog.campaigns, config: options.catalog.config, sendQueue: recording('confirmation'), failedEvents, journeys: { journeys: options.catalog.journeys, queue: journeyQueue } };
-    const unsubscribe = access.as('unsubscribe', createUnsubscribeHandler({ customers, clock, logger, secret, topics: catalogTopics(options.catalog), onConfirmed }));
+    const unsubscribe = access.as('unsubscribe', createUnsubscribeHandler({ customers, ledger, clock, logger, secret, topics: catalogTopics(options.catalog), onConfirmed }));
     const unsubscribeServer = options.serveUnsubscribe ? await startUnsubscribeServer({ handler: unsubscribe }) : undefined;
     const baseUrl = unsubscribeServer?.url ?? options.unsubscribeBaseUrl;
     const config = baseUrl ? { ...options.catalog.config, sending: { ...options.catalog.config.sending, unsubscribeBaseUrl: baseUrl } } : options.catalog.config;

@@ -198,11 +198,11 @@ describe('unsubscribe mailbox (List-Unsubscribe mailto:)', () => {
     });
     template.hasResourceProperties('AWS::Lambda::Permission', { FunctionName: { 'Fn::GetAtt': [logicalId(fn), 'Arn'] }, Principal: 'ses.amazonaws.com', SourceAccount: Match.anyValue() });
     const props = template.toJSON().Resources[logicalId(fn)].Properties;
-    expect(Object.keys(props.Environment.Variables).filter((k) => k.endsWith('_TABLE'))).toEqual(['CUSTOMERS_TABLE']);
+    expect(Object.keys(props.Environment.Variables).filter((k) => k.endsWith('_TABLE')).sort()).toEqual(['CUSTOMERS_TABLE', 'SEND_LEDGER_TABLE']);
     expect(props.Environment.Variables.SIGNING_KEYS_SECRET_ARN).toEqual({ Ref: logicalId(mailer.unsubscribeSecret) });
     expect(props.ReservedConcurrentExecutions).toBeGreaterThan(0);
     const dynamo = statementsOf(template, fn.role!).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).filter((a) => a.startsWith('dynamodb:'));
-    expect(dynamo.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(dynamo.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     expect(statementsOf(template, fn.role!).some((s) => JSON.stringify(s.Resource).includes(logicalId(mailer.sendQueue)))).toBe(false);
   });
 

@@ -91,7 +91,7 @@ describe('DynamoDB tables (from TABLES)', () => {
       send: ['customers', 'send-ledger', 'failed-events', 'deliverability', 'journey-entries'],
       engagement: ['customers', 'send-ledger', 'failed-events', 'deliverability', 'idempotency'],
       journey: ['customers', 'failed-events', 'identities', 'journey-entries'],
-      unsubscribe: ['customers', 'failed-events'],
+      unsubscribe: ['customers', 'send-ledger', 'failed-events'],
     });
   });
 });
@@ -296,17 +296,19 @@ describe.runIf(existsSync(join(root, 'functions/unsubscribe/handler.ts')))('unsu
     expect(env.SIGNING_KEYS_SECRET_ARN).toEqual(ref(stack.mailer.unsubscribeSecret));
   });
 
-  it('may read and write customers, set a send aside, and queue the welcome a confirmation earns; nothing else', () => {
+  it('may read and write customers, count an unsubscribe on its send, set a send aside, and queue the welcome a confirmation earns; nothing else', () => {
     const statements = statementsOf(stack.mailer.unsubscribeFunction!.role!).filter((s) => actions(s).some((a) => !a.startsWith('logs:')));
     const on = (resource: IConstruct) => statements.filter((s) => resources(s).some((r) => JSON.stringify(r).includes(`"${logicalId(resource)}"`)));
     const actionsOn = (resource: IConstruct) => [...new Set(on(resource).flatMap(actions))].sort();
     expect(actionsOn(stack.mailer.tables.customers)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
     expect(actionsOn(stack.mailer.tables['failed-events'])).toEqual(['dynamodb:PutItem']);
+    // SendLedger.markUnsubscribed: one conditional UpdateItem, never a read.
+    expect(actionsOn(stack.mailer.tables['send-ledger'])).toEqual(['dynamodb:UpdateItem']);
     expect(actionsOn(stack.mailer.sendQueue)).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
     // A confirmation enters the welcome series through the journey queue.
     expect(actionsOn(stack.mailer.journeys.queue)).toEqual(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
     const reached = new Set(statements.flatMap(resources).map((r) => JSON.stringify(r)));
-    const allowed = [stack.mailer.tables.customers, stack.mailer.tables['failed-events'], stack.mailer.sendQueue, stack.mailer.journeys.queue, stack.mailer.unsubscribeSecret].map(logicalId);
+    const allowed = [stack.mailer.tables.customers, stack.mailer.tables['send-ledger'], stack.mailer.tables['failed-events'], stack.mailer.sendQueue, stack.mailer.journeys.queue, stack.mailer.unsubscribeSecret].map(logicalId);
     for (const r of reached) expect(allowed.some((id) => r.includes(`"${id}"`)), r).toBe(true);
     const env = template.toJSON().Resources[logicalId(stack.mailer.unsubscribeFunction!)].Properties.Environment.Variables as Record<string, unknown>;
     expect(env.SEND_QUEUE_URL).toEqual(ref(stack.mailer.sendQueue));
@@ -365,7 +367,7 @@ describe('IAM: least privilege through grants', () => {
       idempotency: ['DeleteItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
     },
     journey: { customers: ['GetItem *'], 'journey-entries': ['PutItem *', 'Query *'], 'failed-events': ['PutItem *'], identities: ['GetItem source#*|erased#*'] },
-    unsubscribe: { customers: ['GetItem *', 'PutItem *'], 'failed-events': ['PutItem *'] },
+    unsubscribe: { customers: ['GetItem *', 'PutItem *'], 'send-ledger': ['UpdateItem *'], 'failed-events': ['PutItem *'] },
   };
 
   it.each(Object.keys(expected))('%s has exactly the DynamoDB actions it calls, on exactly its tables', (name) => {

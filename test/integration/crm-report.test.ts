@@ -161,6 +161,8 @@ describe('lifecycle-mailer report on a demo run', () => {
       expect(t['last-touch']?.[row.key]?.verdict, row.key).toMatch(new RegExp(`^${{ overstates: 'last touch overstates', 'within-interval': 'cannot tell', understates: 'last touch understates' }[row.verdict]}`));
     }
     expect(report.uplift.lastTouch.length).toBeGreaterThan(0);
+    // Every link names its send, so unsubscribes are counted per campaign, journey and step (0 is a count, not "n/a").
+    expect(report.sends.filter((r) => r.unsubscribes === null).map((r) => r.key)).toEqual([]);
     for (const d of report.deliverability.days) {
       for (const k of ['sends', 'hardBounces', 'complaints', 'bounceRate', 'complaintRate'] as const) check(t.deliverability?.[d.day]?.[k], d[k], `deliverability ${d.day} ${k}`);
     }

@@ -41,6 +41,7 @@ beforeAll(async () => {
   runtime = await LocalRuntime.start({ catalog: await buildCatalog(projectPaths(repoRoot)), start, unsubscribeSecret: secret });
   unsubscribeDeps = {
     customers: runtime.customers,
+    ledger: runtime.ledger,
     clock: runtime.clock,
     logger: new Logger({ serviceName: 'lifecycle-mailer', logLevel: 'SILENT' }),
     secret,

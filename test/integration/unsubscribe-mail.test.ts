@@ -32,6 +32,7 @@ beforeAll(async () => {
   }
   handle = createUnsubscribeMailHandler({
     customers: runtime.customers,
+    ledger: runtime.ledger,
     clock: runtime.clock,
     logger: new Logger({ logLevel: 'SILENT' }),
     // Rotated since the fixture was mailed: its key is now the previous one.

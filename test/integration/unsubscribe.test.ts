@@ -4,6 +4,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { recordSend } from '#domain/customer-sends.ts';
+import { buildSendRequest } from '#domain/send-request.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import { signUnsubscribeToken } from '#signed-links/unsubscribe-token.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
@@ -31,6 +32,7 @@ beforeAll(async () => {
   runtime = await LocalRuntime.start({ catalog: await buildCatalog(projectPaths(repoRoot)), start });
   const handler = createUnsubscribeHandler({
     customers: runtime.customers,
+    ledger: runtime.ledger,
     clock: runtime.clock,
     logger: new Logger({ serviceName: 'lifecycle-mailer', logLevel: 'SILENT' }),
     secret,
@@ -70,6 +72,18 @@ describe('unsubscribe endpoint against dynalite', () => {
     expect(after?.consent).toMatchObject({ marketing: true, unsubscribedTopics: ['newsletter'], updatedAt: runtime.clock.now() });
     expect((await oneClick(token)).status).toBe(200);
     expect(await runtime.customers.get('u1')).toEqual(after);
+  });
+
+  it('counts the unsubscribe on the ledger entry of the send whose link was used', async () => {
+    await register({ customerId: 'u5', email: 'u5@example.com', topics: ['offers'] });
+    const campaign = runtime.catalog.campaigns.find((c) => c.audience.topic === 'offers')!;
+    const request = buildSendRequest(campaign, 'u5', runtime.clock.now(), 'schedule');
+    await runtime.ledger.claim(request, runtime.clock.now());
+    await runtime.ledger.markSent(request.sendId, 'm-u5', runtime.clock.now());
+    expect(await runtime.ledger.get(request.sendId)).toMatchObject({ unsubscribed: false });
+    const link = signUnsubscribeToken({ customerId: 'u5', topic: 'offers', expiresAt: nowSeconds() + 86_400, sendId: request.sendId }, secret);
+    expect((await oneClick(link)).status).toBe(200);
+    expect(await runtime.ledger.get(request.sendId)).toMatchObject({ unsubscribed: true, unsubscribedAt: runtime.clock.now() });
   });
 
   it('refuses tampered tokens and leaves the profile alone', async () => {

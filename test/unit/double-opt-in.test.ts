@@ -232,6 +232,7 @@ describe('confirmation at the unsubscribe endpoint', () => {
     const failedEvents = { record: async (...args: unknown[]) => void setAside.push(args) };
     const deps: UnsubscribeDeps = {
       customers,
+      ledger: { markUnsubscribed: async () => true },
       clock: { now: () => NOW },
       logger: { info: log, warn: log, error: log } as UnsubscribeDeps['logger'],
       secret: SECRET,

@@ -87,7 +87,9 @@ describe('shipped templates', () => {
     expect(email.tags.map((t) => t.name).sort()).toEqual(['campaign', 'customer', 'locale', 'send', 'variant']); // locale: which language went out
     const token = /token=([^>&]+)/.exec(header('List-Unsubscribe')!)![1]!;
     expect(Buffer.from(token.split('.')[0]!, 'base64url').toString()).not.toContain('@');
-    expect(verifyUnsubscribeToken(token, 's'.repeat(40), Date.parse(now) / 1000)).toMatchObject({ customerId: 'c1', topic: 'offers' });
+    // The link names its send (the report counts unsubscribes per send), under the same signature.
+    const sendId = email.tags.find((t) => t.name === 'send')!.value;
+    expect(verifyUnsubscribeToken(token, 's'.repeat(40), Date.parse(now) / 1000)).toMatchObject({ customerId: 'c1', topic: 'offers', sendId });
     expect(() => verifyUnsubscribeToken(token.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), 's'.repeat(40), Date.parse(now) / 1000)).toThrow(/bad-signature|malformed/);
     expect(() => verifyUnsubscribeToken(token, 's'.repeat(40), Date.parse(now) / 1000 + 365 * 86_400)).toThrow(/expired/);
   });

@@ -32,10 +32,12 @@ function setup(p: CustomerProfile | null = profile()) {
   if (p) customers.items.set(p.customerId, p);
   const logs: unknown[] = [];
   const log = (...args: unknown[]) => void logs.push(args);
-  const deps: UnsubscribeDeps = { customers, clock: { now: () => NOW }, logger: { info: log, warn: log, error: log } as UnsubscribeDeps['logger'], secret: SECRET, topics: TOPICS, onConfirmed: NO_CONFIRMATION_SENDS };
-  const token = (claim: Partial<{ customerId: string; topic: string; expiresAt: number }> = {}, secret = SECRET) =>
+  const credited: string[] = [];
+  const ledger = { markUnsubscribed: async (sendId: string) => (credited.push(sendId), true) };
+  const deps: UnsubscribeDeps = { customers, ledger, clock: { now: () => NOW }, logger: { info: log, warn: log, error: log } as UnsubscribeDeps['logger'], secret: SECRET, topics: TOPICS, onConfirmed: NO_CONFIRMATION_SENDS };
+  const token = (claim: Partial<{ customerId: string; topic: string; expiresAt: number; sendId: string }> = {}, secret = SECRET) =>
     signUnsubscribeToken({ customerId: 'c1', topic: 'newsletter', expiresAt: NOW_S + 86_400, ...claim }, secret);
-  return { customers, deps, logs, token };
+  return { customers, deps, logs, token, credited, ledger };
 }
 
 const oneClick = { method: 'POST', body: 'List-Unsubscribe=One-Click', contentType: 'application/x-www-form-urlencoded' };
@@ -133,6 +135,27 @@ describe('handleUnsubscribeRequest', () => {
     const second = await handleUnsubscribeRequest({ method: 'POST', query: { token: token() }, body: multipart, contentType: `multipart/form-data; boundary=${boundary}` }, deps);
     expect(second.status).toBe(200);
     expect(customers.writes).toBe(1);
+  });
+
+  it('counts the unsubscribe against the send its link names, once, and never for a link without one', async () => {
+    const { deps, token, credited } = setup();
+    const link = token({ sendId: 'welcome_2026-09-01_c1' });
+    expect((await handleUnsubscribeRequest({ ...oneClick, query: { token: link } }, deps)).status).toBe(200);
+    expect((await handleUnsubscribeRequest({ ...oneClick, query: { token: link } }, deps)).status).toBe(200); // already off: nothing changes
+    expect(credited).toEqual(['welcome_2026-09-01_c1']);
+    // A link mailed before links named their send unsubscribes just the same, and credits nobody.
+    const older = setup();
+    expect((await handleUnsubscribeRequest({ ...oneClick, query: { token: older.token() } }, older.deps)).status).toBe(200);
+    expect(older.customers.items.get('c1')!.consent.unsubscribedTopics).toEqual(['newsletter']);
+    expect(older.credited).toEqual([]);
+  });
+
+  it('unsubscribes even when the ledger cannot count it, and says so in the log', async () => {
+    const { customers, deps, token, logs } = setup();
+    deps.ledger = { markUnsubscribed: () => Promise.reject(Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' })) };
+    expect((await handleUnsubscribeRequest({ ...oneClick, query: { token: token({ sendId: 's1' }) } }, deps)).status).toBe(200);
+    expect(customers.items.get('c1')!.consent.unsubscribedTopics).toEqual(['newsletter']);
+    expect(JSON.stringify(logs)).toContain('"unsubscribe not counted",{"sendId":"s1","reason":"ProvisionedThroughputExceededException"}');
   });
 
   it('shows the page on GET without changing anything, in the customer language, with no address in it', async () => {
@@ -255,6 +278,13 @@ describe('keep me subscribed (the sunset email)', () => {
     expect(after).toMatchObject(rest);
     expect((await handleUnsubscribeRequest({ ...keep, query: { token: token() } }, deps)).status).toBe(200);
     expect(customers.writes).toBe(1); // pressing it again changes nothing
+  });
+
+  it('is not counted as an unsubscribe of the send', async () => {
+    const { deps, token, credited, customers } = setup(profile({ suppression: { reason: 'sunset', at: sunsetAt, detail: 'sunset' } }));
+    expect((await handleUnsubscribeRequest({ ...keep, query: { token: token({ sendId: 'sunset_p_c1' }) } }, deps)).status).toBe(200);
+    expect(customers.items.get('c1')!.suppression).toBeUndefined();
+    expect(credited).toEqual([]);
   });
 
   it('never lifts a bounce, a complaint or an SES suppression', async () => {
