@@ -26,6 +26,8 @@ export const LedgerEntry = z.object({
   sentAt: z.string().optional(),
   messageId: z.string().optional(),
   skipReason: z.string().optional(),
+  /** Why the last attempt ended without a known SES result (a timeout, a dropped connection): what a person checking an 'outcome unknown' needs. */
+  attemptError: z.string().optional(),
   opens: z.number().default(0),
   /** The split of `opens` (isMachineOpen); absent on entries written before it was recorded. */
   humanOpens: z.number().optional(),
@@ -145,6 +147,11 @@ export class SendLedger {
 
   async markSent(sendId: string, messageId: string, now: string): Promise<void> {
     await this.update(sendId, 'SET #status = :sent, messageId = :mid, sentAt = :now', { '#status': 'status' }, { ':sent': 'sent', ':mid': messageId, ':now': now });
+  }
+
+  /** Notes on a claim why its SES call ended without an answer; only a claim still 'claimed' is touched. */
+  noteAttemptError(sendId: string, error: string): Promise<boolean> {
+    return this.update(sendId, 'SET attemptError = :error', { '#status': 'status' }, { ':error': error.slice(0, 500), ':claimed': 'claimed' }, '#status = :claimed');
   }
 
   /** A claim whose SES result was lost: recorded once, never resent. Only a claim still 'claimed' moves. */

@@ -163,7 +163,8 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
         // Claimed but never marked sent: SES may or may not have taken it (a crash between the two).
         // Sending again could mail twice, so it is not resent: it is set aside once for a person to
         // check, and counts as sent for cooldowns and caps (the customer may well have it).
-        const reason = `outcome unknown: claimed at ${error.existing.claimedAt} without a recorded SES result; not resent (at most once)`;
+        const lastError = error.existing.attemptError ? ` (the attempt ended with ${error.existing.attemptError})` : '';
+        const reason = `outcome unknown: claimed at ${error.existing.claimedAt} without a recorded SES result${lastError}; not resent (at most once)`;
         await deps.failedEvents.record('send', request.sendId, reason, request, now);
         if (campaign) await recordSentToCustomer(deps, request, campaign, now);
         return { outcome: 'unknown' };
@@ -240,6 +241,9 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
       if (error.accepted === 'no') {
         await deps.ledger.release(request.sendId);
         await releaseSlot(deps, request, now);
+      } else {
+        // Kept on the claim, so the 'outcome unknown' the retry sets aside says what happened.
+        await deps.ledger.noteAttemptError(request.sendId, error.message).catch(() => false);
       }
       throw error;
     }

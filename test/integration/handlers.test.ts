@@ -82,6 +82,31 @@ describe('send outcome unknown', () => {
   });
 });
 
+describe('an SES call that ended without an answer', () => {
+  it('keeps the error on the claim, and the retry sets the send aside saying what happened', async () => {
+    await put('Customer Registered', { customerId: 'h15', email: 'h15@example.com', marketingConsent: true, registeredAt: start });
+    const welcome = runtime.catalog.campaigns.find((c) => c.id === 'welcome')!;
+    const request = buildSendRequest(welcome, 'h15', runtime.clock.now(), 'event');
+    // SES may have taken the message: the connection died before its answer.
+    const lost = (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) =>
+      context.commandName === 'SendEmailCommand' ? Promise.reject(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })) : next(args);
+    runtime.ses.middlewareStack.add(lost as never, { step: 'initialize', name: 'loseTheAnswer', priority: 'high' });
+    try {
+      await runtime.sendQueue.enqueue([request]);
+      await runtime.drainSendQueue();
+    } finally {
+      runtime.ses.middlewareStack.remove('loseTheAnswer');
+    }
+    expect(await runtime.ledger.get(request.sendId)).toMatchObject({ status: 'claimed', attemptError: expect.stringContaining('TimeoutError') });
+    // After the visibility timeout the message is back; the claim is old enough not to be in flight.
+    runtime.clock.set(runtime.clock.epochMs + 20 * 60_000);
+    await runtime.drainSendQueue();
+    expect(await runtime.ledger.get(request.sendId)).toMatchObject({ status: 'unknown' });
+    const failed = (await runtime.failedEvents.list()).find((f) => f.stage === 'send' && f.payload.includes(request.sendId));
+    expect(failed?.reason).toMatch(/^outcome unknown: claimed at .* without a recorded SES result \(the attempt ended with .*TimeoutError.*\); not resent/);
+  });
+});
+
 describe('a lost result that SES shows went out', () => {
   const welcome = () => runtime.catalog.campaigns.find((c) => c.id === 'welcome')!;
   const delivered = (sendId: string, customerId: string, messageId: string, sentAt: string) => ({
