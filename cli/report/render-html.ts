@@ -7,7 +7,7 @@
  * recomputed.
  */
 import * as echarts from 'echarts';
-import type { EChartsOption } from 'echarts';
+import type { CustomSeriesOption, EChartsOption } from 'echarts';
 import type { CrmReport } from './crm-report.ts';
 
 const WIDTH = 880;
@@ -96,6 +96,22 @@ function sendsSection(r: CrmReport): string {
   );
 }
 
+/** One horizontal line per category row, from its interval's lower to its upper end (a forest plot's whiskers). */
+function intervalSeries(name: string, intervals: readonly { lower: number; upper: number }[]): CustomSeriesOption {
+  return {
+    type: 'custom',
+    name,
+    itemStyle: { color: '#37474f' },
+    renderItem: (_params, api) => {
+      const low = api.coord([api.value(1), api.value(0)]);
+      const high = api.coord([api.value(2), api.value(0)]);
+      return { type: 'line', shape: { x1: low[0]!, y1: low[1]!, x2: high[0]!, y2: high[1]! }, style: { stroke: '#37474f', lineWidth: 2 } };
+    },
+    encode: { x: [1, 2], y: 0 },
+    data: intervals.map((x, i) => [i, x.lower, x.upper]),
+  };
+}
+
 function upliftSection(r: CrmReport): string {
   const u = r.uplift;
   if (!u.available) return section('uplift', 'Did it work? Uplift against the holdout', escapeHtml(u.note), undefined, []);
@@ -108,17 +124,7 @@ function upliftSection(r: CrmReport): string {
       xAxis: { type: 'value', name: 'mailed − held out (percentage points)', nameLocation: 'middle', nameGap: 28, axisLabel: { formatter: (v: number) => `${(v * 100).toFixed(1)}` } },
       yAxis: { type: 'category', data: labels, inverse: true },
       series: [
-        {
-          type: 'custom',
-          name: '95% interval',
-          renderItem: (_params, api) => {
-            const low = api.coord([api.value(1), api.value(0)]);
-            const high = api.coord([api.value(2), api.value(0)]);
-            return { type: 'line', shape: { x1: low[0]!, y1: low[1]!, x2: high[0]!, y2: high[1]! }, style: { stroke: '#37474f', lineWidth: 2 } };
-          },
-          encode: { x: [1, 2], y: 0 },
-          data: rows.map((x, i) => [i, x.conversionDifference.lower, x.conversionDifference.upper]),
-        },
+        intervalSeries('95% interval', rows.map((x) => x.conversionDifference)),
         {
           type: 'scatter',
           name: 'estimate',
@@ -186,18 +192,7 @@ function lastTouchSection(r: CrmReport): string {
       yAxis: { type: 'category', data: rows.map((x) => x.label), inverse: true },
       series: [
         { type: 'bar', name: 'last touch', barWidth: 14, itemStyle: { color: '#90caf9' }, data: rows.map((x) => x.lastTouchRevenue) },
-        {
-          type: 'custom',
-          name: 'holdout: caused (95% interval)',
-          itemStyle: { color: '#37474f' },
-          renderItem: (_params, api) => {
-            const low = api.coord([api.value(1), api.value(0)]);
-            const high = api.coord([api.value(2), api.value(0)]);
-            return { type: 'line', shape: { x1: low[0]!, y1: low[1]!, x2: high[0]!, y2: high[1]! }, style: { stroke: '#37474f', lineWidth: 2 } };
-          },
-          encode: { x: [1, 2], y: 0 },
-          data: rows.map((x, i) => [i, x.incrementalRevenue.lower, x.incrementalRevenue.upper]),
-        },
+        intervalSeries('holdout: caused (95% interval)', rows.map((x) => x.incrementalRevenue)),
         { type: 'scatter', name: 'holdout: caused (95% interval)', symbolSize: 10, itemStyle: { color: '#37474f' }, data: rows.map((x, i) => [x.incrementalRevenue.estimate, i]) },
       ],
     },
