@@ -72,6 +72,9 @@ const RUNTIME = {
     return escaped;
   },
   property,
+  /** property() once the parent is known not to be null and `result` is its value at `name`. */
+  own: (parent: unknown, name: string, result: unknown): unknown =>
+    result == null || (hasOwn.call(parent, name) && !(name === 'constructor' && typeof result === 'function' && (result as { prototype?: unknown }).prototype === parent)) ? result : undefined,
   isEmpty,
   isFalse,
   raw: (v: unknown) => (v != null ? `${v as string}` : ''),
@@ -108,7 +111,9 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
       usesDepths = true;
       code = `d${n}[${p.depth}]`;
     } else code = `c${n}`;
-    for (const part of p.parts) code = `R.property(${code}, ${lit(String(part))})`;
+    // property() written out at each step, so each step's read has its own inline cache (one shared
+    // function reading every name of every object is a slow megamorphic read); T holds the parent.
+    for (const part of p.parts) code = `((T = ${code}) == null ? T : R.own(T, ${lit(String(part))}, T[${lit(String(part))}]))`;
     return code;
   };
 
@@ -234,6 +239,6 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
     throw error;
   }
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the parsed template, as Handlebars itself does
-  const make = new Function('R', 'H', 'DEPTHS', `const S = new Array(${slots});\nreturn function render(c0) {\nconst d0 = [c0]; const a0 = { root: c0 };\nlet out = '';\n${body}\nreturn out;\n};`) as (r: typeof RUNTIME, h: typeof helpers, depths: boolean) => Render;
+  const make = new Function('R', 'H', 'DEPTHS', `const S = new Array(${slots});\nreturn function render(c0) {\nconst d0 = [c0]; const a0 = { root: c0 };\nlet out = ''; let T;\n${body}\nreturn out;\n};`) as (r: typeof RUNTIME, h: typeof helpers, depths: boolean) => Render;
   return make(RUNTIME, helpers, usesDepths);
 }

@@ -65,20 +65,45 @@ function moneyFormatter(format: Intl.NumberFormat): FormatMoney {
   return intl;
 }
 
-/** One formatter per locale and currency: building an Intl.NumberFormat costs ~100 µs, formatting with one ~1 µs. */
-const moneyFormats = new Map<string, FormatMoney | undefined>();
-function moneyFormat(locale: string, currency: string): FormatMoney | undefined {
-  const key = `${locale}\u0000${currency}`;
-  if (moneyFormats.has(key)) return moneyFormats.get(key);
-  let format: FormatMoney | undefined;
-  try {
-    format = moneyFormatter(new Intl.NumberFormat(locale, { style: 'currency', currency }));
-  } catch {
-    format = undefined; // an unknown locale or currency: plain two decimals, as before
-  }
-  if (moneyFormats.size < FORMAT_CACHE_CAP) moneyFormats.set(key, format);
-  return format;
+/**
+ * A formatter per pair of keys (locale and currency, locale and time zone), in nested maps
+ * (no joined key built and hashed per amount), the last pair remembered (an email asks for
+ * the same one again and again). Capped, as locales and time zones come from customer data.
+ */
+function formatterCache<V>(make: (locale: string, other: string | undefined) => V): (locale: string, other: string | undefined) => V {
+  const byLocale = new Map<string, Map<string | undefined, V>>();
+  let size = 0;
+  let lastLocale: string | undefined;
+  let lastOther: string | undefined;
+  let last: V | undefined;
+  return (locale, other) => {
+    if (locale === lastLocale && other === lastOther && size > 0) return last as V;
+    let byOther = byLocale.get(locale);
+    let value: V;
+    if (byOther?.has(other)) value = byOther.get(other) as V;
+    else {
+      value = make(locale, other);
+      if (size < FORMAT_CACHE_CAP) {
+        if (!byOther) byLocale.set(locale, (byOther = new Map()));
+        byOther.set(other, value);
+        size++;
+      }
+    }
+    lastLocale = locale;
+    lastOther = other;
+    last = value;
+    return value;
+  };
 }
+
+/** One formatter per locale and currency: building an Intl.NumberFormat costs ~100 µs. */
+const moneyFormat = formatterCache((locale, currency): FormatMoney | undefined => {
+  try {
+    return moneyFormatter(new Intl.NumberFormat(locale, { style: 'currency', currency }));
+  } catch {
+    return undefined; // an unknown locale or currency: plain two decimals, as before
+  }
+});
 
 /**
  * A long-date formatter, remembering the one date it formatted last: an email prints a date
@@ -91,20 +116,14 @@ interface DateFormat {
   lastValue: string | number | undefined;
   lastText: string;
 }
-/** One long-date formatter per locale and time zone (building one costs ~60 µs); capped, as both come from customer data. */
-const dateFormats = new Map<string, DateFormat | undefined>();
-function dateFormat(locale: string, timeZone: string | undefined): DateFormat | undefined {
-  const key = `${locale}\u0000${timeZone ?? ''}`;
-  if (dateFormats.has(key)) return dateFormats.get(key);
-  let format: DateFormat | undefined;
+/** One long-date formatter per locale and time zone (building one costs ~60 µs). */
+const dateFormat = formatterCache((locale, timeZone): DateFormat | undefined => {
   try {
-    format = { format: new Intl.DateTimeFormat(locale, { dateStyle: 'long', ...(timeZone !== undefined ? { timeZone } : {}) }), lastValue: undefined, lastText: '' };
+    return { format: new Intl.DateTimeFormat(locale, { dateStyle: 'long', ...(timeZone !== undefined ? { timeZone } : {}) }), lastValue: undefined, lastText: '' };
   } catch {
-    format = undefined; // an unknown locale or time zone: the ISO date, as before
+    return undefined; // an unknown locale or time zone: the ISO date, as before
   }
-  if (dateFormats.size < FORMAT_CACHE_CAP) dateFormats.set(key, format);
-  return format;
-}
+});
 
 /**
  * The project's own Handlebars helpers: the one definition the renderer registers and the
