@@ -56,6 +56,9 @@ const isFalse = (value: unknown) => !value || isEmpty(value);
 type Node = hbs.AST.Node;
 type Expression = hbs.AST.Expression;
 
+/** How many strings a field inside a loop remembers (escapeIn). */
+const LOOP_WAYS = 4;
+
 /** What the generated code calls: the same small functions for every template. */
 const RUNTIME = {
   escapeValue,
@@ -69,6 +72,21 @@ const RUNTIME = {
     const escaped = escapeValue(v);
     slots[i] = v;
     slots[i + 1] = escaped;
+    return escaped;
+  },
+  /**
+   * escapeAt for a field inside `each`, remembering the last LOOP_WAYS strings: a loop prints a
+   * different item each time round (a campaign's three picks), and the next recipient the same
+   * items again. Slots i..i+2·LOOP_WAYS hold the pairs, the next one holds which pair goes next.
+   */
+  escapeIn: (slots: unknown[], i: number, v: unknown): string => {
+    if (typeof v !== 'string') return escapeValue(v);
+    for (let j = i; j < i + 2 * LOOP_WAYS; j += 2) if (slots[j] === v) return slots[j + 1] as string;
+    const escaped = escapeValue(v);
+    const next = ((slots[i + 2 * LOOP_WAYS] as number | undefined) ?? 0) % LOOP_WAYS;
+    slots[i + 2 * next] = v;
+    slots[i + 2 * next + 1] = escaped;
+    slots[i + 2 * LOOP_WAYS] = next + 1;
     return escaped;
   },
   property,
@@ -100,6 +118,20 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
   let level = 0;
   let usesDepths = false;
   let slots = 0;
+  /** Loops the code being generated is inside. */
+  let loops = 0;
+  /** The slots of the fields printed so far, by the code that reads them: fields printing the same value (the referral link, three times) share one. */
+  const slotOf = new Map<string, number>();
+  const slotFor = (value: string) => {
+    const key = `${loops > 0 ? 'loop' : 'flat'} ${value}`;
+    let slot = slotOf.get(key);
+    if (slot === undefined) {
+      slot = slots;
+      slots += loops > 0 ? 2 * LOOP_WAYS + 1 : 2;
+      slotOf.set(key, slot);
+    }
+    return slot;
+  };
 
   /** Code reading a path in the frame `n` (context c<n>, depths d<n>, data a<n>). */
   const path = (p: hbs.AST.PathExpression, n: number): string => {
@@ -178,7 +210,7 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
         if (m.path.type !== 'PathExpression') throw new Unsupported('literal mustache');
         const p = m.path as hbs.AST.PathExpression;
         const escaped = m.escaped && !options.noEscape;
-        const print = (value: string) => (escaped ? `R.escapeAt(S, ${(slots += 2) - 2}, ${value})` : `R.raw(${value})`);
+        const print = (value: string) => (escaped ? `R.${loops > 0 ? 'escapeIn' : 'escapeAt'}(S, ${slotFor(value)}, ${value})` : `R.raw(${value})`);
         const name = simpleName(p);
         if (m.params.length || (m.hash && m.hash.pairs.length)) {
           if (!name) throw new Unsupported('call on a path');
@@ -207,6 +239,9 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
           case 'each': {
             const k = ++level;
             const inner = enter(`l${k}[key${k}]`, `f${k}`, n);
+            loops++;
+            const each = program(b.program, inner.frame);
+            loops--;
             return [
               `{ let l${k} = ${param}; let n${k} = 0;`,
               `if (l${k} && typeof l${k} === 'object') {`,
@@ -217,7 +252,7 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
               `const key${k} = ks${k} ? ks${k}[i${k}] : i${k}; if (!ks${k} && !(i${k} in l${k})) continue;`,
               `f${k}.key = key${k}; f${k}.index = i${k}; f${k}.first = i${k} === 0; f${k}.last = i${k} === n${k} - 1;`,
               inner.code,
-              program(b.program, inner.frame),
+              each,
               '} }',
               `if (n${k} === 0) {\n${program(b.inverse, n)}\n} }`,
             ].join('\n');

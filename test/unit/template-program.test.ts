@@ -51,6 +51,17 @@ describe('compileTemplateProgram against Handlebars', () => {
     expect(checked).toBe(TEMPLATES.length * 2 * CONTEXTS.length);
   });
 
+  it('prints each render right while fields remember what they escaped: repeated fields, loops longer than the memory, lists that change between renders', () => {
+    const source = '{{name}}|{{name}}|{{#each items}}<{{name}}|{{name}}|{{price}}>{{/each}}|{{name}}|{{#each items}}{{#each tags}}{{this}},{{/each}}{{/each}}';
+    const program = compileTemplateProgram(source, helpers)!;
+    const reference = hb.compile(source);
+    const item = (i: number) => ({ name: `item ${i % 7} & <${i % 3}>`, price: i % 5 === 0 ? `${i}=` : i, tags: [`t${i % 2}'`, `"${i % 6}"`] });
+    for (let round = 0; round < 40; round++) {
+      const context = { name: round % 3 === 0 ? 'same & name' : `name ${round} "q"`, items: Array.from({ length: round % 9 }, (_, i) => item(i + round)) };
+      expect(program(context), `round ${round}`).toBe(reference(context));
+    }
+  });
+
   it('leaves to Handlebars what it does not cover', () => {
     for (const source of ['{{> partial}}', '{{#each items as |item|}}{{item}}{{/each}}', '{{#if n includeZero=true}}x{{/if}}', '{{#items}}{{name}}{{/items}}', '{{unknownHelper name}}', '{{money}}', '{{@../index}}', '{{*decorator}}']) {
       expect(compileTemplateProgram(source, helpers), source).toBeUndefined();
