@@ -187,7 +187,7 @@ interface CompositionPlan {
   template: string;
   /** Whether anything the email prints can name the referral link: signing it is a whole HMAC, skipped when nothing can print it. */
   printsReferral: boolean;
-  /** The rendered `content` when no string in it has a field (the same for every recipient). */
+  /** The rendered `content` when no string in it has a field (the same for every recipient, whatever the subject prints). */
   fixedContent?: Record<string, unknown>;
 }
 const plans = new WeakMap<TemplateRenderer, WeakMap<Campaign, Map<string, CompositionPlan>>>();
@@ -206,7 +206,8 @@ function compositionPlan(campaign: Campaign, variant: string, locale: string, re
   const lines = JSON.stringify([copy.subject, copy.preheader, copy.content]);
   // Conservative: any mention of the word, or a `lookup` that could build the path from data, signs it.
   const printsReferral = renderer.mentions(template, /referral|lookup/) || /referral|lookup/.test(lines);
-  const fixedContent = lines.includes('{{')
+  // Only the content's own strings decide: a field in the subject or preheader does not make the content differ per recipient.
+  const fixedContent = JSON.stringify(copy.content).includes('{{')
     ? undefined
     : Object.fromEntries(Object.entries(copy.content).map(([k, v]) => [k, renderContent(v, () => '', shopUrl, campaign.id)]));
   const plan: CompositionPlan = { copy, template, printsReferral, ...(fixedContent ? { fixedContent } : {}) };
