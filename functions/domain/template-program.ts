@@ -196,7 +196,9 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
   /** Code entering a new frame for `value` (Handlebars' program wrapper: a new depth only when the context changes). */
   const enter = (value: string, data: string, n: number): { code: string; frame: number } => {
     const m = ++level;
-    return { code: `const c${m} = ${value}; const d${m} = DEPTHS && c${m} != d${n}[0] ? [c${m}, ...d${n}] : d${n}; const a${m} = ${data};`, frame: m };
+    // From the outermost frame the depths are [c0]: the new ones written out, not spread (a list built per loop item).
+    const deeper = n === 0 ? `[c${m}, c0]` : `[c${m}, ...d${n}]`;
+    return { code: `const c${m} = ${value}; const d${m} = DEPTHS && c${m} != d${n}[0] ? ${deeper} : d${n}; const a${m} = ${data};`, frame: m };
   };
 
   const statement = (node: Node, n: number): string => {
@@ -246,7 +248,8 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
               `{ let l${k} = ${param}; let n${k} = 0;`,
               `if (l${k} && typeof l${k} === 'object') {`,
               // Handlebars' createFrame; an object spread here, then the four keys added, costs ~4 µs a loop in V8.
-              `l${k} = R.list(l${k}); const f${k} = Object.assign({}, a${n}, { _parent: a${n} }); const ks${k} = Array.isArray(l${k}) ? undefined : Object.keys(l${k});`,
+              // The outermost data frame is { root: c0 } (set up below), so its copy is written out as a literal.
+              `l${k} = R.list(l${k}); const f${k} = ${n === 0 ? '{ root: a0.root, _parent: a0 }' : `Object.assign({}, a${n}, { _parent: a${n} })`}; const ks${k} = Array.isArray(l${k}) ? undefined : Object.keys(l${k});`,
               `n${k} = ks${k} ? ks${k}.length : l${k}.length;`,
               `for (let i${k} = 0; i${k} < n${k}; i${k}++) {`,
               `const key${k} = ks${k} ? ks${k}[i${k}] : i${k}; if (!ks${k} && !(i${k} in l${k})) continue;`,
