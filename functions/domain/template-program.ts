@@ -18,6 +18,28 @@ class Unsupported extends Error {}
 
 const POSSIBLE = /[&<>"'`=]/;
 
+/** The characters escapeValue escapes besides & and =. */
+const RARE = /[<>"'`]/;
+/** escapeValue of a text whose only characters to escape are & and = (a URL with a query, every email's links): from one to the next by indexOf. */
+function escapeQuery(text: string): string {
+  let out = '';
+  let from = 0;
+  let amp = text.indexOf('&');
+  let eq = text.indexOf('=');
+  while (amp >= 0 || eq >= 0) {
+    if (eq < 0 || (amp >= 0 && amp < eq)) {
+      out += text.slice(from, amp) + '&amp;';
+      from = amp + 1;
+      amp = text.indexOf('&', from);
+    } else {
+      out += text.slice(from, eq) + '&#x3D;';
+      from = eq + 1;
+      eq = text.indexOf('=', from);
+    }
+  }
+  return out + text.slice(from);
+}
+
 /** Handlebars.Utils.escapeExpression, for values that are not SafeStrings (nothing here makes one). */
 function escapeValue(value: unknown): string {
   let text: string;
@@ -26,6 +48,7 @@ function escapeValue(value: unknown): string {
   else if (!value) return `${value as string}`;
   else text = `${value as string}`;
   if (!POSSIBLE.test(text)) return text;
+  if (!RARE.test(text)) return escapeQuery(text);
   // One pass per character present (a URL has only & and =): faster than one replace with a callback.
   if (text.includes('&')) text = text.replace(/&/g, '&amp;');
   if (text.includes('<')) text = text.replace(/</g, '&lt;');
