@@ -196,7 +196,16 @@ interface CompositionPlan {
   fixedContent?: Record<string, unknown>;
 }
 const plans = new WeakMap<TemplateRenderer, WeakMap<Campaign, Map<string, CompositionPlan>>>();
+/** The plan the last email used, checked first: a send run composes one campaign, variant and language for many recipients in a row. */
+let lastPlan: { campaign: Campaign; variant: string; locale: string; renderer: TemplateRenderer; shopUrl: string; plan: CompositionPlan } | undefined;
 function compositionPlan(campaign: Campaign, variant: string, locale: string, renderer: TemplateRenderer, shopUrl: string): CompositionPlan {
+  const last = lastPlan;
+  if (last && last.campaign === campaign && last.variant === variant && last.locale === locale && last.renderer === renderer && last.shopUrl === shopUrl) return last.plan;
+  const plan = plannedComposition(campaign, variant, locale, renderer, shopUrl);
+  lastPlan = { campaign, variant, locale, renderer, shopUrl, plan };
+  return plan;
+}
+function plannedComposition(campaign: Campaign, variant: string, locale: string, renderer: TemplateRenderer, shopUrl: string): CompositionPlan {
   let byCampaign = plans.get(renderer);
   if (!byCampaign) plans.set(renderer, (byCampaign = new WeakMap()));
   let byKey = byCampaign.get(campaign);

@@ -24,14 +24,19 @@ const mac = (payload: string, key: string | Buffer) => createHmac('sha256', key)
 // Bounded by the secrets a process holds (current and previous) times the purposes.
 const derivedKeys = new Map<string, Buffer>();
 
+let lastKey: { secret: string; purpose: string; key: Buffer } | undefined;
+
 /** A key for one purpose, derived from the shared secret (HMAC as a KDF): the same secret signs every kind of link, and no kind can stand in for another. */
 export function purposeKey(secret: string, purpose: string): Buffer {
+  // The last one asked for, checked first: no joined key built and hashed per link.
+  if (lastKey && lastKey.secret === secret && lastKey.purpose === purpose) return lastKey.key;
   const id = `${purpose}\u0000${secret}`;
   let key = derivedKeys.get(id);
   if (!key) {
     key = mac(`lifecycle-mailer/${purpose}-token/v1`, secret);
     derivedKeys.set(id, key);
   }
+  lastKey = { secret, purpose, key };
   return key;
 }
 
