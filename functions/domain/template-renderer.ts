@@ -125,6 +125,19 @@ const dateFormat = formatterCache((locale, timeZone): DateFormat | undefined => 
   }
 });
 
+/** An instant as the data holds them (toISOString's form), with each field in a range Date.parse reads the same way. */
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{3}))?Z$/;
+/** Date.parse, read field by field for the form the data holds (parsing costs ~0.5 µs, more than the rest of a date); Date.parse for any other text. */
+function isoInstant(text: string): number {
+  const m = ISO_INSTANT.exec(text);
+  if (m) {
+    const [year, month, day, hour, minute, second] = [+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!];
+    // Days up to 28 (every month has them) and years from 1000 (Date.UTC reads 0–99 as 1900–1999): nothing to roll over or reinterpret.
+    if (year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= 28 && hour <= 23 && minute <= 59 && second <= 59) return Date.UTC(year, month - 1, day, hour, minute, second, m[7] ? +m[7] : 0);
+  }
+  return Date.parse(text);
+}
+
 /**
  * The project's own Handlebars helpers: the one definition the renderer registers and the
  * authoring checks accept (a name not here or in HANDLEBARS_BUILT_INS is a typo).
@@ -142,9 +155,9 @@ export const TEMPLATE_HELPERS = {
     if (typeof value !== 'string' && typeof value !== 'number') return '';
     const format = dateFormat(typeof locale === 'string' ? locale : 'en', typeof timeZone === 'string' ? timeZone : undefined);
     if (format && format.lastValue === value) return format.lastText;
-    const at = new Date(value);
-    if (Number.isNaN(at.getTime())) return '';
-    if (!format) return at.toISOString().slice(0, 10);
+    const at = typeof value === 'string' ? isoInstant(value) : new Date(value).getTime();
+    if (Number.isNaN(at)) return '';
+    if (!format) return new Date(at).toISOString().slice(0, 10);
     format.lastText = format.format.format(at);
     format.lastValue = value;
     return format.lastText;

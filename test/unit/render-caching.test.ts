@@ -76,6 +76,22 @@ describe('date formatting', () => {
     }
   });
 
+  it('reads every form of instant as Date does: toISOString\'s own, and out-of-range or other forms', () => {
+    const reference = (value: string, locale: string, timeZone: string) => {
+      const at = new Date(value);
+      return Number.isNaN(at.getTime()) ? '' : new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone }).format(at);
+    };
+    let seed = 11;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const values = ['2026-02-28T23:59:59.999Z', '2026-02-29T00:00:00.000Z', '2024-02-29T12:00:00.000Z', '2026-04-31T10:00:00.000Z', '2026-13-01T00:00:00.000Z', '2026-00-10T00:00:00.000Z', '2026-10-00T00:00:00.000Z',
+      '2026-10-09T24:00:00.000Z', '2026-10-09T23:60:00.000Z', '2026-10-09T23:59:60.000Z', '0099-10-09T10:00:00.000Z', '0999-10-09T10:00:00.000Z', '1000-01-01T00:00:00.000Z', '9999-12-28T23:59:59.999Z',
+      '2026-10-09T10:00:00Z', '2026-10-09T10:00:00.5Z', '2026-10-09T10:00:00.000z', '2026-10-09T10:00:00.000+02:00', '2026-10-09', '2026-10-09T10:00', '+012026-10-09T10:00:00.000Z', ' 2026-10-09T10:00:00.000Z', 'Oct 9, 2026'];
+    for (let i = 0; i < 300; i++) values.push(new Date(Date.UTC(1000 + Math.floor(random() * 9000), 0, 1) + Math.floor(random() * 366 * 86_400_000)).toISOString());
+    for (const [locale, timeZone] of [['de-DE', 'Europe/Berlin'], ['ja-JP', 'Pacific/Kiritimati'], ['en', 'America/Los_Angeles']] as const) {
+      for (const value of values) expect(TEMPLATE_HELPERS.date(value, locale, timeZone), `${value} ${timeZone}`).toBe(reference(value, locale, timeZone));
+    }
+  });
+
   it('prints nothing for what is not a date, even right after a date', () => {
     expect(TEMPLATE_HELPERS.date('2026-10-09T22:30:00.000Z', 'en', 'UTC')).toBe('October 9, 2026');
     expect(TEMPLATE_HELPERS.date('not a date', 'en', 'UTC')).toBe('');
