@@ -76,27 +76,32 @@ export type TemplateContext = z.infer<typeof TemplateContext>;
  * URLs and locales per email cost more than the rest of composing it. Capped, as the keys can
  * come from customer data (locales).
  */
-function memo<A extends string[], R>(fn: (...args: A) => R, cap = 10_000): (...args: A) => R {
+function memo<R>(fn: (a: string) => R, cap?: number): (a: string) => R;
+function memo<R>(fn: (a: string, b: string) => R, cap?: number): (a: string, b: string) => R;
+function memo<R>(fn: (a: string, b: string) => R, cap = 10_000): (a: string, b: string) => R {
   // Nested maps keyed by the arguments themselves: joining them into one key would build and hash a new string every call.
-  const root = new Map<string, unknown>();
+  // No rest parameters (an array a call), and the last call's arguments checked first: an email asks for the same ones again.
+  const root = new Map<string, Map<string, R>>();
   let size = 0;
-  return (...args: A) => {
-    let level = root;
-    for (let i = 0; i < args.length - 1; i++) {
-      let next = level.get(args[i]!) as Map<string, unknown> | undefined;
-      if (!next) {
-        next = new Map();
-        if (size < cap) level.set(args[i]!, next);
+  let lastA: string | undefined;
+  let lastB: string | undefined;
+  let last: R | undefined;
+  return (a: string, b: string) => {
+    if (a === lastA && b === lastB && size > 0) return last as R;
+    let level = root.get(a);
+    let value: R;
+    if (level?.has(b)) value = level.get(b) as R;
+    else {
+      value = fn(a, b);
+      if (size < cap) {
+        if (!level) root.set(a, (level = new Map()));
+        level.set(b, value);
+        size++;
       }
-      level = next;
     }
-    const last = args[args.length - 1]!;
-    if (level.has(last)) return level.get(last) as R;
-    const value = fn(...args);
-    if (size < cap) {
-      level.set(last, value);
-      size++;
-    }
+    lastA = a;
+    lastB = b;
+    last = value;
     return value;
   };
 }
@@ -187,11 +192,20 @@ interface CompositionPlan {
   template: string;
   /** Whether anything the email prints can name the referral link: signing it is a whole HMAC, skipped when nothing can print it. */
   printsReferral: boolean;
-  /** The rendered `content` when no string in it has a field (the same for every recipient). */
+  /** The rendered `content` when no string in it has a field (the same for every recipient, whatever the subject prints). */
   fixedContent?: Record<string, unknown>;
 }
 const plans = new WeakMap<TemplateRenderer, WeakMap<Campaign, Map<string, CompositionPlan>>>();
+/** The plan the last email used, checked first: a send run composes one campaign, variant and language for many recipients in a row. */
+let lastPlan: { campaign: Campaign; variant: string; locale: string; renderer: TemplateRenderer; shopUrl: string; plan: CompositionPlan } | undefined;
 function compositionPlan(campaign: Campaign, variant: string, locale: string, renderer: TemplateRenderer, shopUrl: string): CompositionPlan {
+  const last = lastPlan;
+  if (last && last.campaign === campaign && last.variant === variant && last.locale === locale && last.renderer === renderer && last.shopUrl === shopUrl) return last.plan;
+  const plan = plannedComposition(campaign, variant, locale, renderer, shopUrl);
+  lastPlan = { campaign, variant, locale, renderer, shopUrl, plan };
+  return plan;
+}
+function plannedComposition(campaign: Campaign, variant: string, locale: string, renderer: TemplateRenderer, shopUrl: string): CompositionPlan {
   let byCampaign = plans.get(renderer);
   if (!byCampaign) plans.set(renderer, (byCampaign = new WeakMap()));
   let byKey = byCampaign.get(campaign);
@@ -206,7 +220,8 @@ function compositionPlan(campaign: Campaign, variant: string, locale: string, re
   const lines = JSON.stringify([copy.subject, copy.preheader, copy.content]);
   // Conservative: any mention of the word, or a `lookup` that could build the path from data, signs it.
   const printsReferral = renderer.mentions(template, /referral|lookup/) || /referral|lookup/.test(lines);
-  const fixedContent = lines.includes('{{')
+  // Only the content's own strings decide: a field in the subject or preheader does not make the content differ per recipient.
+  const fixedContent = JSON.stringify(copy.content).includes('{{')
     ? undefined
     : Object.fromEntries(Object.entries(copy.content).map(([k, v]) => [k, renderContent(v, () => '', shopUrl, campaign.id)]));
   const plan: CompositionPlan = { copy, template, printsReferral, ...(fixedContent ? { fixedContent } : {}) };

@@ -18,6 +18,28 @@ class Unsupported extends Error {}
 
 const POSSIBLE = /[&<>"'`=]/;
 
+/** The characters escapeValue escapes besides & and =. */
+const RARE = /[<>"'`]/;
+/** escapeValue of a text whose only characters to escape are & and = (a URL with a query, every email's links): from one to the next by indexOf. */
+function escapeQuery(text: string): string {
+  let out = '';
+  let from = 0;
+  let amp = text.indexOf('&');
+  let eq = text.indexOf('=');
+  while (amp >= 0 || eq >= 0) {
+    if (eq < 0 || (amp >= 0 && amp < eq)) {
+      out += text.slice(from, amp) + '&amp;';
+      from = amp + 1;
+      amp = text.indexOf('&', from);
+    } else {
+      out += text.slice(from, eq) + '&#x3D;';
+      from = eq + 1;
+      eq = text.indexOf('=', from);
+    }
+  }
+  return out + text.slice(from);
+}
+
 /** Handlebars.Utils.escapeExpression, for values that are not SafeStrings (nothing here makes one). */
 function escapeValue(value: unknown): string {
   let text: string;
@@ -26,6 +48,7 @@ function escapeValue(value: unknown): string {
   else if (!value) return `${value as string}`;
   else text = `${value as string}`;
   if (!POSSIBLE.test(text)) return text;
+  if (!RARE.test(text)) return escapeQuery(text);
   // One pass per character present (a URL has only & and =): faster than one replace with a callback.
   if (text.includes('&')) text = text.replace(/&/g, '&amp;');
   if (text.includes('<')) text = text.replace(/</g, '&lt;');
@@ -56,6 +79,9 @@ const isFalse = (value: unknown) => !value || isEmpty(value);
 type Node = hbs.AST.Node;
 type Expression = hbs.AST.Expression;
 
+/** How many strings a field inside a loop remembers (escapeIn). */
+const LOOP_WAYS = 4;
+
 /** What the generated code calls: the same small functions for every template. */
 const RUNTIME = {
   escapeValue,
@@ -71,7 +97,25 @@ const RUNTIME = {
     slots[i + 1] = escaped;
     return escaped;
   },
+  /**
+   * escapeAt for a field inside `each`, remembering the last LOOP_WAYS strings: a loop prints a
+   * different item each time round (a campaign's three picks), and the next recipient the same
+   * items again. Slots i..i+2·LOOP_WAYS hold the pairs, the next one holds which pair goes next.
+   */
+  escapeIn: (slots: unknown[], i: number, v: unknown): string => {
+    if (typeof v !== 'string') return escapeValue(v);
+    for (let j = i; j < i + 2 * LOOP_WAYS; j += 2) if (slots[j] === v) return slots[j + 1] as string;
+    const escaped = escapeValue(v);
+    const next = ((slots[i + 2 * LOOP_WAYS] as number | undefined) ?? 0) % LOOP_WAYS;
+    slots[i + 2 * next] = v;
+    slots[i + 2 * next + 1] = escaped;
+    slots[i + 2 * LOOP_WAYS] = next + 1;
+    return escaped;
+  },
   property,
+  /** property() once the parent is known not to be null and `result` is its value at `name`. */
+  own: (parent: unknown, name: string, result: unknown): unknown =>
+    result == null || (hasOwn.call(parent, name) && !(name === 'constructor' && typeof result === 'function' && (result as { prototype?: unknown }).prototype === parent)) ? result : undefined,
   isEmpty,
   isFalse,
   raw: (v: unknown) => (v != null ? `${v as string}` : ''),
@@ -97,6 +141,20 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
   let level = 0;
   let usesDepths = false;
   let slots = 0;
+  /** Loops the code being generated is inside. */
+  let loops = 0;
+  /** The slots of the fields printed so far, by the code that reads them: fields printing the same value (the referral link, three times) share one. */
+  const slotOf = new Map<string, number>();
+  const slotFor = (value: string) => {
+    const key = `${loops > 0 ? 'loop' : 'flat'} ${value}`;
+    let slot = slotOf.get(key);
+    if (slot === undefined) {
+      slot = slots;
+      slots += loops > 0 ? 2 * LOOP_WAYS + 1 : 2;
+      slotOf.set(key, slot);
+    }
+    return slot;
+  };
 
   /** Code reading a path in the frame `n` (context c<n>, depths d<n>, data a<n>). */
   const path = (p: hbs.AST.PathExpression, n: number): string => {
@@ -108,7 +166,9 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
       usesDepths = true;
       code = `d${n}[${p.depth}]`;
     } else code = `c${n}`;
-    for (const part of p.parts) code = `R.property(${code}, ${lit(String(part))})`;
+    // property() written out at each step, so each step's read has its own inline cache (one shared
+    // function reading every name of every object is a slow megamorphic read); T holds the parent.
+    for (const part of p.parts) code = `((T = ${code}) == null ? T : R.own(T, ${lit(String(part))}, T[${lit(String(part))}]))`;
     return code;
   };
 
@@ -159,7 +219,9 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
   /** Code entering a new frame for `value` (Handlebars' program wrapper: a new depth only when the context changes). */
   const enter = (value: string, data: string, n: number): { code: string; frame: number } => {
     const m = ++level;
-    return { code: `const c${m} = ${value}; const d${m} = DEPTHS && c${m} != d${n}[0] ? [c${m}, ...d${n}] : d${n}; const a${m} = ${data};`, frame: m };
+    // From the outermost frame the depths are [c0]: the new ones written out, not spread (a list built per loop item).
+    const deeper = n === 0 ? `[c${m}, c0]` : `[c${m}, ...d${n}]`;
+    return { code: `const c${m} = ${value}; const d${m} = DEPTHS && c${m} != d${n}[0] ? ${deeper} : d${n}; const a${m} = ${data};`, frame: m };
   };
 
   const statement = (node: Node, n: number): string => {
@@ -173,7 +235,7 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
         if (m.path.type !== 'PathExpression') throw new Unsupported('literal mustache');
         const p = m.path as hbs.AST.PathExpression;
         const escaped = m.escaped && !options.noEscape;
-        const print = (value: string) => (escaped ? `R.escapeAt(S, ${(slots += 2) - 2}, ${value})` : `R.raw(${value})`);
+        const print = (value: string) => (escaped ? `R.${loops > 0 ? 'escapeIn' : 'escapeAt'}(S, ${slotFor(value)}, ${value})` : `R.raw(${value})`);
         const name = simpleName(p);
         if (m.params.length || (m.hash && m.hash.pairs.length)) {
           if (!name) throw new Unsupported('call on a path');
@@ -202,17 +264,21 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
           case 'each': {
             const k = ++level;
             const inner = enter(`l${k}[key${k}]`, `f${k}`, n);
+            loops++;
+            const each = program(b.program, inner.frame);
+            loops--;
             return [
               `{ let l${k} = ${param}; let n${k} = 0;`,
               `if (l${k} && typeof l${k} === 'object') {`,
               // Handlebars' createFrame; an object spread here, then the four keys added, costs ~4 µs a loop in V8.
-              `l${k} = R.list(l${k}); const f${k} = Object.assign({}, a${n}, { _parent: a${n} }); const ks${k} = Array.isArray(l${k}) ? undefined : Object.keys(l${k});`,
+              // The outermost data frame is { root: c0 } (set up below), so its copy is written out as a literal.
+              `l${k} = R.list(l${k}); const f${k} = ${n === 0 ? '{ root: a0.root, _parent: a0 }' : `Object.assign({}, a${n}, { _parent: a${n} })`}; const ks${k} = Array.isArray(l${k}) ? undefined : Object.keys(l${k});`,
               `n${k} = ks${k} ? ks${k}.length : l${k}.length;`,
               `for (let i${k} = 0; i${k} < n${k}; i${k}++) {`,
               `const key${k} = ks${k} ? ks${k}[i${k}] : i${k}; if (!ks${k} && !(i${k} in l${k})) continue;`,
               `f${k}.key = key${k}; f${k}.index = i${k}; f${k}.first = i${k} === 0; f${k}.last = i${k} === n${k} - 1;`,
               inner.code,
-              program(b.program, inner.frame),
+              each,
               '} }',
               `if (n${k} === 0) {\n${program(b.inverse, n)}\n} }`,
             ].join('\n');
@@ -234,6 +300,6 @@ export function compileTemplateProgram(source: string, helpers: Readonly<Record<
     throw error;
   }
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the parsed template, as Handlebars itself does
-  const make = new Function('R', 'H', 'DEPTHS', `const S = new Array(${slots});\nreturn function render(c0) {\nconst d0 = [c0]; const a0 = { root: c0 };\nlet out = '';\n${body}\nreturn out;\n};`) as (r: typeof RUNTIME, h: typeof helpers, depths: boolean) => Render;
+  const make = new Function('R', 'H', 'DEPTHS', `const S = new Array(${slots});\nreturn function render(c0) {\nconst d0 = [c0]; const a0 = { root: c0 };\nlet out = ''; let T;\n${body}\nreturn out;\n};`) as (r: typeof RUNTIME, h: typeof helpers, depths: boolean) => Render;
   return make(RUNTIME, helpers, usesDepths);
 }

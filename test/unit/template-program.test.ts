@@ -8,13 +8,14 @@ const hb = createTemplateEngine();
 
 const CONTEXTS: Record<string, unknown>[] = [
   {},
-  { name: '<b>"O\'Brien" & `co` = 1</b>', n: 0, t: true, f: false, nil: null, list: [], items: [{ name: 'a', price: 1.5 }, { name: 'b<', price: 0 }], obj: { x: 1, y: 'two' }, nested: { deep: { value: 'v' } }, currency: 'EUR', locale: 'de-DE', when: '2026-01-02T03:04:05Z', tz: 'Asia/Tokyo', arr: [1, 2, 3], emptyString: '', zero: 0, key: 'name', set: new Set(['p', 'q']) },
-  { name: 42, n: 5, t: 'yes', list: [0], items: [], obj: {}, nested: null, arr: [[1], []], key: 'missing' },
+  { name: '<b>"O\'Brien" & `co` = 1</b>', n: 0, t: true, f: false, nil: null, list: [], items: [{ name: 'a', price: 1.5 }, { name: 'b<', price: 0 }], obj: { x: 1, y: 'two' }, nested: { deep: { value: 'v' } }, currency: 'EUR', locale: 'de-DE', when: '2026-01-02T03:04:05Z', tz: 'Asia/Tokyo', arr: [1, 2, 3], emptyString: '', zero: 0, key: 'name', set: new Set(['p', 'q']), query: 'https://x.test/?a=1&b=&&c==d&' },
+  { name: 42, n: 5, t: 'yes', list: [0], items: [], obj: {}, nested: null, arr: [[1], []], key: 'missing', query: '=&=only&' },
 ];
 
 const TEMPLATES = [
   'plain text, no fields',
   'Hello {{name}}!',
+  'link {{query}} and {{query}} again, raw {{{query}}}',
   'raw {{{name}}} and escaped {{name}}',
   '{{n}} {{t}} {{f}} {{nil}} {{missing}} {{missing.deeper}} {{arr}} {{obj}} {{emptyString}} {{zero}}',
   '{{nested.deep.value}} {{this.name}} {{./name}}',
@@ -49,6 +50,17 @@ describe('compileTemplateProgram against Handlebars', () => {
       }
     }
     expect(checked).toBe(TEMPLATES.length * 2 * CONTEXTS.length);
+  });
+
+  it('prints each render right while fields remember what they escaped: repeated fields, loops longer than the memory, lists that change between renders', () => {
+    const source = '{{name}}|{{name}}|{{#each items}}<{{name}}|{{name}}|{{price}}>{{/each}}|{{name}}|{{#each items}}{{#each tags}}{{this}},{{/each}}{{/each}}';
+    const program = compileTemplateProgram(source, helpers)!;
+    const reference = hb.compile(source);
+    const item = (i: number) => ({ name: `item ${i % 7} & <${i % 3}>`, price: i % 5 === 0 ? `${i}=` : i, tags: [`t${i % 2}'`, `"${i % 6}"`] });
+    for (let round = 0; round < 40; round++) {
+      const context = { name: round % 3 === 0 ? 'same & name' : `name ${round} "q"`, items: Array.from({ length: round % 9 }, (_, i) => item(i + round)) };
+      expect(program(context), `round ${round}`).toBe(reference(context));
+    }
   });
 
   it('leaves to Handlebars what it does not cover', () => {
