@@ -25,7 +25,7 @@ const purposeKey = (secret: string, purpose: string): Buffer => mac(`lifecycle-m
 
 /** The link signer as it was: every key derived again for every link. */
 export const referenceLinkSigner = (secret: string): LinkSigner => ({
-  unsubscribe: (c) => sign([c.customerId, c.topic, c.expiresAt], secret),
+  unsubscribe: (c) => sign(c.sendId ? [c.customerId, c.topic, c.expiresAt, c.sendId] : [c.customerId, c.topic, c.expiresAt], secret),
   confirm: (c) => sign([c.customerId, 'confirm', c.expiresAt], purposeKey(secret, 'confirm')),
   referral: (c) => sign([c.customerId, 'referral'], purposeKey(secret, 'referral')),
 });
@@ -192,7 +192,7 @@ export function referenceComposeEmail({ request, campaign, profile, config, rend
   const template = locale !== DEFAULT_LOCALE && renderer.has(localized) ? localized : copy.template;
 
   const expiresAt = epochSeconds(now) + config.sending.unsubscribeLinkDays * 86_400;
-  const token = links.unsubscribe({ customerId: profile.customerId, topic: campaign.audience.topic, expiresAt });
+  const token = links.unsubscribe({ customerId: profile.customerId, topic: campaign.audience.topic, expiresAt, sendId: request.sendId });
   const unsubscribeUrl = `${config.sending.unsubscribeBaseUrl}?token=${token}`;
   const preferencesUrl = `${config.sending.unsubscribeBaseUrl}?token=${token}&view=preferences`;
   // Double opt-in: the link that confirms a pending sign-up (its own token kind, never an unsubscribe token).
