@@ -25,7 +25,7 @@ describe('allows', () => {
   });
 
   it("a function's environment names its own tables only", () => {
-    expect(tableEnvironment('unsubscribe', (t) => `t-${t}`)).toEqual({ CUSTOMERS_TABLE: 't-customers', FAILED_EVENTS_TABLE: 't-failed-events' });
+    expect(tableEnvironment('unsubscribe', (t) => `t-${t}`)).toEqual({ CUSTOMERS_TABLE: 't-customers', SEND_LEDGER_TABLE: 't-send-ledger', FAILED_EVENTS_TABLE: 't-failed-events' });
   });
 });
 
