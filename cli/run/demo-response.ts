@@ -100,7 +100,7 @@ export interface TrueEffect {
   treatedCustomers: number;
   /** Response orders placed (any window). */
   responseOrders: number;
-  /** Treated customers whose only orders in the conversion window after their first send were response orders: converted because of the email. */
+  /** Treated customers whose only orders in the conversion window after their first send were this journey's response orders: converted because of its email. */
   incrementalConversions: number;
   /** That as a share of the treated customers: the true conversion uplift the report's interval should cover. */
   incrementalConversionRate: number;
@@ -122,11 +122,13 @@ export function trueEffects(
   response: DemoResponse,
   windowDays: number,
 ): Record<string, TrueEffect> {
-  const responseIds = new Set(response.orders.map((o) => o.orderId));
   const ordersOf = new Map<string, typeof orders[number][]>();
   for (const o of orders) ordersOf.set(o.customerId, [...(ordersOf.get(o.customerId) ?? []), o]);
   const out: Record<string, TrueEffect> = {};
   for (const journeyId of journeyIds) {
+    // Only this journey's response orders: one another journey's email caused would have
+    // happened without this journey's, exactly as for its held-out customers.
+    const responseIds = new Set(response.orders.filter((o) => o.journeyId === journeyId).map((o) => o.orderId));
     const first = new Map<string, number>();
     for (const s of firstSends) if (s.journeyId === journeyId) first.set(s.customerId, Math.min(first.get(s.customerId) ?? Infinity, Date.parse(s.at)));
     let incremental = 0;
