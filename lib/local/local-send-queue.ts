@@ -8,6 +8,9 @@ import type { QueueRoute } from '../routes.ts';
 interface QueuedMessage {
   messageId: string;
   body: string;
+  /** Whose send and which: one customer's different sends are handed out one after another. */
+  customerId: string;
+  sendId: string;
   visibleAt: number;
   receiveCount: number;
   sentAt: number;
@@ -55,6 +58,8 @@ export class LocalSendQueue implements SendQueue {
         this.messages.push({
         messageId: `local-${++this.sequence}`,
         body: JSON.stringify(r),
+        customerId: r.customerId,
+        sendId: r.sendId,
         visibleAt: r.notBefore ? Math.max(now, Math.min(Date.parse(r.notBefore), now + this.maxDelaySeconds * 1000)) : now,
         receiveCount: 0,
         sentAt: now,
@@ -73,7 +78,7 @@ export class LocalSendQueue implements SendQueue {
     const limit = pLimit(this.concurrency);
     for (;;) {
       const now = Date.parse(this.clock.now());
-      const visible = this.messages.filter((m) => m.visibleAt <= now);
+      const visible = nextPerCustomer(this.messages.filter((m) => m.visibleAt <= now));
       if (visible.length === 0) return delivered;
       const visibleIds = new Set(visible.map((m) => m.messageId));
       this.messages = this.messages.filter((m) => !visibleIds.has(m.messageId));
@@ -121,4 +126,20 @@ export class LocalSendQueue implements SendQueue {
       awsRegion: 'local',
     };
   }
+}
+
+/**
+ * Of the visible messages, each customer's first send (in queue order) with its duplicates; the
+ * customer's later sends wait for the next round. Two different sends of one customer handled at
+ * once race for the customer's cap slot and the winner is whichever is faster, so a replay would
+ * not repeat its own decisions. Copies of one send still go out together, as SQS's at-least-once
+ * delivery hands them, so the in-flight guard is exercised as on AWS.
+ */
+function nextPerCustomer(visible: readonly QueuedMessage[]): QueuedMessage[] {
+  const chosen = new Map<string, string>();
+  return visible.filter((m) => {
+    const sendId = chosen.get(m.customerId);
+    if (sendId === undefined) chosen.set(m.customerId, m.sendId);
+    return sendId === undefined || sendId === m.sendId;
+  });
 }

@@ -1,3 +1,4 @@
+import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { campaignsWithoutJourneys } from '../support/campaigns-without-journeys.ts';
@@ -63,8 +64,11 @@ describe('global frequency cap', () => {
     await fetch(`${runtime.services.ses.endpoint}/clear-store`, { method: 'POST' });
     // The welcome email already took one of the two slots of the week.
     const requests = ['cap-a', 'cap-b', 'cap-c'].map((id) => buildSendRequest(campaign(id), 'cap1', runtime.clock.now(), 'schedule'));
-    await runtime.sendQueue.enqueue(requests); // one batch: the handler processes them concurrently
-    await runtime.drainSendQueue();
+    // One batch, as SQS may hand a standard queue's messages of one customer together: the handler
+    // processes them concurrently. (The local queue itself hands one customer's sends out one at a
+    // time, so that a replay repeats its decisions; this calls the function as AWS would.)
+    const batch = { Records: requests.map((r, i) => ({ messageId: `race-${i}`, receiptHandle: `race-${i}`, body: JSON.stringify(r), attributes: { ApproximateReceiveCount: '1' } })) } as unknown as SQSEvent;
+    expect((await runtime.handlers.send(batch)).batchItemFailures).toEqual([]);
 
     expect((await outbox()).length).toBe(1);
     const profile = (await runtime.customers.get('cap1'))!;
