@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { campaignsWithoutJourneys } from '../support/campaigns-without-journeys.ts';
 import { buildSendRequest } from '#domain/send-request.ts';
@@ -179,6 +180,22 @@ describe('engagement against dynalite', () => {
     const sub = { timestamp: start, newTopicPreferences: { unsubscribeAll: false, topicSubscriptionStatus: [{ topicName: 'offers', subscriptionStatus: 'OptOut' }] } };
     await runtime.bus.deliver('default', { source: 'aws.ses', id: 'sub-1', 'detail-type': 'Email Subscribed', time: start, detail: { eventType: 'Subscription', mail: { ...mail, tags: { customer: ['h7'] } }, subscription: sub } });
     expect((await runtime.customers.get('h7'))?.consent).toMatchObject({ marketing: true, unsubscribedTopics: ['offers'] });
+  });
+
+  it('keeps an idempotency record of an SES event that changes something, and none of a Send event', async () => {
+    await put('Customer Registered', { customerId: 'h9', email: 'h9@example.com', marketingConsent: true, registeredAt: start });
+    const records = async () => {
+      const { Items } = await runtime.db.send(new ScanCommand({ TableName: runtime.tables.idempotency, ConsistentRead: true }));
+      return (Items ?? []).filter((i) => String(i.id).startsWith('engagement')).length;
+    };
+    const before = await records();
+    const mail = { timestamp: start, messageId: 'm-9', destination: ['h9@example.com'], tags: { customer: ['h9'], send: ['welcome_once_h9'] } };
+    const sent = { source: 'aws.ses', id: 'ev-9s', 'detail-type': 'Email Sent', time: start, detail: { eventType: 'Send', mail, send: {} } };
+    await runtime.bus.deliver('default', sent);
+    await runtime.bus.deliver('default', sent);
+    expect(await records()).toBe(before);
+    await runtime.bus.deliver('default', { ...sent, id: 'ev-9d', 'detail-type': 'Email Delivered', detail: { eventType: 'Delivery', mail, delivery: { timestamp: start } } });
+    expect(await records()).toBe(before + 1);
   });
 
   it('sets aside an SES event it cannot attribute, with the reason', async () => {
