@@ -184,8 +184,7 @@ export async function recordEngagement(raw: unknown, deps: EngagementDeps): Prom
   }
   if (sendId) {
     if (detail.eventType === 'Open') {
-      await deps.ledger.count(sendId, 'opens');
-      await deps.ledger.count(sendId, isMachineOpen(detail.open.userAgent, detail.open.ipAddress) ? 'machineOpens' : 'humanOpens');
+      await deps.ledger.count(sendId, 'opens', isMachineOpen(detail.open.userAgent, detail.open.ipAddress) ? 'machineOpens' : 'humanOpens');
     }
     if (detail.eventType === 'Click') await deps.ledger.count(sendId, 'clicks');
     if (detail.eventType === 'Bounce') await flagSend(sendId, 'bounced', detail, deps, now);

@@ -198,6 +198,24 @@ describe('engagement against dynalite', () => {
     expect(await records()).toBe(before + 1);
   });
 
+  it("counts an open on its send's ledger entry as an open and a human or machine open, once", async () => {
+    await put('Customer Registered', { customerId: 'h10', email: 'h10@example.com', marketingConsent: true, registeredAt: start });
+    const welcome = runtime.catalog.campaigns.find((c) => c.id === 'welcome')!;
+    const request = buildSendRequest(welcome, 'h10', runtime.clock.now(), 'event');
+    await runtime.drainSendQueue(); // the registration's welcome email: its ledger entry
+    expect((await runtime.ledger.get(request.sendId))?.status).toBe('sent');
+    const mail = { timestamp: start, messageId: 'm-10', destination: ['h10@example.com'], tags: { customer: ['h10'], send: [request.sendId] } };
+    const open = (id: string, seconds: number, who: { userAgent: string; ipAddress: string }) => {
+      const at = new Date(Date.parse(start) + seconds * 1000).toISOString();
+      return { source: 'aws.ses', id, 'detail-type': 'Email Opened', time: at, detail: { eventType: 'Open', mail, open: { timestamp: at, ...who } } };
+    };
+    const person = open('ev-10a', 60, { userAgent: 'Mozilla/5.0 (X11)', ipAddress: '198.51.100.1' });
+    await runtime.bus.deliver('default', person);
+    await runtime.bus.deliver('default', open('ev-10b', 120, { userAgent: 'Mozilla/5.0', ipAddress: '17.58.101.22' })); // Apple's privacy proxy
+    await runtime.bus.deliver('default', person);
+    expect(await runtime.ledger.get(request.sendId)).toMatchObject({ opens: 2, humanOpens: 1, machineOpens: 1 });
+  });
+
   it('sets aside an SES event it cannot attribute, with the reason', async () => {
     await runtime.bus.deliver('default', { source: 'aws.ses', id: 'ev-3', 'detail-type': 'Email Opened', time: start, detail: { eventType: 'Open', mail: { timestamp: start, messageId: 'm-x', tags: {} }, open: { timestamp: start } } });
     const failed = await runtime.failedEvents.list();
