@@ -3,6 +3,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { campaignsWithoutJourneys } from '../support/campaigns-without-journeys.ts';
 import { buildSendRequest } from '#domain/send-request.ts';
+import type { CustomerProfile } from '#domain/customer-profile.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
 
@@ -220,5 +221,27 @@ describe('engagement against dynalite', () => {
     await runtime.bus.deliver('default', { source: 'aws.ses', id: 'ev-3', 'detail-type': 'Email Opened', time: start, detail: { eventType: 'Open', mail: { timestamp: start, messageId: 'm-x', tags: {} }, open: { timestamp: start } } });
     const failed = await runtime.failedEvents.list();
     expect(failed.some((f) => f.stage === 'engagement' && /no 'customer' tag/.test(f.reason))).toBe(true);
+  });
+});
+
+describe('customer store: a change from the profile the caller knows', () => {
+  it('writes from a current profile, and reads again when the known one is stale or its change writes nothing', async () => {
+    await put('Customer Registered', { customerId: 'h11', email: 'h11@example.com', marketingConsent: true, registeredAt: start });
+    const known = (await runtime.customers.get('h11'))!;
+    const rename = (name: string) => (p: CustomerProfile | undefined) => (p ? { ...p, firstName: name, version: p.version + 1 } : undefined);
+    const current = await runtime.customers.modify('h11', rename('Bea'), known);
+    expect(await runtime.customers.get('h11')).toEqual(current);
+    expect(current).toMatchObject({ firstName: 'Bea', version: known.version + 1 });
+
+    // `known` is stale now: the write from it fails its version check and the change applies to the stored profile.
+    const seen: number[] = [];
+    const again = await runtime.customers.modify('h11', (p) => (p ? (seen.push(p.version), { ...p, timeZone: 'Europe/Berlin', version: p.version + 1 }) : undefined), known);
+    expect(seen).toEqual([known.version, known.version + 1]);
+    expect(await runtime.customers.get('h11')).toMatchObject({ firstName: 'Bea', timeZone: 'Europe/Berlin', version: known.version + 2 });
+    expect(again?.version).toBe(known.version + 2);
+
+    // A change that writes nothing proves nothing about `known`: the stored profile is what comes back.
+    const unchanged = await runtime.customers.modify('h11', () => undefined, known);
+    expect(unchanged).toMatchObject({ firstName: 'Bea', version: known.version + 2 });
   });
 });
