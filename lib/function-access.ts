@@ -16,7 +16,7 @@ import { TABLES, type TableName } from './tables.ts';
  * ledger get → GetItem; claim → PutItem; markSent/markSkipped/markUnknown/markHeldOut/confirmSentBySes/count/flag/attributeOrder → UpdateItem; release → DeleteItem.
  * failed events record → PutItem. Journey entries list (one customer) → Query; save → PutItem (conditional on version); get → GetItem. Stage changes record → BatchWriteItem. Model runs record → PutItem, latest → Query.
  * Deliverability counters → UpdateItem (ADD) / GetItem; event markers and pauses → PutItem; getPauses → BatchGetItem.
- * Identities: links and erased addresses → GetItem; claims → PutItem; forgetErasure → DeleteItem (erased addresses only).
+ * Identities: links and erased addresses → GetItem; an event's erasure and link together (lookup) → BatchGetItem; claims → PutItem; forgetErasure → DeleteItem (erased addresses only).
  */
 export type DynamoAction = 'GetItem' | 'BatchGetItem' | 'Query' | 'Scan' | 'PutItem' | 'UpdateItem' | 'DeleteItem' | 'BatchWriteItem' | 'DescribeTable';
 
@@ -57,7 +57,9 @@ export const FUNCTION_ACCESS: Readonly<Record<AccessName, FunctionAccess>> = {
       // Last-touch attribution: an order is credited to its send with one conditional UpdateItem (SendLedger.attributeOrder).
       'send-ledger': any('UpdateItem'),
       identities: [
-        { actions: ['GetItem'], leadingKeys: [`${IDENTITY_KEYS.email}*`, `${IDENTITY_KEYS.source}*`, `${IDENTITY_KEYS.erased}*`] },
+        // An event's erasure and link in one BatchGetItem (IdentityStore.lookup); a link alone, or a claim's read-back, by GetItem.
+        { actions: ['BatchGetItem'], leadingKeys: [`${IDENTITY_KEYS.source}*`, `${IDENTITY_KEYS.erased}*`] },
+        { actions: ['GetItem'], leadingKeys: [`${IDENTITY_KEYS.email}*`, `${IDENTITY_KEYS.source}*`] },
         { actions: ['PutItem'], leadingKeys: [`${IDENTITY_KEYS.email}*`, `${IDENTITY_KEYS.source}*`] },
         { actions: ['DeleteItem'], leadingKeys: [`${IDENTITY_KEYS.erased}*`] },
       ],

@@ -16,8 +16,12 @@ export interface CustomerStore {
   get(customerId: string): Promise<CustomerProfile | undefined>;
   /** Writes a profile whose version is one more than the stored one (0 → new). Throws ProfileConflictError otherwise. */
   save(profile: CustomerProfile): Promise<void>;
-  /** Reads, changes and saves, retrying on concurrent writes. `change` returns undefined to leave the profile as it is. */
-  modify(customerId: string, change: (current: CustomerProfile | undefined) => CustomerProfile | undefined): Promise<CustomerProfile | undefined>;
+  /**
+   * Reads, changes and saves, retrying on concurrent writes. `change` returns undefined to leave the profile as it is.
+   * `known`: the profile as this caller last read or wrote it. The first attempt changes it instead of a fresh read; its
+   * write is conditional on that version as every save is, so a profile changed meanwhile is read again and changed anew.
+   */
+  modify(customerId: string, change: (current: CustomerProfile | undefined) => CustomerProfile | undefined, known?: CustomerProfile): Promise<CustomerProfile | undefined>;
   /** One segment of a parallel scan. */
   scanSegment(segment: number, totalSegments: number): AsyncIterable<CustomerProfile[]>;
 }
@@ -57,7 +61,17 @@ export class DynamoCustomerStore implements CustomerStore {
     }
   }
 
-  async modify(customerId: string, change: (current: CustomerProfile | undefined) => CustomerProfile | undefined) {
+  async modify(customerId: string, change: (current: CustomerProfile | undefined) => CustomerProfile | undefined, known?: CustomerProfile) {
+    // Only a write proves `known` current: when its change writes nothing, the stored profile decides.
+    const fromKnown = known?.customerId === customerId ? change(known) : undefined;
+    if (fromKnown) {
+      try {
+        await this.save(fromKnown);
+        return fromKnown;
+      } catch (error) {
+        if (!(error instanceof ProfileConflictError)) throw error;
+      }
+    }
     for (let attempt = 0; ; attempt++) {
       const current = await this.get(customerId);
       const next = change(current);

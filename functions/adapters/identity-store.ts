@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { InvalidInputError } from '#domain/invalid-input-error.ts';
 import type { LinkReason } from '#domain/identity.ts';
@@ -23,6 +23,12 @@ export const normalizeAddress = (email: string) => email.trim().toLowerCase();
 
 export function addressHash(salt: string, email: string): string {
   return createHmac('sha256', salt).update(normalizeAddress(email)).digest('hex');
+}
+
+/** An event's address erased (when), and the profile its storefront id is linked to, as the identities table holds them. */
+export interface EventIdentity {
+  erasedAt?: string | undefined;
+  customerId?: string | undefined;
 }
 
 const Link = z.object({ id: z.string(), customerId: z.string() });
@@ -60,6 +66,34 @@ export class IdentityStore {
     }
   }
 
+  /**
+   * What resolving one event needs first, in one round trip: when its address was erased (if it
+   * names one) and the profile its storefront id is linked to. One BatchGetItem of the two
+   * items (consistent reads, as the single reads are); without an address one GetItem.
+   */
+  async lookup(email: string | undefined, source: string, storefrontId: string): Promise<EventIdentity> {
+    if (email === undefined) return { customerId: await this.customerOfSource(source, storefrontId) };
+    const erasedId = `${IDENTITY_KEYS.erased}${this.hash(email)}`;
+    const sourceId = `${IDENTITY_KEYS.source}${source}#${storefrontId}`;
+    const items = new Map<string, Record<string, unknown>>();
+    let keys: Record<string, unknown>[] = [{ id: erasedId }, { id: sourceId }];
+    for (let attempt = 0; keys.length; attempt++) {
+      const result = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
+      for (const item of result.Responses?.[this.tableName] ?? []) items.set(String(item.id), item);
+      keys = result.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      if (keys.length && attempt >= 5) throw new Error(`BatchGetItem on ${this.tableName} left ${keys.length} keys unprocessed after ${attempt + 1} attempts`);
+      if (keys.length) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+    }
+    const parse = <T>(id: string, schema: z.ZodType<T>): T | undefined => {
+      const item = items.get(id);
+      if (!item) return undefined;
+      const parsed = schema.safeParse(item);
+      if (!parsed.success) throw InvalidInputError.fromZod(`identities item ${id}`, parsed.error);
+      return parsed.data;
+    };
+    return { erasedAt: parse(erasedId, Erased)?.erasedAt, customerId: parse(sourceId, Link)?.customerId };
+  }
+
   async customerOfSource(source: string, storefrontId: string): Promise<string | undefined> {
     return (await this.item(`${IDENTITY_KEYS.source}${source}#${storefrontId}`, Link))?.customerId;
   }
@@ -94,7 +128,7 @@ export class IdentityStore {
 }
 
 /** What resolving an event's customer needs of the identities table (functions/ingest/ingest-shop-event.ts). */
-export type IdentityLinks = Pick<IdentityStore, 'erasedAt' | 'forgetErasure' | 'customerOfSource' | 'claimAddress' | 'claimSource'>;
+export type IdentityLinks = Pick<IdentityStore, 'lookup' | 'forgetErasure' | 'customerOfSource' | 'claimAddress' | 'claimSource'>;
 
 /**
  * The identities table as a dry run sees it: reads go to the table, links and forgotten erasures
@@ -114,6 +148,10 @@ export class PlannedIdentities implements IdentityLinks {
 
   async forgetErasure(email: string): Promise<void> {
     this.forgotten.add(this.store.hash(email));
+  }
+
+  async lookup(email: string | undefined, source: string, storefrontId: string): Promise<EventIdentity> {
+    return { erasedAt: email === undefined ? undefined : await this.erasedAt(email), customerId: await this.customerOfSource(source, storefrontId) };
   }
 
   async customerOfSource(source: string, storefrontId: string): Promise<string | undefined> {

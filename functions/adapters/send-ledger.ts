@@ -221,9 +221,13 @@ export class SendLedger {
     return this.update(sendId, 'SET unsubscribed = :true, unsubscribedAt = if_not_exists(unsubscribedAt, :now)', {}, { ':true': true, ':now': now }, 'attribute_exists(sendId)');
   }
 
-  /** Engagement on an entry; events for sends the ledger does not know are ignored. */
-  async count(sendId: string, counter: EngagementCounter): Promise<void> {
-    await this.update(sendId, 'ADD #c :one', { '#c': counter }, { ':one': 1 }, 'attribute_exists(sendId)');
+  /**
+   * Engagement on an entry, each counter one up in a single write (an open counts as an open and
+   * as a human or machine open); events for sends the ledger does not know are ignored.
+   */
+  async count(sendId: string, ...counters: [EngagementCounter, ...EngagementCounter[]]): Promise<void> {
+    const names = Object.fromEntries(counters.map((c, i) => [`#c${i}`, c]));
+    await this.update(sendId, `ADD ${counters.map((_, i) => `#c${i} :one`).join(', ')}`, names, { ':one': 1 }, 'attribute_exists(sendId)');
   }
 
   /**

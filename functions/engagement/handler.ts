@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { SesEvent } from '#domain/ses-events.ts';
 import { type IdempotencyTable, idempotentPerEvent } from '#adapters/event-idempotency.ts';
 import { createDocumentClient } from '#adapters/aws-clients.ts';
-import { type EngagementDeps, type EngagementOutcome, recordEngagement, sesEventKey } from './record-engagement.ts';
+import { changesNothing, type EngagementDeps, type EngagementOutcome, recordEngagement, sesEventKey } from './record-engagement.ts';
 import { lambdaDependencies } from '#adapters/lambda-dependencies.ts';
 import { requiredTable } from '#adapters/lambda-environment.ts';
 
@@ -19,7 +19,10 @@ export function sesEventIdempotencyKey(raw: unknown): string | undefined {
  */
 export const createEngagementHandler = (deps: EngagementDeps & { idempotency?: IdempotencyTable }): ((event: unknown, context?: Context) => Promise<EngagementOutcome>) => {
   const handle = (event: unknown) => recordEngagement(event, deps);
-  return deps.idempotency ? idempotentPerEvent('engagement', deps.idempotency, sesEventIdempotencyKey, handle) : handle;
+  if (!deps.idempotency) return handle;
+  const once = idempotentPerEvent('engagement', deps.idempotency, sesEventIdempotencyKey, handle);
+  // An event that changes nothing (every message's Send event) is handled without the record's two writes.
+  return (event, context) => (changesNothing(event) ? handle(event) : once(event, context));
 };
 
 let instance: ReturnType<typeof createEngagementHandler> | undefined;

@@ -117,6 +117,21 @@ function eventInstant(detail: SesEventDetail): string {
 }
 
 /**
+ * An SES event recordEngagement reads and writes nothing for (a Send, a Reject, a delivery
+ * delay…, each with its customer tag): it is 'ignored' however often it comes, so it needs no
+ * idempotency record. It mirrors recordEngagement's steps below: no deliverability count (bounce,
+ * complaint), no ledger flag (delivery of a send), no profile change.
+ */
+export function changesNothing(raw: unknown): boolean {
+  const parsed = SesEvent.safeParse(raw);
+  if (!parsed.success) return false;
+  const { detail } = parsed.data;
+  if (!tagValue(detail.mail, SEND_TAGS.customer)) return false;
+  if (detail.eventType === 'Bounce' || detail.eventType === 'Complaint' || detail.eventType === 'Delivery') return false;
+  return profileChange(detail) === undefined;
+}
+
+/**
  * Turns an SES event back into the customer's profile: opens and clicks raise engagement
  * and loyalty, hard bounces and complaints suppress the address for good. Idempotent: a
  * redelivered event changes nothing.
@@ -169,8 +184,7 @@ export async function recordEngagement(raw: unknown, deps: EngagementDeps): Prom
   }
   if (sendId) {
     if (detail.eventType === 'Open') {
-      await deps.ledger.count(sendId, 'opens');
-      await deps.ledger.count(sendId, isMachineOpen(detail.open.userAgent, detail.open.ipAddress) ? 'machineOpens' : 'humanOpens');
+      await deps.ledger.count(sendId, 'opens', isMachineOpen(detail.open.userAgent, detail.open.ipAddress) ? 'machineOpens' : 'humanOpens');
     }
     if (detail.eventType === 'Click') await deps.ledger.count(sendId, 'clicks');
     if (detail.eventType === 'Bounce') await flagSend(sendId, 'bounced', detail, deps, now);

@@ -126,16 +126,16 @@ export async function resolveCustomer(
   const storefrontId = event.detail.customerId;
   const source = storefrontOf(storefrontId);
   const email = addressOf(event);
-  if (email) {
-    const erasedAt = await identities.erasedAt(email);
-    if (erasedAt) {
-      const d = event.detail;
-      const signUp = { type: event['detail-type'], ...('marketingConsent' in d ? { marketingConsent: d.marketingConsent } : {}), ...('registeredAt' in d ? { registeredAt: d.registeredAt } : {}) };
-      if (!signsUpAnew(signUp, erasedAt)) return { suppressed: `the address was erased at ${erasedAt}` };
-      await identities.forgetErasure(email);
-    }
+  // The erasure and the link are read together (one round trip); forgetting an erasure does not touch the link.
+  const known = await identities.lookup(email || undefined, source, storefrontId);
+  if (email && known.erasedAt) {
+    const erasedAt = known.erasedAt;
+    const d = event.detail;
+    const signUp = { type: event['detail-type'], ...('marketingConsent' in d ? { marketingConsent: d.marketingConsent } : {}), ...('registeredAt' in d ? { registeredAt: d.registeredAt } : {}) };
+    if (!signsUpAnew(signUp, erasedAt)) return { suppressed: `the address was erased at ${erasedAt}` };
+    await identities.forgetErasure(email);
   }
-  let customerId = await identities.customerOfSource(source, storefrontId);
+  let customerId = known.customerId;
   if (!customerId) {
     const owner = email ? await identities.claimAddress(email, storefrontId, now) : storefrontId;
     customerId = await identities.claimSource(source, storefrontId, owner, owner === storefrontId ? 'first seen' : 'same email address', now);

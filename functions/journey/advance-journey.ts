@@ -42,6 +42,9 @@ export const MAX_EVENT_AGE_HOURS = 24;
 
 export type AdvanceResult = { journeyId: string; outcome: JourneyOutcome['outcome']; reason?: string }[];
 
+/** A shop event too old to enter or advance any journey (a history import, a late redelivery): nothing about it is read. */
+export const tooOldForJourneys = (input: JourneyInput, now: string) => input.kind === 'shop-event' && Date.parse(now) - Date.parse(input.at) > MAX_EVENT_AGE_HOURS * 3_600_000;
+
 const subscribedTo = (profile: CustomerProfile, topic: string) => profile.consent.marketing && isSubscribed(profile.consent, topic);
 
 /**
@@ -56,7 +59,7 @@ export async function advanceJourneys(message: JourneyMessage, deps: JourneyDeps
   const now = deps.clock.now();
   const journeys = deps.journeys.filter((j) => message.journeyId === undefined || j.id === message.journeyId);
   if (journeys.length === 0) return [];
-  if (message.input.kind === 'shop-event' && Date.parse(now) - Date.parse(message.input.at) > MAX_EVENT_AGE_HOURS * 3_600_000)
+  if (tooOldForJourneys(message.input, now))
     return journeys.map((j) => ({ journeyId: j.id, outcome: 'ignored', reason: `event older than ${MAX_EVENT_AGE_HOURS} h` }));
   const profile = await deps.customers.get(customerId);
   if (!profile) {

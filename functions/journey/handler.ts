@@ -13,7 +13,7 @@ import { AwsJourneyScheduler } from '#adapters/journey-scheduler.ts';
 import { lambdaDependencies } from '#adapters/lambda-dependencies.ts';
 import type { IdentityStore } from '#adapters/identity-store.ts';
 import { signsUpAnew, storefrontOf } from '#domain/identity.ts';
-import { type AdvanceResult, advanceJourneys, type JourneyDeps, type JourneyObserver } from './advance-journey.ts';
+import { type AdvanceResult, advanceJourneys, type JourneyDeps, type JourneyObserver, tooOldForJourneys } from './advance-journey.ts';
 
 /** The journey message a shop event or an SES open/click makes, or undefined when it concerns no journey. */
 export function journeyMessageOf(event: unknown, journeyIds: readonly string[]): JourneyMessage | undefined {
@@ -72,7 +72,8 @@ export function createJourneyHandler(deps: JourneyDeps & { identities?: JourneyI
     if (typeof event === 'object' && event !== null && 'Records' in event)
       return processPartialResponse(event as SQSEvent, processRecord, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
     let message = journeyMessageOf(event, journeyIds);
-    if (message && deps.identities && message.input.kind === 'shop-event') {
+    // An event too old for any journey is ignored whoever it is about: its identity is not looked up.
+    if (message && deps.identities && message.input.kind === 'shop-event' && !tooOldForJourneys(message.input, deps.clock.now())) {
       const shop = ShopEvent.safeParse(event);
       if (shop.success) message = await journeyCustomerOf(message, shop.data, deps.identities);
     }

@@ -265,7 +265,8 @@ export async function deliverSend(request: SendRequest, deps: SendDeps): Promise
 
   await deps.ledger.markSent(request.sendId, messageId, now);
   await countForGuardrail(deps, campaign.id, now, log);
-  await recordSentToCustomer(deps, request, campaign, now);
+  // The profile as the eligibility check left it: no second read unless something changed it since.
+  await recordSentToCustomer(deps, request, campaign, now, profile);
   deps.logger.info('sent', { ...log, messageId });
   return { outcome: 'sent', messageId };
 }
@@ -312,9 +313,9 @@ async function releaseSlot(deps: SendDeps, request: SendRequest, now: string): P
   await deps.customers.modify(request.customerId, (p) => (p ? releaseCapSlot(p, request.sendId, now) : undefined));
 }
 
-/** Notes on the profile that the campaign went out (cooldowns, frequency cap, sunset). */
-async function recordSentToCustomer(deps: SendDeps, request: SendRequest, campaign: Campaign, now: string): Promise<void> {
-  await deps.customers.modify(request.customerId, (p: CustomerProfile | undefined) => (p ? noteRecentSend(recordSend(p, campaign, request.sendId, now, deps.config.frequency), request, now) : undefined));
+/** Notes on the profile that the campaign went out (cooldowns, frequency cap, sunset); `known`: the profile as this send last saw it. */
+async function recordSentToCustomer(deps: SendDeps, request: SendRequest, campaign: Campaign, now: string, known?: CustomerProfile): Promise<void> {
+  await deps.customers.modify(request.customerId, (p: CustomerProfile | undefined) => (p ? noteRecentSend(recordSend(p, campaign, request.sendId, now, deps.config.frequency), request, now) : undefined), known);
 }
 
 /** The send (or held-out moment) on the profile's short list, which ingest's attribution reads. */

@@ -6,6 +6,8 @@ import { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistenc
 import type { CustomerProfile } from '#domain/customer-profile.ts';
 import { type CustomerStore, ProfileConflictError } from '#adapters/customer-store.ts';
 import { type StageChange, StageChangeLog } from '#adapters/stage-change-log.ts';
+import type { EventIdentity, IdentityLinks, IdentityStore } from '#adapters/identity-store.ts';
+import type { LinkReason } from '#domain/identity.ts';
 
 const MAX_CONFLICT_RETRIES = 8;
 const BATCH = 25;
@@ -29,11 +31,17 @@ export class HistoryImportBuffer {
   /** The ingest function's idempotency layer. */
   readonly idempotency: BufferedIdempotencyLayer;
 
+  /** The ingest function's identity links (their reads answered from memory once seen). */
+  readonly identities: IdentityLinks;
+  private readonly bufferedIdentities: BufferedIdentities;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: { customers: string; stageChanges: string; idempotency: string },
-    private readonly inner: { customers: CustomerStore; stageChanges: StageChangeLog },
+    private readonly inner: { customers: CustomerStore; stageChanges: StageChangeLog; identities: IdentityLinks & Pick<IdentityStore, 'erasedAt'> },
   ) {
+    this.bufferedIdentities = new BufferedIdentities(this, inner.identities);
+    this.identities = this.bufferedIdentities;
     this.customers = new BufferedCustomers(this, inner.customers);
     this.stageChanges = new BufferedStageChanges(this, inner.stageChanges, db, tables.stageChanges);
     this.idempotency = new BufferedIdempotencyLayer(db, tables.idempotency);
@@ -56,6 +64,7 @@ export class HistoryImportBuffer {
     for (let i = 0; i < items.length; i += BATCH) await this.batchPut(items.slice(i, i + BATCH));
     const changes = this.changes.splice(0);
     this.active = false;
+    this.bufferedIdentities.clear();
     this.profiles.clear();
     this.dirty.clear();
     // One batch may not name an item twice; a customer whose stage changed twice at go-live keeps
@@ -103,6 +112,63 @@ export class HistoryImportBuffer {
   /** @internal */
   hold(changes: readonly StageChange[]): void {
     this.changes.push(...changes);
+  }
+}
+
+/**
+ * The ingest function's identity links during the import: a storefront id's link, once read or
+ * claimed, is answered from memory. Equivalent to reading it again: a link is only ever written by
+ * a put conditional on no item (the first claim wins, never overwritten), and only an erasure
+ * deletes one, which nothing runs during the import. Whether it is linked yet is not remembered
+ * (another event may claim it), and erased addresses are always read: those can change.
+ */
+class BufferedIdentities implements IdentityLinks {
+  private readonly links = new Map<string, string>();
+
+  constructor(
+    private readonly buffer: HistoryImportBuffer,
+    private readonly inner: IdentityLinks & Pick<IdentityStore, 'erasedAt'>,
+  ) {}
+
+  /** @internal forgets the links when the import ends */
+  clear(): void {
+    this.links.clear();
+  }
+
+  private remember(source: string, storefrontId: string, customerId: string | undefined): void {
+    if (this.buffer.buffering && customerId !== undefined) this.links.set(`${source}#${storefrontId}`, customerId);
+  }
+
+  async lookup(email: string | undefined, source: string, storefrontId: string): Promise<EventIdentity> {
+    const linked = this.buffer.buffering ? this.links.get(`${source}#${storefrontId}`) : undefined;
+    if (linked === undefined) {
+      const found = await this.inner.lookup(email, source, storefrontId);
+      this.remember(source, storefrontId, found.customerId);
+      return found;
+    }
+    return email === undefined ? { customerId: linked } : { erasedAt: await this.inner.erasedAt(email), customerId: linked };
+  }
+
+  async customerOfSource(source: string, storefrontId: string): Promise<string | undefined> {
+    const linked = this.buffer.buffering ? this.links.get(`${source}#${storefrontId}`) : undefined;
+    if (linked !== undefined) return linked;
+    const found = await this.inner.customerOfSource(source, storefrontId);
+    this.remember(source, storefrontId, found);
+    return found;
+  }
+
+  async claimSource(source: string, storefrontId: string, customerId: string, reason: LinkReason, now: string): Promise<string> {
+    const owner = await this.inner.claimSource(source, storefrontId, customerId, reason, now);
+    this.remember(source, storefrontId, owner);
+    return owner;
+  }
+
+  claimAddress(email: string, customerId: string, now: string): Promise<string> {
+    return this.inner.claimAddress(email, customerId, now);
+  }
+
+  forgetErasure(email: string): Promise<void> {
+    return this.inner.forgetErasure(email);
   }
 }
 

@@ -252,12 +252,13 @@ export class LocalRuntime {
     const sendRate = options.sendRate ?? config.sending.maxSendRate;
     const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate, now: () => timeline.now(), sleep: (ms) => timeline.sleep(ms) });
     const sesCalls = pLimit(SES_CALLS_IN_FLIGHT);
-    const historyImport = new HistoryImportBuffer(db, { customers: tables.customers, stageChanges: tables['stage-changes'], idempotency: tables.idempotency }, { customers, stageChanges });
+    const identities = new IdentityStore(db, tables.identities, localPrivacySalt(options.dataDir));
+    const historyImport = new HistoryImportBuffer(db, { customers: tables.customers, stageChanges: tables['stage-changes'], idempotency: tables.idempotency }, { customers, stageChanges, identities });
     const perEvent = options.historyImport === 'per-event';
     const ingestStores = perEvent ? { customers, stageChanges } : { customers: historyImport.customers, stageChanges: historyImport.stageChanges };
     const ingestIdempotency = perEvent ? idempotency : { ...idempotency, layer: historyImport.idempotency };
-    const identities = new IdentityStore(db, tables.identities, localPrivacySalt(options.dataDir));
-    const ingestHandler = createIngestHandler({ ...common, ...ingestStores, identities, ledger, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency: ingestIdempotency });
+    const ingestIdentities = perEvent ? identities : historyImport.identities;
+    const ingestHandler = createIngestHandler({ ...common, ...ingestStores, identities: ingestIdentities, ledger, sendQueue: options.ingestSendQueue?.(recording('event')) ?? recording('event'), campaigns: options.catalog.campaigns, idempotency: ingestIdempotency });
     const ingest = async (event: unknown) => {
       const outcome = await ingestHandler(event);
       if (outcome.outcome === 'applied') for (const s of outcome.notTriggered ?? []) tally.decide(s.campaignId, outcome.customerId, s.reason);

@@ -342,7 +342,7 @@ describe('IAM: least privilege through grants', () => {
       // Last-touch attribution credits an order to its send (SendLedger.attributeOrder, one conditional update).
       'send-ledger': ['UpdateItem *'],
       'failed-events': ['PutItem *'],
-      identities: ['DeleteItem erased#*', 'GetItem email#*|source#*|erased#*', 'PutItem email#*|source#*'],
+      identities: ['BatchGetItem source#*|erased#*', 'DeleteItem erased#*', 'GetItem email#*|source#*', 'PutItem email#*|source#*'],
       idempotency: ['DeleteItem *', 'GetItem *', 'PutItem *', 'UpdateItem *'],
     },
     segment: {

@@ -107,7 +107,8 @@ describe('privacy construct', () => {
     const role = stack.mailer.functions.ingest.role!;
     const identities = statementsOf(role).filter((s) => JSON.stringify(s.Resource).includes(logicalId(stack.mailer.tables.identities)));
     expect(identities.map((s) => [actions(s), s.Condition])).toEqual([
-      [['dynamodb:GetItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['email#*', 'source#*', 'erased#*'] } }],
+      [['dynamodb:BatchGetItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['source#*', 'erased#*'] } }],
+      [['dynamodb:GetItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['email#*', 'source#*'] } }],
       [['dynamodb:PutItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['email#*', 'source#*'] } }],
       [['dynamodb:DeleteItem'], { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['erased#*'] } }],
     ]);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { campaignsWithoutJourneys } from '../support/campaigns-without-journeys.ts';
 import { buildSendRequest } from '#domain/send-request.ts';
+import type { CustomerProfile } from '#domain/customer-profile.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
 
@@ -206,9 +208,65 @@ describe('engagement against dynalite', () => {
     expect((await runtime.customers.get('h7'))?.consent).toMatchObject({ marketing: true, unsubscribedTopics: ['offers'] });
   });
 
+  it('keeps an idempotency record of an SES event that changes something, and none of a Send event', async () => {
+    await put('Customer Registered', { customerId: 'h9', email: 'h9@example.com', marketingConsent: true, registeredAt: start });
+    const records = async () => {
+      const { Items } = await runtime.db.send(new ScanCommand({ TableName: runtime.tables.idempotency, ConsistentRead: true }));
+      return (Items ?? []).filter((i) => String(i.id).startsWith('engagement')).length;
+    };
+    const before = await records();
+    const mail = { timestamp: start, messageId: 'm-9', destination: ['h9@example.com'], tags: { customer: ['h9'], send: ['welcome_once_h9'] } };
+    const sent = { source: 'aws.ses', id: 'ev-9s', 'detail-type': 'Email Sent', time: start, detail: { eventType: 'Send', mail, send: {} } };
+    await runtime.bus.deliver('default', sent);
+    await runtime.bus.deliver('default', sent);
+    expect(await records()).toBe(before);
+    await runtime.bus.deliver('default', { ...sent, id: 'ev-9d', 'detail-type': 'Email Delivered', detail: { eventType: 'Delivery', mail, delivery: { timestamp: start } } });
+    expect(await records()).toBe(before + 1);
+  });
+
+  it("counts an open on its send's ledger entry as an open and a human or machine open, once", async () => {
+    await put('Customer Registered', { customerId: 'h10', email: 'h10@example.com', marketingConsent: true, registeredAt: start });
+    const welcome = runtime.catalog.campaigns.find((c) => c.id === 'welcome')!;
+    const request = buildSendRequest(welcome, 'h10', runtime.clock.now(), 'event');
+    await runtime.drainSendQueue(); // the registration's welcome email: its ledger entry
+    expect((await runtime.ledger.get(request.sendId))?.status).toBe('sent');
+    const mail = { timestamp: start, messageId: 'm-10', destination: ['h10@example.com'], tags: { customer: ['h10'], send: [request.sendId] } };
+    const open = (id: string, seconds: number, who: { userAgent: string; ipAddress: string }) => {
+      const at = new Date(Date.parse(start) + seconds * 1000).toISOString();
+      return { source: 'aws.ses', id, 'detail-type': 'Email Opened', time: at, detail: { eventType: 'Open', mail, open: { timestamp: at, ...who } } };
+    };
+    const person = open('ev-10a', 60, { userAgent: 'Mozilla/5.0 (X11)', ipAddress: '198.51.100.1' });
+    await runtime.bus.deliver('default', person);
+    await runtime.bus.deliver('default', open('ev-10b', 120, { userAgent: 'Mozilla/5.0', ipAddress: '17.58.101.22' })); // Apple's privacy proxy
+    await runtime.bus.deliver('default', person);
+    expect(await runtime.ledger.get(request.sendId)).toMatchObject({ opens: 2, humanOpens: 1, machineOpens: 1 });
+  });
+
   it('sets aside an SES event it cannot attribute, with the reason', async () => {
     await runtime.bus.deliver('default', { source: 'aws.ses', id: 'ev-3', 'detail-type': 'Email Opened', time: start, detail: { eventType: 'Open', mail: { timestamp: start, messageId: 'm-x', tags: {} }, open: { timestamp: start } } });
     const failed = await runtime.failedEvents.list();
     expect(failed.some((f) => f.stage === 'engagement' && /no 'customer' tag/.test(f.reason))).toBe(true);
+  });
+});
+
+describe('customer store: a change from the profile the caller knows', () => {
+  it('writes from a current profile, and reads again when the known one is stale or its change writes nothing', async () => {
+    await put('Customer Registered', { customerId: 'h11', email: 'h11@example.com', marketingConsent: true, registeredAt: start });
+    const known = (await runtime.customers.get('h11'))!;
+    const rename = (name: string) => (p: CustomerProfile | undefined) => (p ? { ...p, firstName: name, version: p.version + 1 } : undefined);
+    const current = await runtime.customers.modify('h11', rename('Bea'), known);
+    expect(await runtime.customers.get('h11')).toEqual(current);
+    expect(current).toMatchObject({ firstName: 'Bea', version: known.version + 1 });
+
+    // `known` is stale now: the write from it fails its version check and the change applies to the stored profile.
+    const seen: number[] = [];
+    const again = await runtime.customers.modify('h11', (p) => (p ? (seen.push(p.version), { ...p, timeZone: 'Europe/Berlin', version: p.version + 1 }) : undefined), known);
+    expect(seen).toEqual([known.version, known.version + 1]);
+    expect(await runtime.customers.get('h11')).toMatchObject({ firstName: 'Bea', timeZone: 'Europe/Berlin', version: known.version + 2 });
+    expect(again?.version).toBe(known.version + 2);
+
+    // A change that writes nothing proves nothing about `known`: the stored profile is what comes back.
+    const unchanged = await runtime.customers.modify('h11', () => undefined, known);
+    expect(unchanged).toMatchObject({ firstName: 'Bea', version: known.version + 2 });
   });
 });

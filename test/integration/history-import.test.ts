@@ -18,6 +18,7 @@ interface Outcome {
   queued: string[];
   stageChanges: unknown[];
   idempotencyKeys: string[];
+  links: string[];
 }
 
 async function scanAll(runtime: LocalRuntime, table: string): Promise<Record<string, unknown>[]> {
@@ -52,7 +53,9 @@ async function replayWith(historyImport: 'buffered' | 'per-event'): Promise<Outc
       const stageChanges = (await scanAll(runtime!, runtime!.tables['stage-changes'])).sort((a, b) => byKey(`${String(a.customerId)}|${String(a.changedAt)}`, `${String(b.customerId)}|${String(b.changedAt)}`));
       // The shop events' records (the engagement function's are keyed by the stand-in's message ids).
       const idempotencyKeys = (await scanAll(runtime!, runtime!.tables.idempotency)).map((r) => `${String(r.id)} ${String(r.status)}`).filter((k) => k.startsWith('ingest#')).sort();
-      return { summary, profiles, ledger, queued: [...runtime!.sendQueue.enqueuedSendIds].sort(), stageChanges, idempotencyKeys };
+      // The storefront ids' links (the addresses' items are hashed under each data dir's own salt).
+      const links = (await scanAll(runtime!, runtime!.tables.identities)).filter((i) => String(i.id).startsWith('source#')).map((i) => `${String(i.id)} → ${String(i.customerId)} (${String(i.reason)}, ${String(i.linkedAt)})`).sort();
+      return { summary, profiles, ledger, queued: [...runtime!.sendQueue.enqueuedSendIds].sort(), stageChanges, idempotencyKeys, links };
     } finally {
       await runtime!.stop();
     }
@@ -90,5 +93,10 @@ describe('the buffered history import decides as the per-event one', () => {
     expect(buffered.idempotencyKeys).toEqual(perEvent.idempotencyKeys);
     expect(buffered.summary.campaigns).toEqual(perEvent.summary.campaigns);
     expect(buffered.summary.stages).toEqual(perEvent.summary.stages);
+  });
+
+  it('links the same storefront ids to the same profiles', () => {
+    expect(buffered.links.length).toBe(150);
+    expect(buffered.links).toEqual(perEvent.links);
   });
 });

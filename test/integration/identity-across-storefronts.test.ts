@@ -99,3 +99,16 @@ describe('one customer across storefronts', () => {
     expect(runtime.access.violations).toEqual([]);
   });
 });
+
+describe('an event’s identity in one read', () => {
+  it('looks up the erasure of its address and the link of its storefront id together', async () => {
+    const ids = runtime.identities;
+    expect(await ids.lookup('nobody@example.com', 'shopify', 'shopify-1')).toEqual({ erasedAt: undefined, customerId: undefined });
+    await ids.claimSource('shopify', 'shopify-1', 'shopify-1', 'first seen', '2026-10-08T00:00:00.000Z');
+    await ids.markErased('Erased@Example.com ', '2026-10-08T01:00:00.000Z');
+    expect(await ids.lookup('erased@example.com', 'shopify', 'shopify-1')).toEqual({ erasedAt: '2026-10-08T01:00:00.000Z', customerId: 'shopify-1' });
+    expect(await ids.lookup(undefined, 'shopify', 'shopify-1')).toEqual({ customerId: 'shopify-1' });
+    await ids.forgetErasure('erased@example.com');
+    expect(await ids.lookup('erased@example.com', 'shopify', 'shopify-2')).toEqual({ erasedAt: undefined, customerId: undefined });
+  });
+});

@@ -4,6 +4,9 @@ import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import type { Catalog } from '#domain/catalog.ts';
 import { SHOP_EVENT_SOURCE } from '#domain/shop-events.ts';
 import { LocalRuntime } from '#lib/local/local-runtime.ts';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { campaignsById } from '#domain/catalog.ts';
+import { createJourneyHandler, type JourneyIdentities } from '../../functions/journey/handler.ts';
 import { runUntil as runUntilOn } from '../support/run-until.ts';
 
 /**
@@ -79,5 +82,34 @@ describe('journeys in the local runtime', () => {
     expect(entry).toMatchObject({ status: 'exited', exitReason: 'goal: Order Placed', endedAt: new Date(t + 3 * HOUR).toISOString() });
     // The waitFor's wake-up was cancelled with the exit.
     expect(runtime.journeys.tally.figures('abandoned-cart').exited.get('goal: Order Placed')).toBe(1);
+  });
+});
+
+describe('the journey function and old shop events', () => {
+  /** Stores that throw on any use: an event too old for any journey needs none of them. */
+  const untouchable = <T extends object>(name: string) =>
+    new Proxy({} as T, {
+      get: (_target, property) => () => Promise.reject(new Error(`${name}.${String(property)} was called`)),
+    });
+  const handlerAt = (now: number) =>
+    createJourneyHandler({
+      journeys: catalog.journeys,
+      campaigns: campaignsById(catalog),
+      config: catalog.config,
+      customers: untouchable('customers'),
+      entries: untouchable('entries'),
+      sendQueue: untouchable('sendQueue'),
+      scheduler: untouchable('scheduler'),
+      identities: untouchable<JourneyIdentities>('identities'),
+      clock: { now: () => new Date(now).toISOString() },
+      logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+    });
+  const registered = (at: number) => ({ version: '0', id: 'old-1', 'detail-type': 'Customer Registered', source: SHOP_EVENT_SOURCE, account: '0', time: new Date(at).toISOString(), region: 'local', resources: [], detail: registration('o1', at) });
+
+  it('ignores a shop event older than a day without looking up whose it is', async () => {
+    const result = await handlerAt(START + 2 * DAY)(registered(START));
+    expect(result).toEqual(catalog.journeys.map((j) => ({ journeyId: j.id, outcome: 'ignored', reason: 'event older than 24 h' })));
+    // A fresh one is looked up (the identities table says whose profile it is).
+    await expect(handlerAt(START + HOUR)(registered(START))).rejects.toThrow(/identities\.customerOfSource was called/);
   });
 });
