@@ -5,6 +5,7 @@ import type { MailerConfig } from './mailer-config.ts';
 import type { SendRequest } from './send-request.ts';
 import { SEND_TAGS } from './ses-events.ts';
 import type { TemplateRenderer } from './template-renderer.ts';
+import { pairMemo } from './pair-memo.ts';
 
 /** A fully rendered email, ready for the mailer. */
 export interface OutgoingEmail {
@@ -79,31 +80,7 @@ export type TemplateContext = z.infer<typeof TemplateContext>;
 function memo<R>(fn: (a: string) => R, cap?: number): (a: string) => R;
 function memo<R>(fn: (a: string, b: string) => R, cap?: number): (a: string, b: string) => R;
 function memo<R>(fn: (a: string, b: string) => R, cap = 10_000): (a: string, b: string) => R {
-  // Nested maps keyed by the arguments themselves: joining them into one key would build and hash a new string every call.
-  // No rest parameters (an array a call), and the last call's arguments checked first: an email asks for the same ones again.
-  const root = new Map<string, Map<string, R>>();
-  let size = 0;
-  let lastA: string | undefined;
-  let lastB: string | undefined;
-  let last: R | undefined;
-  return (a: string, b: string) => {
-    if (a === lastA && b === lastB && size > 0) return last as R;
-    let level = root.get(a);
-    let value: R;
-    if (level?.has(b)) value = level.get(b) as R;
-    else {
-      value = fn(a, b);
-      if (size < cap) {
-        if (!level) root.set(a, (level = new Map()));
-        level.set(b, value);
-        size++;
-      }
-    }
-    lastA = a;
-    lastB = b;
-    last = value;
-    return value;
-  };
+  return pairMemo(fn, cap);
 }
 
 const withUtm = (url: string, campaignId: string) => {

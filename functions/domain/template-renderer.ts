@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import type { CompiledTemplate } from './template-compiler-schema.ts';
 import { compileTemplateProgram } from './template-program.ts';
+import { pairMemo } from './pair-memo.ts';
 
 export class TemplateNotFoundError extends Error {
   override readonly name = 'TemplateNotFoundError';
@@ -71,29 +72,7 @@ function moneyFormatter(format: Intl.NumberFormat): FormatMoney {
  * the same one again and again). Capped, as locales and time zones come from customer data.
  */
 function formatterCache<V>(make: (locale: string, other: string | undefined) => V): (locale: string, other: string | undefined) => V {
-  const byLocale = new Map<string, Map<string | undefined, V>>();
-  let size = 0;
-  let lastLocale: string | undefined;
-  let lastOther: string | undefined;
-  let last: V | undefined;
-  return (locale, other) => {
-    if (locale === lastLocale && other === lastOther && size > 0) return last as V;
-    let byOther = byLocale.get(locale);
-    let value: V;
-    if (byOther?.has(other)) value = byOther.get(other) as V;
-    else {
-      value = make(locale, other);
-      if (size < FORMAT_CACHE_CAP) {
-        if (!byOther) byLocale.set(locale, (byOther = new Map()));
-        byOther.set(other, value);
-        size++;
-      }
-    }
-    lastLocale = locale;
-    lastOther = other;
-    last = value;
-    return value;
-  };
+  return pairMemo(make, FORMAT_CACHE_CAP);
 }
 
 /** One formatter per locale and currency: building an Intl.NumberFormat costs ~100 µs. */
