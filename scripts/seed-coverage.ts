@@ -1,5 +1,7 @@
 /**
  * Does the demo's report recover the truth on more than one draw? Runs the demo shop under
+ * `--seed demo-shop`, `demo-shop-2`, … (not the same draw as a plain `npm start`, whose emulator
+ * keeps its own default seed) —
  * several seeds (each a whole `npm start`, quiet, in its own data dir) and tabulates, per seed
  * and journey, the true conversion uplift against the report's 95% interval, whether a
  * no-effect journey came out significant, and last touch against the revenue truly caused.
