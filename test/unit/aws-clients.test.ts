@@ -36,3 +36,23 @@ describe.concurrent('SDK clients give up on a request that gets no answer', () =
     expect(Date.now() - started).toBeGreaterThanOrEqual(9_900);
   }, 20_000);
 });
+
+describe('SDK clients skip the SDK logger middleware', () => {
+  // Its filtered copy of every input and output is built even when nothing logs it.
+  it('a plain client has it, ours do not, and their calls still work', async () => {
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const named = (stack: { identify(): string[] }) => stack.identify().filter((n) => n.startsWith('loggerMiddleware'));
+    expect(named(new DynamoDBClient({ region: 'us-east-1' }).middlewareStack)).toHaveLength(1);
+    const answering = createServer((_, res) => res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{}'));
+    await new Promise<void>((resolve) => answering.listen(0, '127.0.0.1', resolve));
+    const client = createDocumentClient({ ...options(), endpoint: `http://127.0.0.1:${(answering.address() as AddressInfo).port}` });
+    try {
+      expect(named(client.middlewareStack)).toEqual([]);
+      expect(named(createSesClient(options()).middlewareStack)).toEqual([]);
+      await expect(client.send(new GetCommand({ TableName: 't', Key: { id: '1' } }))).resolves.toHaveProperty('$metadata.httpStatusCode', 200);
+    } finally {
+      client.destroy();
+      answering.close();
+    }
+  });
+});
