@@ -46,6 +46,8 @@ export interface RunJobOptions {
   realtime?: boolean;
   /** How the history is imported (LocalRuntimeOptions.historyImport); 'per-event' only to check that both decide the same. */
   historyImport?: 'buffered' | 'per-event';
+  /** Whether the runtime answers reads of items it just read or wrote from memory (LocalRuntimeOptions.reads); 'table' only to check that both decide the same. */
+  reads?: 'cached' | 'table';
   /** Run the unsubscribe function on a local port and point the links at it (default: with serve). */
   serveUnsubscribe?: boolean;
 }
@@ -137,6 +139,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     // Someone watching the inbox sees SES's pace; a backtest counts it in simulated seconds and never sleeps.
     pacing: (options.realtime ?? options.serve) ? 'realtime' : 'simulated',
     ...(options.historyImport ? { historyImport: options.historyImport } : {}),
+    ...(options.reads ? { reads: options.reads } : {}),
     serveUnsubscribe: options.serveUnsubscribe ?? options.serve ?? false,
   });
   // Only the demo shop's customers react to email; a fixed order log cannot.

@@ -38,6 +38,7 @@ import { localTableNames, type TableNames } from '../tables.ts';
 import type { ChildService } from './child-service.ts';
 import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, localDynamoClient, startDynalite } from './dynamodb-local.ts';
 import { AccessGuard } from './access-guard.ts';
+import { ItemReadCache } from './item-read-cache.ts';
 import { FaultInjector, FaultPlan } from './fault-injection.ts';
 import { inOrderPerKey } from './in-order-per-key.ts';
 import { LocalEventBus } from './local-event-bus.ts';
@@ -110,6 +111,11 @@ export interface LocalRuntimeOptions {
    * By default one pass, as the construct does for a table this size.
    */
   twoPhaseSegments?: number;
+  /**
+   * Answer a handler's read of a profile, identity link or journey entry it has just read or
+   * written from memory (lib/local/item-read-cache.ts; default), or send every read to dynalite.
+   */
+  reads?: 'cached' | 'table';
 }
 
 /** The local secret file holds what the Secrets Manager secret holds: a bare key, or `{"current", "previous"?}`. */
@@ -214,6 +220,8 @@ export class LocalRuntime {
     // Each handler may make only the DynamoDB calls its function is granted in AWS (lib/function-access.ts).
     const access = new AccessGuard(tables);
     access.attach(db as unknown as DynamoDBClient);
+    const readCache = new ItemReadCache(tables, options.reads === 'table' ? [] : ['customers', 'identities', 'journey-entries']);
+    readCache.attach(db as unknown as DynamoDBClient);
 
     const logger = new Logger({ serviceName: 'lifecycle-mailer', logLevel: options.logLevel ?? 'ERROR' });
     const customers = new DynamoCustomerStore(db, tables.customers);
@@ -356,6 +364,7 @@ export class LocalRuntime {
     runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, tally, { segment: access.as('segment', segment), send: access.as('send', send), unsubscribe }, access, identities);
     runtime.journeys = journeys;
     runtime.historyImport = historyImport;
+    runtime.readCache = readCache;
     return runtime;
   }
 
@@ -369,6 +378,8 @@ export class LocalRuntime {
   };
 
   private historyImport!: HistoryImportBuffer;
+  /** The reads answered from memory, and those that went to the table. */
+  readCache!: ItemReadCache;
 
   /**
    * Runs `load` (which puts the history's shop events on the bus) as an import: the ingest

@@ -1,0 +1,80 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient } from '#adapters/aws-clients.ts';
+import type { ChildService } from '#lib/local/child-service.ts';
+import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite } from '#lib/local/dynamodb-local.ts';
+import { ItemReadCache } from '#lib/local/item-read-cache.ts';
+import { localTableNames } from '#lib/tables.ts';
+
+const tables = localTableNames('cache');
+const table = tables.customers;
+let dynalite: ChildService;
+let cache: ItemReadCache;
+/** Through the cache, as the local runtime's handlers read and write. */
+let cached: DynamoDBDocumentClient;
+/** Straight to dynalite: what a consistent read of the table returns. */
+let direct: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  dynalite = await startDynalite();
+  await createTables(localDynamoClient(dynalite.endpoint), tables);
+  const options = { endpoint: dynalite.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+  cached = createDocumentClient(options);
+  cache = new ItemReadCache(tables, ['customers']);
+  cache.attach(cached as unknown as DynamoDBClient);
+  direct = createDocumentClient(options);
+}, 60_000);
+afterAll(async () => {
+  cached.destroy();
+  direct.destroy();
+  await dynalite.stop();
+});
+
+const get = (db: DynamoDBDocumentClient, customerId: string) => db.send(new GetCommand({ TableName: table, Key: { customerId }, ConsistentRead: true })).then((r) => r.Item);
+
+describe('the local runtime\'s read cache answers as a consistent read of the table would', () => {
+  it('a read after a Put comes from memory, as the table stores the item (undefined attributes dropped)', async () => {
+    await cached.send(new PutCommand({ TableName: table, Item: { customerId: 'c1', version: 1, tags: ['a'], note: undefined, nested: { n: 1.5 } } }));
+    const hits = cache.stats.hits;
+    const item = await get(cached, 'c1');
+    expect(cache.stats.hits).toBe(hits + 1);
+    expect(item).toEqual(await get(direct, 'c1'));
+    expect(item).not.toHaveProperty('note');
+    // The caller's copy is its own: changing it changes nothing cached.
+    (item as { tags: string[] }).tags.push('changed');
+    expect(await get(cached, 'c1')).toEqual(await get(direct, 'c1'));
+  });
+
+  it('a refused conditional Put and an Update leave the table to answer', async () => {
+    await cached.send(new PutCommand({ TableName: table, Item: { customerId: 'c2', version: 1 } }));
+    await expect(cached.send(new PutCommand({ TableName: table, Item: { customerId: 'c2', version: 9 }, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': 5 } }))).rejects.toThrow();
+    expect(await get(cached, 'c2')).toEqual({ customerId: 'c2', version: 1 });
+    await cached.send(new UpdateCommand({ TableName: table, Key: { customerId: 'c2' }, UpdateExpression: 'SET version = :v', ExpressionAttributeValues: { ':v': 2 } }));
+    expect(await get(cached, 'c2')).toEqual({ customerId: 'c2', version: 2 });
+  });
+
+  it('a batch write drops its items, and a missing item is remembered as missing until written', async () => {
+    expect(await get(cached, 'c3')).toBeUndefined();
+    expect(await get(cached, 'c3')).toBeUndefined();
+    await cached.send(new BatchWriteCommand({ RequestItems: { [table]: [{ PutRequest: { Item: { customerId: 'c3', version: 4 } } }, { DeleteRequest: { Key: { customerId: 'c1' } } }] } }));
+    expect(await get(cached, 'c3')).toEqual({ customerId: 'c3', version: 4 });
+    expect(await get(cached, 'c1')).toBeUndefined();
+  });
+
+  it('reads and writes of one item at once never leave an older item cached', async () => {
+    for (let round = 1; round <= 30; round++) {
+      // A read that started before a write may answer either, as DynamoDB's would; what is cached afterwards must be the table's.
+      await Promise.all([get(cached, 'c4'), cached.send(new PutCommand({ TableName: table, Item: { customerId: 'c4', version: round } })), get(cached, 'c4'), cached.send(new UpdateCommand({ TableName: table, Key: { customerId: 'c4' }, UpdateExpression: 'SET round = :r', ExpressionAttributeValues: { ':r': round } })), get(cached, 'c4')]);
+      expect(await get(cached, 'c4')).toEqual(await get(direct, 'c4'));
+    }
+  }, 60_000);
+
+  it('a write it cannot name (a marshalled item from a raw client) empties it', async () => {
+    await cached.send(new PutCommand({ TableName: table, Item: { customerId: 'c5', version: 1 } }));
+    expect(await get(cached, 'c5')).toEqual({ customerId: 'c5', version: 1 });
+    const { PutItemCommand } = await import('@aws-sdk/client-dynamodb');
+    await cached.send(new PutItemCommand({ TableName: table, Item: { customerId: { S: 'c5' }, version: { N: '2' } } }));
+    expect(await get(cached, 'c5')).toEqual({ customerId: 'c5', version: 2 });
+  });
+});
