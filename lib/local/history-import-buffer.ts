@@ -1,4 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import pLimit from 'p-limit';
 import { BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError, IdempotencyRecordStatus } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -11,6 +12,31 @@ import type { LinkReason } from '#domain/identity.ts';
 
 const MAX_CONFLICT_RETRIES = 8;
 const BATCH = 25;
+/** Batches in flight at once: the SDK's work on one overlaps dynalite's on another (each a process of its own). */
+const BATCHES_IN_FLIGHT = 4;
+
+/**
+ * Puts items (distinct keys, so their order does not matter) with BatchWriteItem, 25 a call and a
+ * few calls at once, resubmitting what comes back unprocessed.
+ */
+async function putInBatches(db: DynamoDBDocumentClient, table: string, items: readonly Record<string, unknown>[], what: string): Promise<void> {
+  const limit = pLimit(BATCHES_IN_FLIGHT);
+  const batches: Record<string, unknown>[][] = [];
+  for (let i = 0; i < items.length; i += BATCH) batches.push(items.slice(i, i + BATCH));
+  await Promise.all(
+    batches.map((batch) =>
+      limit(async () => {
+        let requests = batch.map((Item) => ({ PutRequest: { Item } }));
+        for (let attempt = 0; requests.length > 0; attempt++) {
+          const result = await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+          requests = (result.UnprocessedItems?.[table] ?? []) as typeof requests;
+          if (requests.length && attempt > 8) throw new Error(`history import: ${requests.length} ${what} still unprocessed after retries`);
+          if (requests.length) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+        }
+      }),
+    ),
+  );
+}
 
 /**
  * The history import of a replay, made cheap: while it runs, the ingest function's profile reads
@@ -23,6 +49,7 @@ const BATCH = 25;
  */
 export class HistoryImportBuffer {
   private active = false;
+  private startedEmpty = false;
   private readonly profiles = new Map<string, CustomerProfile | undefined>();
   private readonly dirty = new Set<string>();
   private readonly changes: StageChange[] = [];
@@ -53,6 +80,10 @@ export class HistoryImportBuffer {
 
   async begin(): Promise<void> {
     await this.idempotency.begin();
+    // Into an empty table (a replay's import), every first read of a customer would find nothing:
+    // answered without asking. Nothing else writes profiles until the import is flushed.
+    const { Count } = await this.db.send(new ScanCommand({ TableName: this.tables.customers, Limit: 1, Select: 'COUNT' }));
+    this.startedEmpty = (Count ?? 0) === 0;
     this.active = true;
   }
 
@@ -61,7 +92,7 @@ export class HistoryImportBuffer {
     // The records first: a profile that holds an event is never written before the record of it.
     await this.idempotency.flush();
     const items = [...this.dirty].map((id) => this.profiles.get(id)).filter((p): p is CustomerProfile => p !== undefined);
-    for (let i = 0; i < items.length; i += BATCH) await this.batchPut(items.slice(i, i + BATCH));
+    await putInBatches(this.db, this.tables.customers, items, 'customer profiles');
     const changes = this.changes.splice(0);
     this.active = false;
     this.bufferedIdentities.clear();
@@ -81,20 +112,9 @@ export class HistoryImportBuffer {
     return { profiles: items.length, stageChanges: changes.length };
   }
 
-  private async batchPut(profiles: CustomerProfile[]): Promise<void> {
-    let requests = profiles.map((p) => ({ PutRequest: { Item: p } }));
-    // BatchWrite may hand back unprocessed items under load: resubmit them.
-    for (let attempt = 0; requests.length > 0; attempt++) {
-      const result = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.tables.customers]: requests } }));
-      requests = (result.UnprocessedItems?.[this.tables.customers] ?? []) as typeof requests;
-      if (requests.length && attempt > 8) throw new Error(`history import: ${requests.length} customer profiles still unprocessed after retries`);
-      if (requests.length) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-    }
-  }
-
   /** @internal the buffered store's state */
   async read(inner: CustomerStore, customerId: string): Promise<CustomerProfile | undefined> {
-    if (!this.profiles.has(customerId)) this.profiles.set(customerId, await inner.get(customerId));
+    if (!this.profiles.has(customerId)) this.profiles.set(customerId, this.startedEmpty ? undefined : await inner.get(customerId));
     const p = this.profiles.get(customerId);
     // A copy, as a read from the table would be: the caller may change what it got.
     return p && structuredClone(p);
@@ -258,15 +278,7 @@ export class BufferedIdempotencyLayer extends DynamoDBPersistenceLayer {
     }));
     this.buffering = false;
     this.records.clear();
-    for (let i = 0; i < items.length; i += BATCH) {
-      let requests = items.slice(i, i + BATCH).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        const result = await this.db.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
-        requests = (result.UnprocessedItems?.[this.table] ?? []) as typeof requests;
-        if (requests.length && attempt > 8) throw new Error(`history import: ${requests.length} idempotency records still unprocessed after retries`);
-        if (requests.length) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-      }
-    }
+    await putInBatches(this.db, this.table, items, 'idempotency records');
     return items.length;
   }
 
