@@ -7,7 +7,7 @@ import { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistenc
 import type { CustomerProfile } from '#domain/customer-profile.ts';
 import { type CustomerStore, ProfileConflictError } from '#adapters/customer-store.ts';
 import { type StageChange, StageChangeLog } from '#adapters/stage-change-log.ts';
-import type { EventIdentity, IdentityLinks, IdentityStore } from '#adapters/identity-store.ts';
+import { type EventIdentity, IDENTITY_KEYS, type IdentityLinks, type IdentityStore } from '#adapters/identity-store.ts';
 import type { LinkReason } from '#domain/identity.ts';
 
 const MAX_CONFLICT_RETRIES = 8;
@@ -64,8 +64,8 @@ export class HistoryImportBuffer {
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
-    private readonly tables: { customers: string; stageChanges: string; idempotency: string },
-    private readonly inner: { customers: CustomerStore; stageChanges: StageChangeLog; identities: IdentityLinks & Pick<IdentityStore, 'erasedAt'> },
+    private readonly tables: { customers: string; stageChanges: string; idempotency: string; identities: string },
+    private readonly inner: { customers: CustomerStore; stageChanges: StageChangeLog; identities: IdentityLinks & Pick<IdentityStore, 'erasedAt' | 'hash'> },
   ) {
     this.bufferedIdentities = new BufferedIdentities(this, inner.identities);
     this.identities = this.bufferedIdentities;
@@ -84,6 +84,8 @@ export class HistoryImportBuffer {
     // answered without asking. Nothing else writes profiles until the import is flushed.
     const { Count } = await this.db.send(new ScanCommand({ TableName: this.tables.customers, Limit: 1, Select: 'COUNT' }));
     this.startedEmpty = (Count ?? 0) === 0;
+    const identities = await this.db.send(new ScanCommand({ TableName: this.tables.identities, Limit: 1, Select: 'COUNT' }));
+    this.bufferedIdentities.begin((identities.Count ?? 0) === 0);
     this.active = true;
   }
 
@@ -91,6 +93,7 @@ export class HistoryImportBuffer {
   async flush(): Promise<{ profiles: number; stageChanges: number }> {
     // The records first: a profile that holds an event is never written before the record of it.
     await this.idempotency.flush();
+    await putInBatches(this.db, this.tables.identities, this.bufferedIdentities.takeClaims(), 'identity links');
     const items = [...this.dirty].map((id) => this.profiles.get(id)).filter((p): p is CustomerProfile => p !== undefined);
     await putInBatches(this.db, this.tables.customers, items, 'customer profiles');
     const changes = this.changes.splice(0);
@@ -141,25 +144,59 @@ export class HistoryImportBuffer {
  * a put conditional on no item (the first claim wins, never overwritten), and only an erasure
  * deletes one, which nothing runs during the import. Whether it is linked yet is not remembered
  * (another event may claim it), and erased addresses are always read: those can change.
+ *
+ * Into an empty identities table (a replay's import) the claims themselves stay in memory too,
+ * first claim winning, as the items the conditional puts would write, and `takeClaims` hands them
+ * to the flush: nothing else reads or writes the table meanwhile, and it holds no erased address.
  */
 class BufferedIdentities implements IdentityLinks {
   private readonly links = new Map<string, string>();
+  /** id → the item a claim would have put, while buffering into an empty table. */
+  private claims: Map<string, { id: string; customerId: string } & Record<string, unknown>> | undefined;
 
   constructor(
     private readonly buffer: HistoryImportBuffer,
-    private readonly inner: IdentityLinks & Pick<IdentityStore, 'erasedAt'>,
+    private readonly inner: IdentityLinks & Pick<IdentityStore, 'erasedAt' | 'hash'>,
   ) {}
+
+  /** @internal whether the claims are held too (the table was empty when the import began) */
+  begin(tableEmpty: boolean): void {
+    this.claims = tableEmpty ? new Map() : undefined;
+  }
+
+  /** @internal the claimed items, to write when the import ends */
+  takeClaims(): Record<string, unknown>[] {
+    const items = [...(this.claims?.values() ?? [])];
+    this.claims = undefined;
+    return items;
+  }
 
   /** @internal forgets the links when the import ends */
   clear(): void {
     this.links.clear();
   }
 
+  private get held() {
+    return this.buffer.buffering ? this.claims : undefined;
+  }
+
   private remember(source: string, storefrontId: string, customerId: string | undefined): void {
     if (this.buffer.buffering && customerId !== undefined) this.links.set(`${source}#${storefrontId}`, customerId);
   }
 
+  private claim(item: { id: string; customerId: string } & Record<string, unknown>, claims: NonNullable<BufferedIdentities['claims']>): string {
+    const existing = claims.get(item.id);
+    if (existing) return existing.customerId;
+    claims.set(item.id, item);
+    return item.customerId;
+  }
+
   async lookup(email: string | undefined, source: string, storefrontId: string): Promise<EventIdentity> {
+    const held = this.held;
+    if (held) {
+      const customerId = held.get(`${IDENTITY_KEYS.source}${source}#${storefrontId}`)?.customerId;
+      return email === undefined ? { customerId } : { erasedAt: undefined, customerId };
+    }
     const linked = this.buffer.buffering ? this.links.get(`${source}#${storefrontId}`) : undefined;
     if (linked === undefined) {
       const found = await this.inner.lookup(email, source, storefrontId);
@@ -170,6 +207,8 @@ class BufferedIdentities implements IdentityLinks {
   }
 
   async customerOfSource(source: string, storefrontId: string): Promise<string | undefined> {
+    const held = this.held;
+    if (held) return held.get(`${IDENTITY_KEYS.source}${source}#${storefrontId}`)?.customerId;
     const linked = this.buffer.buffering ? this.links.get(`${source}#${storefrontId}`) : undefined;
     if (linked !== undefined) return linked;
     const found = await this.inner.customerOfSource(source, storefrontId);
@@ -178,16 +217,24 @@ class BufferedIdentities implements IdentityLinks {
   }
 
   async claimSource(source: string, storefrontId: string, customerId: string, reason: LinkReason, now: string): Promise<string> {
+    const held = this.held;
+    // The item IdentityStore.claimSource puts.
+    if (held) return this.claim({ id: `${IDENTITY_KEYS.source}${source}#${storefrontId}`, customerId, source, storefrontId, linkedAt: now, reason }, held);
     const owner = await this.inner.claimSource(source, storefrontId, customerId, reason, now);
     this.remember(source, storefrontId, owner);
     return owner;
   }
 
-  claimAddress(email: string, customerId: string, now: string): Promise<string> {
+  async claimAddress(email: string, customerId: string, now: string): Promise<string> {
+    const held = this.held;
+    // The item IdentityStore.claimAddress puts.
+    if (held) return this.claim({ id: `${IDENTITY_KEYS.email}${this.inner.hash(email)}`, customerId, linkedAt: now }, held);
     return this.inner.claimAddress(email, customerId, now);
   }
 
-  forgetErasure(email: string): Promise<void> {
+  async forgetErasure(email: string): Promise<void> {
+    // An empty table holds no erasure to forget.
+    if (this.held) return;
     return this.inner.forgetErasure(email);
   }
 }

@@ -261,7 +261,7 @@ export class LocalRuntime {
     const mailer = new PacedMailer(new SesMailer(sesClient), { ratePerSecond: sendRate, now: () => timeline.now(), sleep: (ms) => timeline.sleep(ms) });
     const sesCalls = pLimit(SES_CALLS_IN_FLIGHT);
     const identities = new IdentityStore(db, tables.identities, localPrivacySalt(options.dataDir));
-    const historyImport = new HistoryImportBuffer(db, { customers: tables.customers, stageChanges: tables['stage-changes'], idempotency: tables.idempotency }, { customers, stageChanges, identities });
+    const historyImport = new HistoryImportBuffer(db, { customers: tables.customers, stageChanges: tables['stage-changes'], idempotency: tables.idempotency, identities: tables.identities }, { customers, stageChanges, identities });
     const perEvent = options.historyImport === 'per-event';
     const ingestStores = perEvent ? { customers, stageChanges } : { customers: historyImport.customers, stageChanges: historyImport.stageChanges };
     const ingestIdempotency = perEvent ? idempotency : { ...idempotency, layer: historyImport.idempotency };
