@@ -164,11 +164,17 @@ export function eventKey(event: ShopEvent): string {
   }
 }
 
+/** Zones already found valid: building a DateTimeFormat to ask costs tens of µs, and every stored profile's zone is checked when it is read. */
+const KNOWN_TIME_ZONES = new Set<string>();
+
 export function isTimeZone(zone: string): boolean {
+  if (KNOWN_TIME_ZONES.has(zone)) return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
   } catch {
     return false;
   }
+  // Bounded: IANA names a few hundred zones (an attacker's invalid strings are never kept).
+  if (KNOWN_TIME_ZONES.size < 1_000) KNOWN_TIME_ZONES.add(zone);
+  return true;
 }
