@@ -32,8 +32,8 @@ function asStoredOrUndefined(item: Item): Item | undefined {
  * this one client, so what it last wrote or read is what a consistent read returns).
  *
  * Only whole-item reads are answered (no projection); every write still goes to dynalite with its
- * condition, and the table keeps deciding. A write drops its key before it is sent, a Put that
- * succeeded leaves the item as stored, and a read or a Put whose key was written meanwhile
+ * condition, and the table keeps deciding. A write drops its key before it is sent, a Put (or a
+ * batch's put request) that succeeded leaves the item as stored, and a read or a Put whose key was written meanwhile
  * (concurrent handlers) leaves nothing: the next read goes to the table. A command on a cached
  * table the cache does not recognise empties it. IAM (the access guard) and the injected faults
  * sit before it, on every call a handler makes.
@@ -91,10 +91,17 @@ export class ItemReadCache {
         const epoch = this.epoch;
         try {
           const result = await next(args);
-          // A Put alone on its key: the item is now exactly what it wrote.
-          if (command === 'PutItemCommand' && input.Item && keys.length === 1 && this.writing.get(keys[0]!) === 1 && marks[0] === this.writes.get(keys[0]!) && epoch === this.epoch) {
-            const stored = asStoredOrUndefined(input.Item);
-            if (stored) this.items.set(keys[0]!, stored);
+          // A Put alone on its key: the item is now exactly what it wrote (a batch's too, unless handed back unprocessed).
+          if (epoch === this.epoch) {
+            const unprocessed = new Set<string>();
+            for (const [table, requests] of Object.entries((result.output as { UnprocessedItems?: Record<string, WriteRequest[]> }).UnprocessedItems ?? {}))
+              for (const r of requests) unprocessed.add(this.keyOf(table, r.PutRequest?.Item ?? r.DeleteRequest?.Key) ?? '');
+            this.putItems(command, input).forEach(([key, item]) => {
+              const i = keys.indexOf(key);
+              if (i < 0 || unprocessed.has(key) || this.writing.get(key) !== 1 || marks[i] !== this.writes.get(key)) return;
+              const stored = asStoredOrUndefined(item);
+              if (stored) this.items.set(key, stored);
+            });
           }
           return result;
         } finally {
@@ -104,6 +111,24 @@ export class ItemReadCache {
       // After the access guard and the fault injection (both 'high'/normal at initialize), so they see every call.
       { step: 'initialize', name: 'itemReadCache', priority: 'low' },
     );
+  }
+
+  /** The whole items a command puts, by key (a Put's, or a batch's put requests on cached tables). */
+  private putItems(command: string, input: Input): [string, Item][] {
+    if (command === 'PutItemCommand' && input.TableName && input.Item) {
+      const key = this.keyOf(input.TableName, input.Item);
+      return key ? [[key, input.Item]] : [];
+    }
+    if (command !== 'BatchWriteItemCommand') return [];
+    const out: [string, Item][] = [];
+    for (const [table, requests] of Object.entries(input.RequestItems ?? {})) {
+      if (!this.keyNames.has(table)) continue;
+      for (const r of requests as WriteRequest[]) {
+        const key = r.PutRequest?.Item && this.keyOf(table, r.PutRequest.Item);
+        if (key) out.push([key, r.PutRequest!.Item!]);
+      }
+    }
+    return out;
   }
 
   clear(): void {

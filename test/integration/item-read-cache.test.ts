@@ -54,12 +54,16 @@ describe('the local runtime\'s read cache answers as a consistent read of the ta
     expect(await get(cached, 'c2')).toEqual({ customerId: 'c2', version: 2 });
   });
 
-  it('a batch write drops its items, and a missing item is remembered as missing until written', async () => {
+  it('a batch write leaves its puts as stored and drops its deletes; a missing item is remembered as missing until written', async () => {
     expect(await get(cached, 'c3')).toBeUndefined();
     expect(await get(cached, 'c3')).toBeUndefined();
     await cached.send(new BatchWriteCommand({ RequestItems: { [table]: [{ PutRequest: { Item: { customerId: 'c3', version: 4 } } }, { DeleteRequest: { Key: { customerId: 'c1' } } }] } }));
+    const hits = cache.stats.hits;
     expect(await get(cached, 'c3')).toEqual({ customerId: 'c3', version: 4 });
+    expect(cache.stats.hits).toBe(hits + 1);
+    expect(await get(cached, 'c3')).toEqual(await get(direct, 'c3'));
     expect(await get(cached, 'c1')).toBeUndefined();
+    expect(await get(direct, 'c1')).toBeUndefined();
   });
 
   it('reads and writes of one item at once never leave an older item cached', async () => {
