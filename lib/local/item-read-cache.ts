@@ -35,8 +35,8 @@ function asStoredOrUndefined(item: Item): Item | undefined {
  * condition, and the table keeps deciding. A write drops its key before it is sent, a Put (or a
  * batch's put request) that succeeded leaves the item as stored, and a read or a Put whose key was written meanwhile
  * (concurrent handlers) leaves nothing: the next read goes to the table. A command on a cached
- * table the cache does not recognise empties it. IAM (the access guard) and the injected faults
- * sit before it, on every call a handler makes.
+ * table the cache does not recognise empties it. IAM (the access guard) sits before it and checks
+ * every call a handler makes; a read answered here sends no request, so no injected throttle falls on it.
  */
 export class ItemReadCache {
   private readonly items = new Map<string, Item | null>();
@@ -108,7 +108,7 @@ export class ItemReadCache {
           for (const key of keys) this.writing.set(key, this.writing.get(key)! - 1);
         }
       },
-      // After the access guard and the fault injection (both 'high'/normal at initialize), so they see every call.
+      // After the access guard ('high') and the injected crash after a claim (normal), both at initialize.
       { step: 'initialize', name: 'itemReadCache', priority: 'low' },
     );
   }
