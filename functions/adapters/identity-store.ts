@@ -26,6 +26,12 @@ export function addressHash(salt: string, email: string): string {
 }
 
 /** An event's address erased (when), and the profile its storefront id is linked to, as the identities table holds them. */
+/** An identities item linking an address or a storefront id to a profile. */
+export type LinkItem = { id: string; customerId: string; linkedAt: string } & Record<string, unknown>;
+
+/** The identities item id of a storefront id's link. */
+export const sourceLinkId = (source: string, storefrontId: string) => `${IDENTITY_KEYS.source}${source}#${storefrontId}`;
+
 export interface EventIdentity {
   erasedAt?: string | undefined;
   customerId?: string | undefined;
@@ -54,7 +60,7 @@ export class IdentityStore {
   }
 
   /** Puts the item unless one with its id exists; returns the customer id the stored item names (ours, or the one that was there first). */
-  private async claim(item: { id: string; customerId: string } & Record<string, unknown>): Promise<string> {
+  private async claim(item: LinkItem): Promise<string> {
     try {
       await this.db.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(id)' }));
       return item.customerId;
@@ -74,7 +80,7 @@ export class IdentityStore {
   async lookup(email: string | undefined, source: string, storefrontId: string): Promise<EventIdentity> {
     if (email === undefined) return { customerId: await this.customerOfSource(source, storefrontId) };
     const erasedId = `${IDENTITY_KEYS.erased}${this.hash(email)}`;
-    const sourceId = `${IDENTITY_KEYS.source}${source}#${storefrontId}`;
+    const sourceId = sourceLinkId(source, storefrontId);
     const items = new Map<string, Record<string, unknown>>();
     let keys: Record<string, unknown>[] = [{ id: erasedId }, { id: sourceId }];
     for (let attempt = 0; keys.length; attempt++) {
@@ -95,21 +101,31 @@ export class IdentityStore {
   }
 
   async customerOfSource(source: string, storefrontId: string): Promise<string | undefined> {
-    return (await this.item(`${IDENTITY_KEYS.source}${source}#${storefrontId}`, Link))?.customerId;
+    return (await this.item(sourceLinkId(source, storefrontId), Link))?.customerId;
   }
 
   async customerOfAddress(email: string): Promise<string | undefined> {
     return (await this.item(`${IDENTITY_KEYS.email}${this.hash(email)}`, Link))?.customerId;
   }
 
+  /** The item that links an address to a profile. */
+  addressLink(email: string, customerId: string, now: string): LinkItem {
+    return { id: `${IDENTITY_KEYS.email}${this.hash(email)}`, customerId, linkedAt: now };
+  }
+
+  /** The item that links a storefront id to a profile: the merge record, when and why. */
+  sourceLink(source: string, storefrontId: string, customerId: string, reason: LinkReason, now: string): LinkItem {
+    return { id: sourceLinkId(source, storefrontId), customerId, source, storefrontId, linkedAt: now, reason };
+  }
+
   /** Links the address to `customerId` unless it is already linked; returns the profile it belongs to. */
   claimAddress(email: string, customerId: string, now: string): Promise<string> {
-    return this.claim({ id: `${IDENTITY_KEYS.email}${this.hash(email)}`, customerId, linkedAt: now });
+    return this.claim(this.addressLink(email, customerId, now));
   }
 
   /** Links a storefront id to `customerId` unless it is already linked (the merge record: when and why); returns the profile it belongs to. */
   claimSource(source: string, storefrontId: string, customerId: string, reason: LinkReason, now: string): Promise<string> {
-    return this.claim({ id: `${IDENTITY_KEYS.source}${source}#${storefrontId}`, customerId, source, storefrontId, linkedAt: now, reason });
+    return this.claim(this.sourceLink(source, storefrontId, customerId, reason, now));
   }
 
   /** When the address was erased, if it was (and has not signed up anew since). */

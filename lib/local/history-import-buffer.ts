@@ -7,13 +7,19 @@ import { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistenc
 import type { CustomerProfile } from '#domain/customer-profile.ts';
 import { type CustomerStore, ProfileConflictError } from '#adapters/customer-store.ts';
 import { type StageChange, StageChangeLog } from '#adapters/stage-change-log.ts';
-import { type EventIdentity, IDENTITY_KEYS, type IdentityLinks, type IdentityStore } from '#adapters/identity-store.ts';
+import { type EventIdentity, type IdentityLinks, type IdentityStore, type LinkItem, sourceLinkId } from '#adapters/identity-store.ts';
 import type { LinkReason } from '#domain/identity.ts';
 
 const MAX_CONFLICT_RETRIES = 8;
 const BATCH = 25;
 /** Batches in flight at once: the SDK's work on one overlaps dynalite's on another (each a process of its own). */
 const BATCHES_IN_FLIGHT = 4;
+
+/** Whether the table holds no item (one page of a COUNT scan). */
+async function isEmpty(db: DynamoDBDocumentClient, table: string): Promise<boolean> {
+  const { Count } = await db.send(new ScanCommand({ TableName: table, Limit: 1, Select: 'COUNT' }));
+  return (Count ?? 0) === 0;
+}
 
 /**
  * Puts items (distinct keys, so their order does not matter) with BatchWriteItem, 25 a call and a
@@ -65,7 +71,7 @@ export class HistoryImportBuffer {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tables: { customers: string; stageChanges: string; idempotency: string; identities: string },
-    private readonly inner: { customers: CustomerStore; stageChanges: StageChangeLog; identities: IdentityLinks & Pick<IdentityStore, 'erasedAt' | 'hash'> },
+    private readonly inner: { customers: CustomerStore; stageChanges: StageChangeLog; identities: IdentityLinks & Pick<IdentityStore, 'erasedAt' | 'addressLink' | 'sourceLink'> },
   ) {
     this.bufferedIdentities = new BufferedIdentities(this, inner.identities);
     this.identities = this.bufferedIdentities;
@@ -82,10 +88,8 @@ export class HistoryImportBuffer {
     await this.idempotency.begin();
     // Into an empty table (a replay's import), every first read of a customer would find nothing:
     // answered without asking. Nothing else writes profiles until the import is flushed.
-    const { Count } = await this.db.send(new ScanCommand({ TableName: this.tables.customers, Limit: 1, Select: 'COUNT' }));
-    this.startedEmpty = (Count ?? 0) === 0;
-    const identities = await this.db.send(new ScanCommand({ TableName: this.tables.identities, Limit: 1, Select: 'COUNT' }));
-    this.bufferedIdentities.begin((identities.Count ?? 0) === 0);
+    this.startedEmpty = await isEmpty(this.db, this.tables.customers);
+    this.bufferedIdentities.begin(await isEmpty(this.db, this.tables.identities));
     this.active = true;
   }
 
@@ -152,11 +156,11 @@ export class HistoryImportBuffer {
 class BufferedIdentities implements IdentityLinks {
   private readonly links = new Map<string, string>();
   /** id → the item a claim would have put, while buffering into an empty table. */
-  private claims: Map<string, { id: string; customerId: string } & Record<string, unknown>> | undefined;
+  private claims: Map<string, LinkItem> | undefined;
 
   constructor(
     private readonly buffer: HistoryImportBuffer,
-    private readonly inner: IdentityLinks & Pick<IdentityStore, 'erasedAt' | 'hash'>,
+    private readonly inner: IdentityLinks & Pick<IdentityStore, 'erasedAt' | 'addressLink' | 'sourceLink'>,
   ) {}
 
   /** @internal whether the claims are held too (the table was empty when the import began) */
@@ -184,7 +188,7 @@ class BufferedIdentities implements IdentityLinks {
     if (this.buffer.buffering && customerId !== undefined) this.links.set(`${source}#${storefrontId}`, customerId);
   }
 
-  private claim(item: { id: string; customerId: string } & Record<string, unknown>, claims: NonNullable<BufferedIdentities['claims']>): string {
+  private claim(item: LinkItem, claims: Map<string, LinkItem>): string {
     const existing = claims.get(item.id);
     if (existing) return existing.customerId;
     claims.set(item.id, item);
@@ -194,7 +198,7 @@ class BufferedIdentities implements IdentityLinks {
   async lookup(email: string | undefined, source: string, storefrontId: string): Promise<EventIdentity> {
     const held = this.held;
     if (held) {
-      const customerId = held.get(`${IDENTITY_KEYS.source}${source}#${storefrontId}`)?.customerId;
+      const customerId = held.get(sourceLinkId(source, storefrontId))?.customerId;
       return email === undefined ? { customerId } : { erasedAt: undefined, customerId };
     }
     const linked = this.buffer.buffering ? this.links.get(`${source}#${storefrontId}`) : undefined;
@@ -208,7 +212,7 @@ class BufferedIdentities implements IdentityLinks {
 
   async customerOfSource(source: string, storefrontId: string): Promise<string | undefined> {
     const held = this.held;
-    if (held) return held.get(`${IDENTITY_KEYS.source}${source}#${storefrontId}`)?.customerId;
+    if (held) return held.get(sourceLinkId(source, storefrontId))?.customerId;
     const linked = this.buffer.buffering ? this.links.get(`${source}#${storefrontId}`) : undefined;
     if (linked !== undefined) return linked;
     const found = await this.inner.customerOfSource(source, storefrontId);
@@ -218,8 +222,7 @@ class BufferedIdentities implements IdentityLinks {
 
   async claimSource(source: string, storefrontId: string, customerId: string, reason: LinkReason, now: string): Promise<string> {
     const held = this.held;
-    // The item IdentityStore.claimSource puts.
-    if (held) return this.claim({ id: `${IDENTITY_KEYS.source}${source}#${storefrontId}`, customerId, source, storefrontId, linkedAt: now, reason }, held);
+    if (held) return this.claim(this.inner.sourceLink(source, storefrontId, customerId, reason, now), held);
     const owner = await this.inner.claimSource(source, storefrontId, customerId, reason, now);
     this.remember(source, storefrontId, owner);
     return owner;
@@ -227,8 +230,7 @@ class BufferedIdentities implements IdentityLinks {
 
   async claimAddress(email: string, customerId: string, now: string): Promise<string> {
     const held = this.held;
-    // The item IdentityStore.claimAddress puts.
-    if (held) return this.claim({ id: `${IDENTITY_KEYS.email}${this.inner.hash(email)}`, customerId, linkedAt: now }, held);
+    if (held) return this.claim(this.inner.addressLink(email, customerId, now), held);
     return this.inner.claimAddress(email, customerId, now);
   }
 
@@ -310,8 +312,7 @@ export class BufferedIdempotencyLayer extends DynamoDBPersistenceLayer {
 
   /** Buffers from now on if the table is empty. */
   async begin(): Promise<void> {
-    const { Count } = await this.db.send(new ScanCommand({ TableName: this.table, Limit: 1, Select: 'COUNT' }));
-    this.buffering = (Count ?? 0) === 0;
+    this.buffering = await isEmpty(this.db, this.table);
   }
 
   async flush(): Promise<number> {

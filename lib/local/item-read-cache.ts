@@ -41,7 +41,7 @@ function asStoredOrUndefined(item: Item): Item | undefined {
 export class ItemReadCache {
   private readonly items = new Map<string, Item | null>();
   /** Per key: bumped by every write, so a read that overlapped one does not fill the cache. */
-  private readonly writes = new Map<string, number>();
+  private readonly writeCounts = new Map<string, number>();
   private readonly writing = new Map<string, number>();
   /** Bumped when the cache is emptied. */
   private epoch = 0;
@@ -68,44 +68,47 @@ export class ItemReadCache {
             return { output: { $metadata: { httpStatusCode: 200 }, ...(item ? { Item: structuredClone(item) } : {}) }, response: {} } as Awaited<ReturnType<typeof next>>;
           }
           this.stats.misses++;
-          const [epoch, writes] = [this.epoch, this.writes.get(key) ?? 0];
+          const [epoch, writes] = [this.epoch, this.writeCounts.get(key) ?? 0];
           const result = await next(args);
-          if (epoch === this.epoch && writes === (this.writes.get(key) ?? 0) && !this.writing.get(key)) {
+          if (epoch === this.epoch && writes === (this.writeCounts.get(key) ?? 0) && !this.writing.get(key)) {
             const item = (result.output as { Item?: Item }).Item;
             this.items.set(key, item ? structuredClone(item) : null);
           }
           return result;
         }
-        const keys = this.writtenKeys(command, input);
-        if (keys === 'none') return next(args);
-        if (keys === 'unknown') {
+        const writes = this.writesOf(command, input);
+        if (writes === 'none') return next(args);
+        if (writes === 'unknown') {
           this.clear();
           return next(args);
         }
-        for (const key of keys) {
+        for (const { key } of writes) {
           this.items.delete(key);
-          this.writes.set(key, (this.writes.get(key) ?? 0) + 1);
+          this.writeCounts.set(key, (this.writeCounts.get(key) ?? 0) + 1);
           this.writing.set(key, (this.writing.get(key) ?? 0) + 1);
         }
-        const marks = keys.map((key) => this.writes.get(key));
+        const marks = writes.map(({ key }) => this.writeCounts.get(key));
         const epoch = this.epoch;
         try {
           const result = await next(args);
-          // A Put alone on its key: the item is now exactly what it wrote (a batch's too, unless handed back unprocessed).
+          // A put alone on its key leaves the item exactly as it wrote it (a batch's too, unless handed back unprocessed).
           if (epoch === this.epoch) {
             const unprocessed = new Set<string>();
             for (const [table, requests] of Object.entries((result.output as { UnprocessedItems?: Record<string, WriteRequest[]> }).UnprocessedItems ?? {}))
               for (const r of requests) unprocessed.add(this.keyOf(table, r.PutRequest?.Item ?? r.DeleteRequest?.Key) ?? '');
-            this.putItems(command, input).forEach(([key, item]) => {
-              const i = keys.indexOf(key);
-              if (i < 0 || unprocessed.has(key) || this.writing.get(key) !== 1 || marks[i] !== this.writes.get(key)) return;
-              const stored = asStoredOrUndefined(item);
+            writes.forEach(({ key, put }, i) => {
+              if (!put || unprocessed.has(key) || this.writing.get(key) !== 1 || marks[i] !== this.writeCounts.get(key)) return;
+              const stored = asStoredOrUndefined(put);
               if (stored) this.items.set(key, stored);
             });
           }
           return result;
         } finally {
-          for (const key of keys) this.writing.set(key, this.writing.get(key)! - 1);
+          for (const { key } of writes) {
+            const left = this.writing.get(key)! - 1;
+            if (left) this.writing.set(key, left);
+            else this.writing.delete(key);
+          }
         }
       },
       // After the access guard ('high') and the injected crash after a claim (normal), both at initialize.
@@ -113,48 +116,35 @@ export class ItemReadCache {
     );
   }
 
-  /** The whole items a command puts, by key (a Put's, or a batch's put requests on cached tables). */
-  private putItems(command: string, input: Input): [string, Item][] {
-    if (command === 'PutItemCommand' && input.TableName && input.Item) {
-      const key = this.keyOf(input.TableName, input.Item);
-      return key ? [[key, input.Item]] : [];
-    }
-    if (command !== 'BatchWriteItemCommand') return [];
-    const out: [string, Item][] = [];
-    for (const [table, requests] of Object.entries(input.RequestItems ?? {})) {
-      if (!this.keyNames.has(table)) continue;
-      for (const r of requests as WriteRequest[]) {
-        const key = r.PutRequest?.Item && this.keyOf(table, r.PutRequest.Item);
-        if (key) out.push([key, r.PutRequest!.Item!]);
-      }
-    }
-    return out;
-  }
-
   clear(): void {
     this.items.clear();
     this.epoch++;
   }
 
-  /** The cached keys a command writes: 'none' when it writes none, 'unknown' when it may write some this cannot name. */
-  private writtenKeys(command: string, input: Input): string[] | 'none' | 'unknown' {
+  /**
+   * The cached items a command writes, by key, with the whole item it puts (a Put, a batch's put
+   * request): 'none' when it writes none, 'unknown' when it may write some this cannot name.
+   */
+  private writesOf(command: string, input: Input): { key: string; put?: Item }[] | 'none' | 'unknown' {
     if (READS.has(command)) return 'none';
     if (WRITES.has(command)) {
       if (!input.TableName || !this.keyNames.has(input.TableName)) return 'none';
-      const key = this.keyOf(input.TableName, command === 'PutItemCommand' ? input.Item : input.Key);
-      return key ? [key] : 'unknown';
+      const put = command === 'PutItemCommand' ? input.Item : undefined;
+      const key = this.keyOf(input.TableName, put ?? input.Key);
+      return key ? [{ key, ...(put ? { put } : {}) }] : 'unknown';
     }
     if (command === 'BatchWriteItemCommand') {
-      const keys: string[] = [];
+      const writes: { key: string; put?: Item }[] = [];
       for (const [table, requests] of Object.entries(input.RequestItems ?? {})) {
         if (!this.keyNames.has(table)) continue;
         for (const r of requests as WriteRequest[]) {
-          const key = this.keyOf(table, r.PutRequest?.Item ?? r.DeleteRequest?.Key);
+          const put = r.PutRequest?.Item;
+          const key = this.keyOf(table, put ?? r.DeleteRequest?.Key);
           if (!key) return 'unknown';
-          keys.push(key);
+          writes.push({ key, ...(put ? { put } : {}) });
         }
       }
-      return keys.length ? keys : 'none';
+      return writes.length ? writes : 'none';
     }
     // Transactions, PartiQL, table changes: anything else may touch a cached item.
     return this.keyNames.size ? 'unknown' : 'none';
