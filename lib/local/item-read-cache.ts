@@ -68,9 +68,10 @@ export class ItemReadCache {
             return { output: { $metadata: { httpStatusCode: 200 }, ...(item ? { Item: structuredClone(item) } : {}) }, response: {} } as Awaited<ReturnType<typeof next>>;
           }
           this.stats.misses++;
-          const [epoch, writes] = [this.epoch, this.writeCounts.get(key) ?? 0];
+          // A read sent while the key is being written may be answered before or after that write: it fills nothing.
+          const [epoch, writes, overlapped] = [this.epoch, this.writeCounts.get(key) ?? 0, Boolean(this.writing.get(key))];
           const result = await next(args);
-          if (epoch === this.epoch && writes === (this.writeCounts.get(key) ?? 0) && !this.writing.get(key)) {
+          if (!overlapped && epoch === this.epoch && writes === (this.writeCounts.get(key) ?? 0) && !this.writing.get(key)) {
             const item = (result.output as { Item?: Item }).Item;
             this.items.set(key, item ? structuredClone(item) : null);
           }

@@ -81,4 +81,30 @@ describe('the local runtime\'s read cache answers as a consistent read of the ta
     await cached.send(new PutItemCommand({ TableName: table, Item: { customerId: { S: 'c5' }, version: { N: '2' } } }));
     expect(await get(cached, 'c5')).toEqual({ customerId: 'c5', version: 2 });
   });
+
+  it('a read sent while its item is being written fills nothing, even when its answer comes back after the write', async () => {
+    // On its own client: the put is held before it is sent and the read's answer on its way back,
+    // so dynalite answers the read with the old item and the write lands before that answer arrives.
+    const slow = createDocumentClient({ endpoint: dynalite.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const slowCache = new ItemReadCache(tables, ['customers']);
+    slowCache.attach(slow as unknown as DynamoDBClient);
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    slow.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'PutItemCommand') await sleep(30);
+        const result = await next(args);
+        if (context.commandName === 'GetItemCommand') await sleep(150);
+        return result;
+      },
+      { step: 'build', name: 'holdCalls' },
+    );
+    await direct.send(new PutCommand({ TableName: table, Item: { customerId: 'c6', version: 1 } }));
+    const write = slow.send(new PutCommand({ TableName: table, Item: { customerId: 'c6', version: 2 } }));
+    await sleep(5);
+    const read = slow.send(new GetCommand({ TableName: table, Key: { customerId: 'c6' }, ConsistentRead: true }));
+    await Promise.all([write, read]);
+    expect((await read).Item).toEqual({ customerId: 'c6', version: 1 }); // answered before the write, as the test intends
+    expect(await get(slow, 'c6')).toEqual({ customerId: 'c6', version: 2 });
+    slow.destroy();
+  });
 });
