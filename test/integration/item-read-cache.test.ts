@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#adapters/aws-clients.ts';
 import type { ChildService } from '#lib/local/child-service.ts';
@@ -107,4 +107,65 @@ describe('the local runtime\'s read cache answers as a consistent read of the ta
     expect(await get(slow, 'c6')).toEqual({ customerId: 'c6', version: 2 });
     slow.destroy();
   });
+});
+
+describe('the read cache answers a Query of a whole partition (a customer\'s journey entries) as the table would', () => {
+  const entries = tables['journey-entries'];
+  let cachedQ: DynamoDBDocumentClient;
+  let cacheQ: ItemReadCache;
+  beforeAll(() => {
+    cachedQ = createDocumentClient({ endpoint: dynalite.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    cacheQ = new ItemReadCache(tables, ['journey-entries'], ['journey-entries']);
+    cacheQ.attach(cachedQ as unknown as DynamoDBClient);
+  });
+  afterAll(() => cachedQ.destroy());
+  const query = (db: DynamoDBDocumentClient, customerId: string, extra: Record<string, unknown> = {}) =>
+    db.send(new QueryCommand({ TableName: entries, KeyConditionExpression: 'customerId = :c', ExpressionAttributeValues: { ':c': customerId }, ConsistentRead: true, ...extra })).then((r) => r.Items ?? []);
+  const put = (db: DynamoDBDocumentClient, customerId: string, journeyId: string, version: number, extra: Record<string, unknown> = {}) =>
+    db.send(new PutCommand({ TableName: entries, Item: { customerId, journeyId, version }, ...extra }));
+
+  it('a partition queried once, then written with puts, is answered from memory in the table\'s sort order', async () => {
+    expect(await query(cachedQ, 'q1')).toEqual([]);
+    const hits = cacheQ.stats.hits;
+    expect(await query(cachedQ, 'q1')).toEqual([]);
+    expect(cacheQ.stats.hits).toBe(hits + 1);
+    // Sort keys DynamoDB orders by their UTF-8 bytes: upper case before lower, an accented letter after both.
+    for (const [journeyId, version] of [['win-back', 1], ['Welcome', 1], ['égal', 1], ['abandoned-cart', 1], ['win-back', 2]] as const) await put(cachedQ, 'q1', journeyId, version);
+    const answered = await query(cachedQ, 'q1');
+    expect(cacheQ.stats.hits).toBe(hits + 2);
+    expect(answered.map((e) => e.journeyId)).toEqual(['Welcome', 'abandoned-cart', 'win-back', 'égal']);
+    expect(answered).toEqual(await query(direct, 'q1'));
+  });
+
+  it('an update, a delete and a refused conditional put of one of its items leave the table to answer', async () => {
+    await put(cachedQ, 'q2', 'vip', 1);
+    await query(cachedQ, 'q2');
+    await cachedQ.send(new UpdateCommand({ TableName: entries, Key: { customerId: 'q2', journeyId: 'vip' }, UpdateExpression: 'SET version = :v', ExpressionAttributeValues: { ':v': 2 } }));
+    expect(await query(cachedQ, 'q2')).toEqual([{ customerId: 'q2', journeyId: 'vip', version: 2 }]);
+    await expect(put(cachedQ, 'q2', 'vip', 3, { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': 9 } })).rejects.toThrow();
+    const misses = cacheQ.stats.misses;
+    expect(await query(cachedQ, 'q2')).toEqual([{ customerId: 'q2', journeyId: 'vip', version: 2 }]);
+    expect(cacheQ.stats.misses).toBe(misses + 1);
+    await cachedQ.send(new BatchWriteCommand({ RequestItems: { [entries]: [{ DeleteRequest: { Key: { customerId: 'q2', journeyId: 'vip' } } }] } }));
+    expect(await query(cachedQ, 'q2')).toEqual([]);
+    expect(await query(direct, 'q2')).toEqual([]);
+  });
+
+  it('a query that asks for less than the whole partition (a filter, a limit, a projection) always goes to the table', async () => {
+    await put(cachedQ, 'q3', 'vip', 1);
+    await put(cachedQ, 'q3', 'win-back', 1);
+    await query(cachedQ, 'q3');
+    const hits = cacheQ.stats.hits;
+    expect(await query(cachedQ, 'q3', { Limit: 1 })).toEqual([{ customerId: 'q3', journeyId: 'vip', version: 1 }]);
+    expect(await query(cachedQ, 'q3', { ScanIndexForward: false })).toEqual([{ customerId: 'q3', journeyId: 'win-back', version: 1 }, { customerId: 'q3', journeyId: 'vip', version: 1 }]);
+    expect(await query(cachedQ, 'q3', { ProjectionExpression: 'journeyId' })).toEqual([{ journeyId: 'vip' }, { journeyId: 'win-back' }]);
+    expect(cacheQ.stats.hits).toBe(hits);
+  });
+
+  it('queries and writes of one partition at once never leave an older partition cached', async () => {
+    for (let round = 1; round <= 30; round++) {
+      await Promise.all([query(cachedQ, 'q4'), put(cachedQ, 'q4', 'vip', round), query(cachedQ, 'q4'), put(cachedQ, 'q4', `j${round % 3}`, round), cachedQ.send(new UpdateCommand({ TableName: entries, Key: { customerId: 'q4', journeyId: 'vip' }, UpdateExpression: 'SET r = :r', ExpressionAttributeValues: { ':r': round } })), query(cachedQ, 'q4')]);
+      expect(await query(cachedQ, 'q4')).toEqual(await query(direct, 'q4'));
+    }
+  }, 60_000);
 });
