@@ -158,6 +158,8 @@ export const CustomerProfile = z.object({
   suppression: Suppression.optional(),
   /** Transient bounces since the last delivery; repeated ones suppress the address. */
   softBounces: z.number().int().nonnegative().default(0),
+  /** When the latest of them happened: only a delivery after it clears the count (SES events come in any order, and again). */
+  softBouncedAt: IsoInstant.optional(),
   /** campaign id → when it was last sent to this customer. */
   campaignsSent: z.record(z.string(), IsoInstant).default({}),
   lastMarketingSentAt: IsoInstant.optional(),

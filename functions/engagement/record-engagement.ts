@@ -48,12 +48,15 @@ function profileChange(detail: SesEventDetail): ((p: CustomerProfile, now: strin
       // A transient bounce may clear; repeated ones without a delivery in between mean the mailbox is dead.
       return (p) => {
         const softBounces = p.softBounces + 1;
-        const next = { ...p, softBounces };
+        const next = { ...p, softBounces, softBouncedAt: p.softBouncedAt && Date.parse(p.softBouncedAt) > Date.parse(at) ? p.softBouncedAt : new Date(at).toISOString() };
         return softBounces >= SOFT_BOUNCES_BEFORE_SUPPRESSION ? suppress({ reason: 'soft-bounces', at, detail: `${softBounces} transient bounces` })(next) : next;
       };
     }
-    case 'Delivery':
-      return (p) => (p.softBounces ? { ...p, softBounces: 0 } : p);
+    case 'Delivery': {
+      // A delivery older than the latest transient bounce (late, or delivered again) clears nothing.
+      const at = detail.delivery.timestamp;
+      return (p) => (p.softBounces && !(p.softBouncedAt && Date.parse(p.softBouncedAt) >= Date.parse(at)) ? { ...p, softBounces: 0 } : p);
+    }
     case 'Subscription': {
       const prefs = detail.subscription.newTopicPreferences;
       if (!prefs) return undefined;
@@ -129,6 +132,18 @@ export function changesNothing(raw: unknown): boolean {
   if (!tagValue(detail.mail, SEND_TAGS.customer)) return false;
   if (detail.eventType === 'Bounce' || detail.eventType === 'Complaint' || detail.eventType === 'Delivery') return false;
   return profileChange(detail) === undefined;
+}
+
+/**
+ * An SES event that is safe to handle again without an idempotency record: a Delivery. Its
+ * ledger flag is a SET, its confirmation of a send whose outcome was unknown is a conditional
+ * move that happens once (and so does the guardrail count that follows it), and its reset of the
+ * soft-bounce count undoes only bounces older than itself. Every message has one, so this spares
+ * the record's two writes on the commonest SES event.
+ */
+export function repeatsSafely(raw: unknown): boolean {
+  const parsed = SesEvent.safeParse(raw);
+  return parsed.success && parsed.data.detail.eventType === 'Delivery' && tagValue(parsed.data.detail.mail, SEND_TAGS.customer) !== undefined;
 }
 
 /**

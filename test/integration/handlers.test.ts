@@ -208,7 +208,7 @@ describe('engagement against dynalite', () => {
     expect((await runtime.customers.get('h7'))?.consent).toMatchObject({ marketing: true, unsubscribedTopics: ['offers'] });
   });
 
-  it('keeps an idempotency record of an SES event that changes something, and none of a Send event', async () => {
+  it('keeps an idempotency record of an SES event that changes the profile, and none of a Send or a Delivery event', async () => {
     await put('Customer Registered', { customerId: 'h9', email: 'h9@example.com', marketingConsent: true, registeredAt: start });
     const records = async () => {
       const { Items } = await runtime.db.send(new ScanCommand({ TableName: runtime.tables.idempotency, ConsistentRead: true }));
@@ -220,7 +220,12 @@ describe('engagement against dynalite', () => {
     await runtime.bus.deliver('default', sent);
     await runtime.bus.deliver('default', sent);
     expect(await records()).toBe(before);
-    await runtime.bus.deliver('default', { ...sent, id: 'ev-9d', 'detail-type': 'Email Delivered', detail: { eventType: 'Delivery', mail, delivery: { timestamp: start } } });
+    // A delivery is safe to handle again by itself (record-engagement.ts, repeatsSafely).
+    const delivered = { ...sent, id: 'ev-9d', 'detail-type': 'Email Delivered', detail: { eventType: 'Delivery', mail, delivery: { timestamp: start } } };
+    await runtime.bus.deliver('default', delivered);
+    await runtime.bus.deliver('default', delivered);
+    expect(await records()).toBe(before);
+    await runtime.bus.deliver('default', { ...sent, id: 'ev-9o', 'detail-type': 'Email Opened', detail: { eventType: 'Open', mail, open: { timestamp: start, userAgent: 'Mozilla/5.0 (X11)', ipAddress: '198.51.100.1' } } });
     expect(await records()).toBe(before + 1);
   });
 

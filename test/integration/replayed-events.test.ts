@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { MAX_RECENT_EVENT_KEYS } from '#domain/customer-profile.ts';
@@ -100,5 +101,34 @@ describe('a replayed or late event after 250 engagement events', () => {
     const before = await runtime.customers.get('r4');
     await opens('r4', 1); // open 0 again: its key left the window 50 opens ago
     expect((await runtime.customers.get('r4'))?.engagement?.opens).toBe(before?.engagement?.opens);
+  });
+});
+
+describe('deliveries, handled without an idempotency record', () => {
+  const ses = async (customerId: string, id: string, at: string, detail: Record<string, unknown>, detailType: string) => {
+    const mail = { timestamp: at, messageId: `m-${id}`, destination: [], tags: { customer: [customerId], send: [`newsletter_${id}_${customerId}`] } };
+    await runtime.bus.deliver('default', { source: 'aws.ses', id, 'detail-type': detailType, time: at, detail: { mail, ...detail } });
+  };
+  const at = (minutes: number) => new Date(Date.parse(start) + minutes * 60_000).toISOString();
+  const softBounce = (customerId: string, id: string, minutes: number) => ses(customerId, id, at(minutes), { eventType: 'Bounce', bounce: { bounceType: 'Transient', bounceSubType: 'MailboxFull', timestamp: at(minutes) } }, 'Email Bounced');
+  const delivery = (customerId: string, id: string, minutes: number) => ses(customerId, id, at(minutes), { eventType: 'Delivery', delivery: { timestamp: at(minutes) } }, 'Email Delivered');
+
+  it('a late or replayed delivery never clears a newer soft bounce; a newer delivery does; no delivery leaves a record', async () => {
+    await runtime.bus.deliver('shop', shopEvent('reg-r5', 'Customer Registered', { customerId: 'r5', email: 'r5@example.com', marketingConsent: true, registeredAt: start }, start));
+    const engagementRecords = async () => {
+      const { Items = [] } = await runtime.db.send(new ScanCommand({ TableName: runtime.tables.idempotency }));
+      return Items.filter((i) => String(i.id).startsWith('engagement#')).length;
+    };
+    const before = await engagementRecords();
+    await softBounce('r5', 'b1', 10);
+    await delivery('r5', 'd-early', 5); // sent and delivered before the bounce, reported after it
+    expect((await runtime.customers.get('r5'))?.softBounces).toBe(1);
+    await delivery('r5', 'd-later', 20);
+    expect((await runtime.customers.get('r5'))?.softBounces).toBe(0);
+    await softBounce('r5', 'b2', 30);
+    await delivery('r5', 'd-later', 20); // the same delivery again (EventBridge delivers at least once)
+    expect((await runtime.customers.get('r5'))?.softBounces).toBe(1);
+    // The two bounces' records, none for the three deliveries.
+    expect((await engagementRecords()) - before).toBe(2);
   });
 });
