@@ -95,7 +95,7 @@ export async function readSnapshot(db: DynamoDBDocumentClient, tables: DeployedT
     if (!parsed.success) throw InvalidInputError.fromZod(`${tables.stageChanges} item ${String(item.customerId)}/${String(item.changedAt)}`, parsed.error);
     return parsed.data;
   });
-  // Only the whole day's counters (`day#<day>#all`); adding the per-campaign ones would count each send twice.
+  // The whole day's counters (`day#<day>#all`; its campaigns' counters on it are not read here).
   const deliverability = (
     await readAll(
       db,

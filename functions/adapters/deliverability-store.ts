@@ -17,7 +17,7 @@ import { isConditionalCheckFailed } from './dynamo-errors.ts';
  * day counters, never write a pause.
  */
 export const DELIVERABILITY_KEYS = {
-  /** `day#<YYYY-MM-DD>#campaign#<id>` and `day#<YYYY-MM-DD>#all`: one sending day's counters. */
+  /** `day#<YYYY-MM-DD>#all`: one sending day's counters, every send's and each campaign's. */
   day: 'day#',
   /** `event#<SES message id>#<Bounce|Complaint>`: marks an SES event as counted. */
   event: 'event#',
@@ -29,7 +29,9 @@ export const DELIVERABILITY_KEYS = {
 const KEEP_COUNTS_DAYS = 90;
 const ALL = 'all';
 
-const dayKey = (day: string, scope: string) => `${DELIVERABILITY_KEYS.day}${day}#${scope}`;
+const dayKey = (day: string) => `${DELIVERABILITY_KEYS.day}${day}#${ALL}`;
+/** A campaign's counter on its day's item, beside the day's own (`campaign#welcome#sends`). */
+const campaignCounter = (campaignId: string, counter: keyof DayCounters) => `${campaignScope(campaignId)}#${counter}`;
 const pauseKey = (scope: PauseScope) => `${DELIVERABILITY_KEYS.pause}${scope}`;
 const expiresAt = (now: string) => Math.floor(Date.parse(now) / 1000) + KEEP_COUNTS_DAYS * 86_400;
 
@@ -44,21 +46,22 @@ export class DeliverabilityStore {
     readonly tableName: string,
   ) {}
 
-  private async add(key: string, counter: keyof DayCounters, day: string, now: string): Promise<void> {
+  /** Adds one to the day's counter and, when given, to the campaign's on the same item: one write. */
+  private async add(counter: keyof DayCounters, campaignId: string | undefined, day: string, now: string): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: { id: key },
-        UpdateExpression: 'ADD #c :one SET #day = if_not_exists(#day, :day), expiresAt = if_not_exists(expiresAt, :exp)',
-        ExpressionAttributeNames: { '#c': counter, '#day': 'day' },
+        Key: { id: dayKey(day) },
+        UpdateExpression: `ADD #c :one${campaignId ? ', #cc :one' : ''} SET #day = if_not_exists(#day, :day), expiresAt = if_not_exists(expiresAt, :exp)`,
+        ExpressionAttributeNames: { '#c': counter, '#day': 'day', ...(campaignId ? { '#cc': campaignCounter(campaignId, counter) } : {}) },
         ExpressionAttributeValues: { ':one': 1, ':day': day, ':exp': expiresAt(now) },
       }),
     );
   }
 
-  /** One accepted send, on its campaign's and on the day's counters. */
+  /** One accepted send, on the day's counters and its campaign's. */
   async countSend(campaignId: string, day: string, now: string): Promise<void> {
-    await Promise.all([this.add(dayKey(day, campaignScope(campaignId)), 'sends', day, now), this.add(dayKey(day, ALL), 'sends', day, now)]);
+    await this.add('sends', campaignId, day, now);
   }
 
   /**
@@ -80,26 +83,23 @@ export class DeliverabilityStore {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
-    const counter = COUNTER_OF[event.outcome];
-    await Promise.all([
-      ...(event.campaignId ? [this.add(dayKey(event.day, campaignScope(event.campaignId)), counter, event.day, now)] : []),
-      this.add(dayKey(event.day, ALL), counter, event.day, now),
-    ]);
+    await this.add(COUNTER_OF[event.outcome], event.campaignId, event.day, now);
     return true;
   }
 
-  private async counters(key: string): Promise<DayCounters> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { id: key }, ConsistentRead: true }));
-    if (!Item) return NO_COUNTS;
-    const parsed = DayCounters.safeParse(Item);
-    if (!parsed.success) throw InvalidInputError.fromZod(`deliverability counters ${key}`, parsed.error);
-    return parsed.data;
-  }
-
-  /** A sending day's counters for one campaign (when given) and for every send that day. */
+  /** A sending day's counters for one campaign (when given) and for every send that day: one read. */
   async dayCounters(day: string, campaignId: string | undefined): Promise<{ campaign: DayCounters | undefined; all: DayCounters }> {
-    const [campaign, all] = await Promise.all([campaignId ? this.counters(dayKey(day, campaignScope(campaignId))) : undefined, this.counters(dayKey(day, ALL))]);
-    return { campaign, all };
+    const key = dayKey(day);
+    const { Item = {} } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { id: key }, ConsistentRead: true }));
+    const parse = (counters: Record<string, unknown>, what: string) => {
+      const parsed = DayCounters.safeParse(counters);
+      if (!parsed.success) throw InvalidInputError.fromZod(what, parsed.error);
+      return parsed.data;
+    };
+    const all = parse(Item, `deliverability counters ${key}`);
+    if (!campaignId) return { campaign: undefined, all };
+    const own = Object.fromEntries(Object.keys(NO_COUNTS).map((c) => [c, Item[campaignCounter(campaignId, c as keyof DayCounters)]]));
+    return { campaign: parse(own, `deliverability counters ${key} of campaign ${campaignId}`), all };
   }
 
   private parsePause(item: Record<string, unknown>): PauseRecord {

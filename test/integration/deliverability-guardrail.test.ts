@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { campaignsWithoutJourneys } from '../support/campaigns-without-journeys.ts';
@@ -96,6 +97,9 @@ describe('deliverability guardrail against dynalite', () => {
     expect(counters.campaign).toMatchObject({ sends: 60, hardBounces: 0, complaints: 0 });
     expect(counters.all).toMatchObject({ sends: 120 });
     expect((await runtime.deliverability.dayCounters(D, 'digest')).campaign).toMatchObject({ sends: 60 });
+    // One item for the day holds the day's counters and each campaign's (a send is one write, a judgement one read).
+    const { Items = [] } = await runtime.db.send(new ScanCommand({ TableName: runtime.tables.deliverability, ConsistentRead: true }));
+    expect(Items.filter((i) => String(i.id).startsWith('day#'))).toEqual([expect.objectContaining({ id: `day#${D}#all`, sends: 120, 'campaign#welcome#sends': 60, 'campaign#digest#sends': 60 })]);
   });
 
   it("pauses a campaign on its own day's hard-bounce rate, with the reason and the numbers; a redelivered event counts once", async () => {

@@ -59,7 +59,7 @@ describe('judgeDeliverability when another evaluation wins the race', () => {
   it('re-reads after a conflicting write and does not pause twice', async () => {
     ddb.on(PutCommand, { Item: { id: 'event#m-1#Complaint' } as Record<string, unknown> }).resolves({});
     ddb.on(UpdateCommand).resolves({});
-    ddb.on(GetCommand).resolves({ Item: { sends: 300, complaints: 1 } });
+    ddb.on(GetCommand).resolves({ Item: { sends: 300, complaints: 1, 'campaign#win-back#sends': 300, 'campaign#win-back#complaints': 1 } });
     // First read: nothing paused. The write then finds that someone paused both meanwhile.
     ddb
       .on(BatchGetCommand)
@@ -83,7 +83,7 @@ describe('the log line the pause alarm counts', () => {
   it('a new pause writes one JSON line per scope whose message is what the metric filter matches', async () => {
     ddb.on(PutCommand).resolves({});
     ddb.on(UpdateCommand).resolves({});
-    ddb.on(GetCommand).resolves({ Item: { sends: 300, complaints: 1 } });
+    ddb.on(GetCommand).resolves({ Item: { sends: 300, complaints: 1, 'campaign#win-back#sends': 300, 'campaign#win-back#complaints': 1 } });
     ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [] } });
     const written: string[] = [];
     const capture = (chunk: string | Uint8Array) => (written.push(String(chunk)), true);
