@@ -3,7 +3,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { RetryStrategyV2 } from '@smithy/types';
+import type { RequestSigner, RetryStrategyV2 } from '@smithy/types';
 
 /** Where the SDK clients point: AWS by default, or local stand-ins. */
 export interface ClientOptions {
@@ -17,6 +17,8 @@ export interface ClientOptions {
   timeouts?: RequestTimeouts;
   /** Keep idle connections for the next request (the default, as in AWS); false: one connection per request. */
   keepAlive?: boolean;
+  /** Instead of SigV4 with the credentials (the local runtime's, for a stand-in that does not check signatures). */
+  signer?: RequestSigner;
 }
 
 /** How long a request may take to connect, and to be answered, before the SDK gives up on it (ms). */

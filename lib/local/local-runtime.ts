@@ -36,7 +36,7 @@ import { createSegmentHandler } from '../../functions/segment/handler.ts';
 import { EVENT_ROUTES, QUEUE_ROUTES, scheduleRoutes } from '../routes.ts';
 import { localTableNames, type TableNames } from '../tables.ts';
 import type { ChildService } from './child-service.ts';
-import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, localDynamoClient, startDynalite } from './dynamodb-local.ts';
+import { createTables, DYNALITE_SIGNER, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, localDynamoClient, startDynalite } from './dynamodb-local.ts';
 import { AccessGuard } from './access-guard.ts';
 import { ItemReadCache } from './item-read-cache.ts';
 import { FaultInjector, FaultPlan } from './fault-injection.ts';
@@ -194,7 +194,7 @@ export class LocalRuntime {
     // The SDK waits half a second and more (real time) before retrying a throttle; a replay runs
     // on a simulated clock, where that wait stands for nothing, so injected throttles are retried
     // by the same retry logic after a few milliseconds.
-    const db = createDocumentClient({ ...clientOptions, endpoint: dynamodb.endpoint, ...(options.faults ? { retryStrategy: new ConfiguredRetryStrategy(6, (attempt) => 2 ** attempt) } : {}) });
+    const db = createDocumentClient({ ...clientOptions, endpoint: dynamodb.endpoint, signer: DYNALITE_SIGNER, ...(options.faults ? { retryStrategy: new ConfiguredRetryStrategy(6, (attempt) => 2 ** attempt) } : {}) });
     // SendEmail is never retried by the SDK (a retried timeout could mail twice): PacedMailer retries throttles.
     const sesClient = createLocalSesClient(ses.endpoint, clientOptions);
     // What SES sees: the start of every SendEmail call, throttled ones included,
