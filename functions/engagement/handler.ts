@@ -2,7 +2,7 @@ import type { Context } from 'aws-lambda';
 import { SesEvent } from '#domain/ses-events.ts';
 import { type IdempotencyTable, idempotentPerEvent } from '#adapters/event-idempotency.ts';
 import { createDocumentClient } from '#adapters/aws-clients.ts';
-import { changesNothing, type EngagementDeps, type EngagementOutcome, recordEngagement, repeatsSafely, sesEventKey } from './record-engagement.ts';
+import { type EngagementDeps, type EngagementOutcome, needsNoRecord, recordEngagement, sesEventKey } from './record-engagement.ts';
 import { lambdaDependencies } from '#adapters/lambda-dependencies.ts';
 import { requiredTable } from '#adapters/lambda-environment.ts';
 
@@ -23,7 +23,7 @@ export const createEngagementHandler = (deps: EngagementDeps & { idempotency?: I
   const once = idempotentPerEvent('engagement', deps.idempotency, sesEventIdempotencyKey, handle);
   // An event that changes nothing (every message's Send event), or that is safe to handle again
   // (every message's Delivery), is handled without the record's two writes.
-  return (event, context) => (changesNothing(event) || repeatsSafely(event) ? handle(event) : once(event, context));
+  return (event, context) => (needsNoRecord(event) ? handle(event) : once(event, context));
 };
 
 let instance: ReturnType<typeof createEngagementHandler> | undefined;

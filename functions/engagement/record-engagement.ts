@@ -119,31 +119,36 @@ function eventInstant(detail: SesEventDetail): string {
   }
 }
 
+/** The event's detail, when it is a valid SES event that names its customer. */
+function customerDetail(raw: unknown): SesEventDetail | undefined {
+  const parsed = SesEvent.safeParse(raw);
+  return parsed.success && tagValue(parsed.data.detail.mail, SEND_TAGS.customer) ? parsed.data.detail : undefined;
+}
+
+/** It mirrors recordEngagement's steps below: no deliverability count (bounce, complaint), no ledger flag (delivery of a send), no profile change. */
+const changesNothingIn = (detail: SesEventDetail) =>
+  detail.eventType !== 'Bounce' && detail.eventType !== 'Complaint' && detail.eventType !== 'Delivery' && profileChange(detail) === undefined;
+
 /**
  * An SES event recordEngagement reads and writes nothing for (a Send, a Reject, a delivery
  * delay…, each with its customer tag): it is 'ignored' however often it comes, so it needs no
- * idempotency record. It mirrors recordEngagement's steps below: no deliverability count (bounce,
- * complaint), no ledger flag (delivery of a send), no profile change.
+ * idempotency record.
  */
 export function changesNothing(raw: unknown): boolean {
-  const parsed = SesEvent.safeParse(raw);
-  if (!parsed.success) return false;
-  const { detail } = parsed.data;
-  if (!tagValue(detail.mail, SEND_TAGS.customer)) return false;
-  if (detail.eventType === 'Bounce' || detail.eventType === 'Complaint' || detail.eventType === 'Delivery') return false;
-  return profileChange(detail) === undefined;
+  const detail = customerDetail(raw);
+  return detail !== undefined && changesNothingIn(detail);
 }
 
 /**
- * An SES event that is safe to handle again without an idempotency record: a Delivery. Its
- * ledger flag is a SET, its confirmation of a send whose outcome was unknown is a conditional
- * move that happens once (and so does the guardrail count that follows it), and its reset of the
- * soft-bounce count undoes only bounces older than itself. Every message has one, so this spares
- * the record's two writes on the commonest SES event.
+ * An SES event handled without an idempotency record: one that changes nothing, or a Delivery,
+ * which is safe to handle again. Its ledger flag is a SET, its confirmation of a send whose
+ * outcome was unknown is a conditional move that happens once (and so does the guardrail count
+ * that follows it), and its reset of the soft-bounce count undoes only bounces older than itself.
+ * Every message has one, so this spares the record's two writes on the commonest SES event.
  */
-export function repeatsSafely(raw: unknown): boolean {
-  const parsed = SesEvent.safeParse(raw);
-  return parsed.success && parsed.data.detail.eventType === 'Delivery' && tagValue(parsed.data.detail.mail, SEND_TAGS.customer) !== undefined;
+export function needsNoRecord(raw: unknown): boolean {
+  const detail = customerDetail(raw);
+  return detail !== undefined && (detail.eventType === 'Delivery' || changesNothingIn(detail));
 }
 
 /**

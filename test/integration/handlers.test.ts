@@ -220,7 +220,7 @@ describe('engagement against dynalite', () => {
     await runtime.bus.deliver('default', sent);
     await runtime.bus.deliver('default', sent);
     expect(await records()).toBe(before);
-    // A delivery is safe to handle again by itself (record-engagement.ts, repeatsSafely).
+    // A delivery is safe to handle again by itself (record-engagement.ts, needsNoRecord).
     const delivered = { ...sent, id: 'ev-9d', 'detail-type': 'Email Delivered', detail: { eventType: 'Delivery', mail, delivery: { timestamp: start } } };
     await runtime.bus.deliver('default', delivered);
     await runtime.bus.deliver('default', delivered);
