@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#adapters/aws-clients.ts';
 import type { ChildService } from '#lib/local/child-service.ts';
@@ -21,7 +21,7 @@ beforeAll(async () => {
   await createTables(localDynamoClient(dynalite.endpoint), tables);
   const options = { endpoint: dynalite.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   cached = createDocumentClient(options);
-  cache = new ItemReadCache(tables, ['customers']);
+  cache = new ItemReadCache(tables, { items: ['customers'] });
   cache.attach(cached as unknown as DynamoDBClient);
   direct = createDocumentClient(options);
 }, 60_000);
@@ -46,12 +46,18 @@ describe('the local runtime\'s read cache answers as a consistent read of the ta
     expect(await get(cached, 'c1')).toEqual(await get(direct, 'c1'));
   });
 
-  it('a refused conditional Put and an Update leave the table to answer', async () => {
+  it('a refused conditional Put leaves the table to answer; an Update leaves its new item, handed back to the cache alone', async () => {
     await cached.send(new PutCommand({ TableName: table, Item: { customerId: 'c2', version: 1 } }));
     await expect(cached.send(new PutCommand({ TableName: table, Item: { customerId: 'c2', version: 9 }, ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': 5 } }))).rejects.toThrow();
     expect(await get(cached, 'c2')).toEqual({ customerId: 'c2', version: 1 });
-    await cached.send(new UpdateCommand({ TableName: table, Key: { customerId: 'c2' }, UpdateExpression: 'SET version = :v', ExpressionAttributeValues: { ':v': 2 } }));
+    const updated = await cached.send(new UpdateCommand({ TableName: table, Key: { customerId: 'c2' }, UpdateExpression: 'SET version = :v', ExpressionAttributeValues: { ':v': 2 } }));
+    expect(updated.Attributes).toBeUndefined(); // the caller asked for nothing back
+    const hits = cache.stats.hits;
     expect(await get(cached, 'c2')).toEqual({ customerId: 'c2', version: 2 });
+    expect(cache.stats.hits).toBe(hits + 1);
+    const asked = await cached.send(new UpdateCommand({ TableName: table, Key: { customerId: 'c2' }, UpdateExpression: 'SET version = :v', ExpressionAttributeValues: { ':v': 3 }, ReturnValues: 'UPDATED_OLD' }));
+    expect(asked.Attributes).toEqual({ version: 2 });
+    expect(await get(cached, 'c2')).toEqual({ customerId: 'c2', version: 3 });
   });
 
   it('a batch write leaves its puts as stored and drops its deletes; a missing item is remembered as missing until written', async () => {
@@ -86,7 +92,7 @@ describe('the local runtime\'s read cache answers as a consistent read of the ta
     // On its own client: the put is held before it is sent and the read's answer on its way back,
     // so dynalite answers the read with the old item and the write lands before that answer arrives.
     const slow = createDocumentClient({ endpoint: dynalite.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    const slowCache = new ItemReadCache(tables, ['customers']);
+    const slowCache = new ItemReadCache(tables, { items: ['customers'] });
     slowCache.attach(slow as unknown as DynamoDBClient);
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     slow.middlewareStack.add(
@@ -115,7 +121,7 @@ describe('the read cache answers a Query of a whole partition (a customer\'s jou
   let cacheQ: ItemReadCache;
   beforeAll(() => {
     cachedQ = createDocumentClient({ endpoint: dynalite.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-    cacheQ = new ItemReadCache(tables, ['journey-entries'], ['journey-entries']);
+    cacheQ = new ItemReadCache(tables, { items: ['journey-entries'], partitions: ['journey-entries'] });
     cacheQ.attach(cachedQ as unknown as DynamoDBClient);
   });
   afterAll(() => cachedQ.destroy());
@@ -168,4 +174,155 @@ describe('the read cache answers a Query of a whole partition (a customer\'s jou
       expect(await query(cachedQ, 'q4')).toEqual(await query(direct, 'q4'));
     }
   }, 60_000);
+});
+
+describe('the read cache answers a Scan of a whole table (segmentation\'s daily read) as dynalite would, in its order and segments', () => {
+  const scanTables = localTableNames('cachescan');
+  const customers = scanTables.customers;
+  let cachedS: DynamoDBDocumentClient;
+  let cacheS: ItemReadCache;
+  /** The Scan requests that reached dynalite through the cache. */
+  let scansSent = 0;
+  let failNextUpdate = false;
+  beforeAll(async () => {
+    await createTables(localDynamoClient(dynalite.endpoint), scanTables);
+    cachedS = createDocumentClient({ endpoint: dynalite.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    cacheS = new ItemReadCache(scanTables, { items: ['customers'], tables: ['customers'] });
+    cacheS.attach(cachedS as unknown as DynamoDBClient);
+    cachedS.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'ScanCommand') scansSent++;
+        if (context.commandName === 'UpdateItemCommand' && failNextUpdate) {
+          failNextUpdate = false;
+          throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+        }
+        return next(args);
+      },
+      { step: 'build', name: 'countScans' },
+    );
+    // Written straight to the table: the cache has seen none of them.
+    for (let i = 0; i < 120; i++) await direct.send(new PutCommand({ TableName: customers, Item: { customerId: `s${i}`, version: 1, name: `Zoë ${i}` } }));
+  });
+  afterAll(() => cachedS.destroy());
+  const scan = async (db: DynamoDBDocumentClient, segment?: number, totalSegments?: number) => {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await db.send(new ScanCommand({ TableName: customers, ConsistentRead: true, ...(totalSegments ? { Segment: segment, TotalSegments: totalSegments } : {}), ExclusiveStartKey: startKey }));
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  };
+  const everySegmentation = async (db: DynamoDBDocumentClient) => [await scan(db), ...(await Promise.all([0, 1, 2, 3].map((s) => scan(db, s, 4)))), ...(await Promise.all([0, 1, 2].map((s) => scan(db, s, 3))))];
+
+  it('reads the table whole once, then answers every segmentation of it from memory with what dynalite returns, in the same order', async () => {
+    const before = scansSent;
+    const fromCache = await everySegmentation(cachedS);
+    expect(scansSent).toBe(before + 1); // one whole read, one page (120 small items)
+    const fromTable = await everySegmentation(direct);
+    expect(fromCache).toEqual(fromTable);
+    expect(fromCache[0]).toHaveLength(120);
+    expect(fromCache.slice(1, 5).flat()).toHaveLength(120);
+    expect(fromCache[1]!.length).toBeGreaterThan(0);
+  });
+
+  it('after puts, conditional updates and deletes through it, answers without reading the table again, and still as dynalite does', async () => {
+    await scan(cachedS);
+    const before = scansSent;
+    await cachedS.send(new PutCommand({ TableName: customers, Item: { customerId: 'new-1', version: 1 } }));
+    await cachedS.send(new UpdateCommand({ TableName: customers, Key: { customerId: 's5' }, UpdateExpression: 'SET version = :v', ConditionExpression: 'version = :one', ExpressionAttributeValues: { ':v': 2, ':one': 1 } }));
+    // An update of a key the table does not hold creates the item.
+    await cachedS.send(new UpdateCommand({ TableName: customers, Key: { customerId: 'made-by-update' }, UpdateExpression: 'SET version = :v', ExpressionAttributeValues: { ':v': 1 } }));
+    await cachedS.send(new DeleteCommand({ TableName: customers, Key: { customerId: 's7' } }));
+    await cachedS.send(new BatchWriteCommand({ RequestItems: { [customers]: [{ PutRequest: { Item: { customerId: 'new-2', version: 1 } } }, { DeleteRequest: { Key: { customerId: 's8' } } }] } }));
+    const fromCache = await everySegmentation(cachedS);
+    expect(scansSent).toBe(before);
+    expect(fromCache).toEqual(await everySegmentation(direct));
+    const ids = fromCache[0]!.map((i) => i.customerId);
+    expect(ids).toEqual(expect.arrayContaining(['new-1', 'new-2', 'made-by-update']));
+    expect(ids).not.toContain('s7');
+    expect(ids).not.toContain('s8');
+    expect(fromCache[0]!.find((i) => i.customerId === 's5')).toEqual({ customerId: 's5', version: 2, name: 'Zoë 5' });
+  });
+
+  it('a refused conditional write is read again by key; a write whose outcome is unknown forgets the table, which is read whole again', async () => {
+    await scan(cachedS);
+    await expect(cachedS.send(new UpdateCommand({ TableName: customers, Key: { customerId: 's9' }, UpdateExpression: 'SET version = :v', ConditionExpression: 'version = :nine', ExpressionAttributeValues: { ':v': 2, ':nine': 9 } }))).rejects.toThrow();
+    let before = scansSent;
+    await cachedS.send(new GetCommand({ TableName: customers, Key: { customerId: 's9' }, ConsistentRead: true })); // the profile store reads a refused customer again
+    expect(await scan(cachedS)).toEqual(await scan(direct));
+    expect(scansSent).toBe(before);
+
+    failNextUpdate = true;
+    await expect(cachedS.send(new UpdateCommand({ TableName: customers, Key: { customerId: 's10' }, UpdateExpression: 'SET version = :v', ExpressionAttributeValues: { ':v': 2 } }))).rejects.toThrow('socket hang up');
+    await cachedS.send(new GetCommand({ TableName: customers, Key: { customerId: 's10' }, ConsistentRead: true }));
+    before = scansSent;
+    expect(await scan(cachedS)).toEqual(await scan(direct));
+    expect(scansSent).toBe(before + 1);
+  });
+
+  it('a Scan that asks for less than the whole table (a filter, a limit, a projection, a start key) always goes to the table', async () => {
+    await scan(cachedS);
+    const before = scansSent;
+    const limited = await cachedS.send(new ScanCommand({ TableName: customers, Limit: 3 }));
+    expect(limited.Items).toHaveLength(3);
+    expect(limited.LastEvaluatedKey).toBeDefined();
+    await cachedS.send(new ScanCommand({ TableName: customers, ProjectionExpression: 'customerId' }));
+    await cachedS.send(new ScanCommand({ TableName: customers, FilterExpression: 'version > :v', ExpressionAttributeValues: { ':v': 1 } }));
+    expect(scansSent).toBe(before + 3);
+  });
+
+  it('a whole read, or a write, whose answer comes back after another write to the table leaves nothing older known', async () => {
+    // On its own client: each answer named in `held` waits 150 ms on its way back, so dynalite has
+    // already applied the writes sent meanwhile when the cache hears of the earlier call.
+    const heldClient = createDocumentClient({ endpoint: dynalite.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const heldCache = new ItemReadCache(scanTables, { items: ['customers'], tables: ['customers'] });
+    heldCache.attach(heldClient as unknown as DynamoDBClient);
+    const held = new Set<string>();
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    heldClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (held.has(context.commandName ?? '')) await sleep(150);
+        return result;
+      },
+      { step: 'build', name: 'holdAnswers' },
+    );
+    const scanHeld = () => scan(heldClient);
+    // A whole read answered before a put and an update that land before its answer arrives.
+    held.add('ScanCommand');
+    const read = scanHeld();
+    await sleep(20);
+    await heldClient.send(new PutCommand({ TableName: customers, Item: { customerId: 'h1', version: 1 } }));
+    await heldClient.send(new UpdateCommand({ TableName: customers, Key: { customerId: 's2' }, UpdateExpression: 'SET held = :h', ExpressionAttributeValues: { ':h': 1 } }));
+    await read;
+    held.delete('ScanCommand');
+    expect(await everySegmentation(heldClient)).toEqual(await everySegmentation(direct));
+    // A delete that dynalite applies before a put of the same key, though the put's answer arrives first.
+    held.add('DeleteItemCommand');
+    const remove = heldClient.send(new DeleteCommand({ TableName: customers, Key: { customerId: 'h1' } }));
+    await sleep(20);
+    await heldClient.send(new PutCommand({ TableName: customers, Item: { customerId: 'h1', version: 2 } }));
+    await remove;
+    held.delete('DeleteItemCommand');
+    expect((await everySegmentation(heldClient))[0]).toContainEqual({ customerId: 'h1', version: 2 });
+    expect(await everySegmentation(heldClient)).toEqual(await everySegmentation(direct));
+    heldClient.destroy();
+    cacheS.clear(); // the other tests' cache did not see these writes (the local runtime writes through one client)
+  });
+
+  it('scans and writes of the table at once never leave an older table cached', async () => {
+    for (let round = 1; round <= 20; round++) {
+      await Promise.all([
+        scan(cachedS, 0, 2),
+        cachedS.send(new PutCommand({ TableName: customers, Item: { customerId: `r${round % 4}`, version: round } })),
+        scan(cachedS, 1, 2),
+        cachedS.send(new UpdateCommand({ TableName: customers, Key: { customerId: 's1' }, UpdateExpression: 'SET round = :r', ExpressionAttributeValues: { ':r': round } })),
+        cachedS.send(new DeleteCommand({ TableName: customers, Key: { customerId: `r${(round + 2) % 4}` } })),
+        scan(cachedS),
+      ]);
+      expect(await everySegmentation(cachedS)).toEqual(await everySegmentation(direct));
+    }
+  }, 120_000);
 });
