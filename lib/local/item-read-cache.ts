@@ -71,7 +71,7 @@ export function inDynaliteSegment(scanKey: string, segment = 0, totalSegments = 
 }
 
 /**
- * The local runtime's answer to a handler's GetItem of an item it has just read or written, to its
+ * The local runtime's answer to a handler's GetItem (or consistent BatchGetItem) of items it has just read or written, to its
  * Query of a whole partition it has just queried (a customer's journey entries), and to its Scan of
  * a whole table it knows whole (segmentation's daily read of every customer), from memory instead
  * of another round trip to dynalite (one process writes every item here, through this one client,
@@ -141,6 +141,34 @@ export class ItemReadCache {
             const item = (result.output as { Item?: Item }).Item;
             this.items.set(key, item ? structuredClone(item) : null);
           }
+          return result;
+        }
+        if (command === 'BatchGetItemCommand') {
+          const asked = this.wholeItemBatchOf(input);
+          if (!asked) return next(args);
+          if (asked.every(({ key }) => this.items.has(key) && !this.writing.get(key))) {
+            this.stats.hits++;
+            const responses: Record<string, Item[]> = {};
+            for (const { table, key } of asked) {
+              const item = this.items.get(key);
+              (responses[table] ??= []).push(...(item ? [structuredClone(item)] : []));
+            }
+            return answer({ Responses: responses, UnprocessedKeys: {} });
+          }
+          this.stats.misses++;
+          const before = asked.map(({ key }) => [this.writeCounts.get(key) ?? 0, Boolean(this.writing.get(key))] as const);
+          const epoch = this.epoch;
+          const result = await next(args);
+          const output = result.output as { Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, unknown> };
+          if (epoch !== this.epoch || Object.keys(output.UnprocessedKeys ?? {}).length) return result;
+          const found = new Map<string, Item>();
+          for (const [table, items] of Object.entries(output.Responses ?? {})) for (const item of items) found.set(this.keyOf(table, item) ?? '', item);
+          asked.forEach(({ key }, i) => {
+            const [writes, overlapped] = before[i]!;
+            if (overlapped || writes !== (this.writeCounts.get(key) ?? 0) || this.writing.get(key)) return;
+            const item = found.get(key);
+            this.items.set(key, item ? structuredClone(item) : null);
+          });
           return result;
         }
         if (command === 'QueryCommand') {
@@ -309,6 +337,21 @@ export class ItemReadCache {
     if (keys.has(key)) return;
     const [partitionKey, sortKey] = JSON.parse(key).slice(1) as [string, string | undefined];
     keys.set(key, dynaliteScanKey(partitionKey, sortKey));
+  }
+
+  /** The items a BatchGetItem asks for whole (consistent, no projection), if every one is on a cached table. */
+  private wholeItemBatchOf(input: Input): { table: string; key: string }[] | undefined {
+    const asked: { table: string; key: string }[] = [];
+    for (const [table, request] of Object.entries(input.RequestItems ?? {})) {
+      const { Keys, ConsistentRead, ...rest } = request as { Keys?: Item[]; ConsistentRead?: boolean };
+      if (!this.keyNames.has(table) || !ConsistentRead || Object.values(rest).some((v) => v !== undefined)) return undefined;
+      for (const k of Keys ?? []) {
+        const key = this.keyOf(table, k);
+        if (!key) return undefined;
+        asked.push({ table, key });
+      }
+    }
+    return asked.length ? asked : undefined;
   }
 
   /** The partition a Query asks for whole (`<partition key> = :value`, nothing else), if it does, on a queried table. */

@@ -220,7 +220,7 @@ export class LocalRuntime {
     // Each handler may make only the DynamoDB calls its function is granted in AWS (lib/function-access.ts).
     const access = new AccessGuard(tables);
     access.attach(db as unknown as DynamoDBClient);
-    const readCache = options.reads === 'table' ? new ItemReadCache(tables, {}) : new ItemReadCache(tables, { items: ['customers', 'identities', 'journey-entries'], partitions: ['journey-entries'], tables: ['customers'] });
+    const readCache = options.reads === 'table' ? new ItemReadCache(tables, {}) : new ItemReadCache(tables, { items: ['customers', 'identities', 'journey-entries', 'deliverability'], partitions: ['journey-entries'], tables: ['customers'] });
     readCache.attach(db as unknown as DynamoDBClient);
 
     const logger = new Logger({ serviceName: 'lifecycle-mailer', logLevel: options.logLevel ?? 'ERROR' });

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#adapters/aws-clients.ts';
 import type { ChildService } from '#lib/local/child-service.ts';
@@ -72,6 +72,25 @@ describe('the local runtime\'s read cache answers as a consistent read of the ta
     expect(await get(direct, 'c1')).toBeUndefined();
   });
 
+  it('a consistent BatchGetItem is answered from memory when it knows every item asked for (a missing one as missing), else by the table', async () => {
+    const batchGet = (db: DynamoDBDocumentClient, ids: string[], extra: Record<string, unknown> = {}) =>
+      db.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: ids.map((customerId) => ({ customerId })), ConsistentRead: true, ...extra } } })).then((r) => (r.Responses?.[table] ?? []).sort((a, b) => String(a.customerId).localeCompare(String(b.customerId))));
+    await cached.send(new PutCommand({ TableName: table, Item: { customerId: 'b1', version: 1 } }));
+    await direct.send(new PutCommand({ TableName: table, Item: { customerId: 'b2', version: 1 } }));
+    let misses = cache.stats.misses;
+    expect(await batchGet(cached, ['b1', 'b2', 'b-none'])).toEqual([{ customerId: 'b1', version: 1 }, { customerId: 'b2', version: 1 }]);
+    expect(cache.stats.misses).toBe(misses + 1); // b2 and b-none were not known: the table answered, and filled them
+    const hits = cache.stats.hits;
+    expect(await batchGet(cached, ['b1', 'b2', 'b-none'])).toEqual(await batchGet(direct, ['b1', 'b2', 'b-none']));
+    expect(cache.stats.hits).toBe(hits + 1);
+    await cached.send(new UpdateCommand({ TableName: table, Key: { customerId: 'b-none' }, UpdateExpression: 'ADD sends :one', ExpressionAttributeValues: { ':one': 1 } }));
+    expect(await batchGet(cached, ['b1', 'b-none'])).toEqual([{ customerId: 'b-none', sends: 1 }, { customerId: 'b1', version: 1 }].sort((a, b) => a.customerId.localeCompare(b.customerId)));
+    expect(cache.stats.hits).toBe(hits + 2);
+    expect(await batchGet(cached, ['b1'], { ProjectionExpression: 'version' })).toEqual([{ version: 1 }]);
+    await cached.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: [{ customerId: 'b1' }] } } })); // not consistent: the table
+    expect(cache.stats.hits).toBe(hits + 2);
+  });
+
   it('reads and writes of one item at once never leave an older item cached', async () => {
     for (let round = 1; round <= 30; round++) {
       // A read that started before a write may answer either, as DynamoDB's would; what is cached afterwards must be the table's.
@@ -99,7 +118,7 @@ describe('the local runtime\'s read cache answers as a consistent read of the ta
       (next, context) => async (args) => {
         if (context.commandName === 'PutItemCommand') await sleep(30);
         const result = await next(args);
-        if (context.commandName === 'GetItemCommand') await sleep(150);
+        if (context.commandName === 'GetItemCommand' || context.commandName === 'BatchGetItemCommand') await sleep(150);
         return result;
       },
       { step: 'build', name: 'holdCalls' },
@@ -111,6 +130,13 @@ describe('the local runtime\'s read cache answers as a consistent read of the ta
     await Promise.all([write, read]);
     expect((await read).Item).toEqual({ customerId: 'c6', version: 1 }); // answered before the write, as the test intends
     expect(await get(slow, 'c6')).toEqual({ customerId: 'c6', version: 2 });
+    // The same for a batch read.
+    const batchWrite = slow.send(new PutCommand({ TableName: table, Item: { customerId: 'c6', version: 3 } }));
+    await sleep(5);
+    const batchRead = slow.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: [{ customerId: 'c6' }], ConsistentRead: true } } }));
+    await Promise.all([batchWrite, batchRead]);
+    expect((await batchRead).Responses?.[table]).toEqual([{ customerId: 'c6', version: 2 }]);
+    expect(await get(slow, 'c6')).toEqual({ customerId: 'c6', version: 3 });
     slow.destroy();
   });
 });
