@@ -35,7 +35,7 @@ const get = (db: DynamoDBDocumentClient, customerId: string) => db.send(new GetC
 
 describe('the local runtime\'s read cache answers as a consistent read of the table would', () => {
   it('a read after a Put comes from memory, as the table stores the item (undefined attributes dropped)', async () => {
-    await cached.send(new PutCommand({ TableName: table, Item: { customerId: 'c1', version: 1, tags: ['a'], note: undefined, nested: { n: 1.5 } } }));
+    await cached.send(new PutCommand({ TableName: table, Item: { customerId: 'c1', version: 1, tags: ['a'], note: undefined, nested: { n: 1.5 }, labels: new Set(['x', 'y']), blob: new Uint8Array([1, 2]) } }));
     const hits = cache.stats.hits;
     const item = await get(cached, 'c1');
     expect(cache.stats.hits).toBe(hits + 1);
@@ -43,6 +43,8 @@ describe('the local runtime\'s read cache answers as a consistent read of the ta
     expect(item).not.toHaveProperty('note');
     // The caller's copy is its own: changing it changes nothing cached.
     (item as { tags: string[] }).tags.push('changed');
+    (item as { nested: { n: number } }).nested.n = 9;
+    (item as { labels: Set<string> }).labels.add('z');
     expect(await get(cached, 'c1')).toEqual(await get(direct, 'c1'));
   });
 
@@ -251,6 +253,9 @@ describe('the read cache answers a Scan of a whole table (segmentation\'s daily 
     expect(fromCache[0]).toHaveLength(120);
     expect(fromCache.slice(1, 5).flat()).toHaveLength(120);
     expect(fromCache[1]!.length).toBeGreaterThan(0);
+    // The caller's copies are its own.
+    (fromCache[0]![0] as { name: string }).name = 'changed';
+    expect(await scan(cachedS)).toEqual(fromTable[0]);
   });
 
   it('after puts, conditional updates and deletes through it, answers without reading the table again, and still as dynalite does', async () => {
