@@ -30,8 +30,10 @@ export const createLocalSesClient = (endpoint: string, options: Pick<ClientOptio
   createSesClient({ ...options, endpoint, maxAttempts: 1, timeouts: LOCAL_SES_TIMEOUTS, keepAlive: false });
 
 const StoredEmails = z.object({ emails: z.array(z.object({ messageId: z.string() }).passthrough()) });
+/** A serialised Buffer's bytes, checked in one loop: a message is tens of thousands of them, and a per-element schema cost more than the rest of the copy. */
+const Bytes = z.custom<number[]>((v) => Array.isArray(v) && v.every((b) => Number.isInteger(b) && b >= 0 && b <= 255), { message: 'expected an array of bytes (integers 0 to 255)' });
 /** `/get-emlContent` answers JSON with the raw message as a serialised Buffer. */
-const EmlContent = z.object({ body: z.object({ type: z.literal('Buffer'), data: z.array(z.number().int()) }) });
+const EmlContent = z.object({ body: z.object({ type: z.literal('Buffer'), data: Bytes }) });
 
 /**
  * Copies every message the local SES accepted into `.eml` files in `outboxDir`, then
@@ -55,7 +57,9 @@ export async function syncOutbox(
       limit(async () => {
         const response = await fetch(`${sesEndpoint}/get-emlContent?messageId=${encodeURIComponent(e.messageId)}`);
         if (!response.ok) throw new Error(`local SES could not give message ${e.messageId}: HTTP ${response.status}`);
-        const eml = EmlContent.parse(await response.json());
+        const parsed = EmlContent.safeParse(await response.json());
+        if (!parsed.success) throw new Error(`local SES gave message ${e.messageId} in a form this cannot read: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        const eml = parsed.data;
         const raw = Buffer.from(eml.body.data);
         const at = sentAt?.(e.messageId);
         writeFileSync(join(outboxDir, outboxFileName(outboxDir, e.messageId)), at === undefined ? raw : withDateHeader(raw, at));
