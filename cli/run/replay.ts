@@ -95,6 +95,7 @@ export async function replay(
     await runtime.drainSendQueue();
     await runtime.deliverSesEvents(hourEnd - 1);
     if ((hourEnd - window.from) % DAY === 0 || hourEnd === window.to) {
+      await runtime.writeBehind();
       await onDayEnd?.();
       progress.tick();
     }
@@ -109,6 +110,7 @@ export async function replay(
     await runtime.drainSendQueue({ journeys: false });
   }
   await runtime.deliverSesEvents(window.to + 2 * DAY);
+  await runtime.writeBehind();
   progress.done();
 }
 

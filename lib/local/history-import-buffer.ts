@@ -1,9 +1,6 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import pLimit from 'p-limit';
-import { BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { IdempotencyItemAlreadyExistsError, IdempotencyItemNotFoundError, IdempotencyRecordStatus } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BATCH, isEmpty, putInBatches } from './batch-writes.ts';
+import { BufferedIdempotencyLayer } from './buffered-idempotency-layer.ts';
 import type { CustomerProfile } from '#domain/customer-profile.ts';
 import { type CustomerStore, ProfileConflictError } from '#adapters/customer-store.ts';
 import { type StageChange, StageChangeLog } from '#adapters/stage-change-log.ts';
@@ -11,38 +8,6 @@ import { type EventIdentity, type IdentityLinks, type IdentityStore, type LinkIt
 import type { LinkReason } from '#domain/identity.ts';
 
 const MAX_CONFLICT_RETRIES = 8;
-const BATCH = 25;
-/** Batches in flight at once: the SDK's work on one overlaps dynalite's on another (each a process of its own). */
-const BATCHES_IN_FLIGHT = 4;
-
-/** Whether the table holds no item (one page of a COUNT scan). */
-async function isEmpty(db: DynamoDBDocumentClient, table: string): Promise<boolean> {
-  const { Count } = await db.send(new ScanCommand({ TableName: table, Limit: 1, Select: 'COUNT' }));
-  return (Count ?? 0) === 0;
-}
-
-/**
- * Puts items (distinct keys, so their order does not matter) with BatchWriteItem, 25 a call and a
- * few calls at once, resubmitting what comes back unprocessed.
- */
-async function putInBatches(db: DynamoDBDocumentClient, table: string, items: readonly Record<string, unknown>[], what: string): Promise<void> {
-  const limit = pLimit(BATCHES_IN_FLIGHT);
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < items.length; i += BATCH) batches.push(items.slice(i, i + BATCH));
-  await Promise.all(
-    batches.map((batch) =>
-      limit(async () => {
-        let requests = batch.map((Item) => ({ PutRequest: { Item } }));
-        for (let attempt = 0; requests.length > 0; attempt++) {
-          const result = await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-          requests = (result.UnprocessedItems?.[table] ?? []) as typeof requests;
-          if (requests.length && attempt > 8) throw new Error(`history import: ${requests.length} ${what} still unprocessed after retries`);
-          if (requests.length) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-        }
-      }),
-    ),
-  );
-}
 
 /**
  * The history import of a replay, made cheap: while it runs, the ingest function's profile reads
@@ -290,95 +255,5 @@ class BufferedStageChanges extends StageChangeLog {
   override async record(changes: readonly StageChange[]): Promise<void> {
     if (!this.buffer.buffering) return this.inner.record(changes);
     this.buffer.hold(changes);
-  }
-}
-
-/**
- * The ingest function's idempotency records during the import: kept in memory with the same
- * checks (a second attempt at a key finds the first's record), then written as the DynamoDB layer
- * would have left them (one BatchWriteItem per 25). Used only when the table held no record when
- * the import began, so no earlier record can be missed; otherwise it is the plain layer.
- */
-export class BufferedIdempotencyLayer extends DynamoDBPersistenceLayer {
-  private buffering = false;
-  private readonly records = new Map<string, IdempotencyRecord>();
-
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    private readonly table: string,
-  ) {
-    super({ tableName: table, awsSdkV3Client: db as unknown as DynamoDBClient });
-  }
-
-  /** Buffers from now on if the table is empty. */
-  async begin(): Promise<void> {
-    this.buffering = await isEmpty(this.db, this.table);
-  }
-
-  async flush(): Promise<number> {
-    const items = [...this.records.values()].map((r) => ({
-      // The attributes DynamoDBPersistenceLayer writes: its default names (the layer is built with them).
-      id: r.idempotencyKey,
-      expiration: r.expiryTimestamp,
-      status: r.getStatus(),
-      ...(r.inProgressExpiryTimestamp !== undefined ? { in_progress_expiration: r.inProgressExpiryTimestamp } : {}),
-      ...(r.responseData !== undefined ? { data: r.responseData } : {}),
-    }));
-    this.buffering = false;
-    this.records.clear();
-    await putInBatches(this.db, this.table, items, 'idempotency records');
-    return items.length;
-  }
-
-  private copy(r: IdempotencyRecord): IdempotencyRecord {
-    return new IdempotencyRecord({
-      idempotencyKey: r.idempotencyKey,
-      status: r.getStatus(),
-      ...(r.expiryTimestamp !== undefined ? { expiryTimestamp: r.expiryTimestamp } : {}),
-      ...(r.inProgressExpiryTimestamp !== undefined ? { inProgressExpiryTimestamp: r.inProgressExpiryTimestamp } : {}),
-      ...(r.responseData !== undefined ? { responseData: r.responseData } : {}),
-    });
-  }
-
-  protected override async _getRecord(idempotencyKey: string): Promise<IdempotencyRecord> {
-    if (!this.buffering) return super._getRecord(idempotencyKey);
-    const r = this.records.get(idempotencyKey);
-    if (!r) throw new IdempotencyItemNotFoundError();
-    return this.copy(r);
-  }
-
-  protected override async _putRecord(record: IdempotencyRecord): Promise<void> {
-    if (!this.buffering) return super._putRecord(record);
-    // The layer's condition: no record yet, or an expired one, or an attempt whose lease ran out.
-    const existing = this.records.get(record.idempotencyKey);
-    const now = Date.now();
-    const free =
-      !existing ||
-      (existing.expiryTimestamp !== undefined && existing.expiryTimestamp < now / 1000) ||
-      (existing.getStatus() === IdempotencyRecordStatus.INPROGRESS && existing.inProgressExpiryTimestamp !== undefined && existing.inProgressExpiryTimestamp < now);
-    if (!free) throw new IdempotencyItemAlreadyExistsError(`Failed to put record for already existing idempotency key: ${record.idempotencyKey}`, this.copy(existing));
-    this.records.set(record.idempotencyKey, this.copy(record));
-  }
-
-  protected override async _updateRecord(record: IdempotencyRecord): Promise<void> {
-    if (!this.buffering) return super._updateRecord(record);
-    const existing = this.records.get(record.idempotencyKey);
-    this.records.set(
-      record.idempotencyKey,
-      this.copy(
-        new IdempotencyRecord({
-          idempotencyKey: record.idempotencyKey,
-          status: record.getStatus(),
-          ...(record.expiryTimestamp !== undefined ? { expiryTimestamp: record.expiryTimestamp } : {}),
-          ...(existing?.inProgressExpiryTimestamp !== undefined ? { inProgressExpiryTimestamp: existing.inProgressExpiryTimestamp } : {}),
-          ...(record.responseData !== undefined ? { responseData: record.responseData } : {}),
-        }),
-      ),
-    );
-  }
-
-  protected override async _deleteRecord(record: IdempotencyRecord): Promise<void> {
-    if (!this.buffering) return super._deleteRecord(record);
-    this.records.delete(record.idempotencyKey);
   }
 }

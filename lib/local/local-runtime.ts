@@ -38,6 +38,7 @@ import { localTableNames, type TableNames } from '../tables.ts';
 import type { ChildService } from './child-service.ts';
 import { createTables, DYNALITE_SIGNER, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, localDynamoClient, startDynalite } from './dynamodb-local.ts';
 import { AccessGuard } from './access-guard.ts';
+import { BufferedIdempotencyLayer } from './buffered-idempotency-layer.ts';
 import { ItemReadCache } from './item-read-cache.ts';
 import { FaultInjector, FaultPlan } from './fault-injection.ts';
 import { inOrderPerKey } from './in-order-per-key.ts';
@@ -95,6 +96,12 @@ export interface LocalRuntimeOptions {
    * (default), or one read-modify-write per event as live events are (kept to check that both decide the same).
    */
   historyImport?: 'buffered' | 'per-event';
+  /**
+   * The engagement function's idempotency records from the history import on: in memory and
+   * written behind at each `writeBehind` (default), or each a round trip as in AWS ('table', the
+   * default with historyImport 'per-event').
+   */
+  engagementRecords?: 'write-behind' | 'table';
   /** Faults to inject (through SDK middleware, the bus and the queue). */
   faults?: FaultPlan;
   /** How often recipients unsubscribe (and re-subscribe) through the emails' links; DEFAULT_RECIPIENT_BEHAVIOUR by default. */
@@ -295,7 +302,9 @@ export class LocalRuntime {
             asCoordinator: (step) => access.as('segment-coordinator', step)(),
           })
       : createSegmentHandler(segmentDeps);
-    const engagement = createEngagementHandler({ ...common, ledger, deliverability, idempotency });
+    // One process writes the engagement function's records here: kept in memory once begun into an empty table, and written behind.
+    const engagementRecords = (options.engagementRecords ?? (perEvent ? 'table' : 'write-behind')) === 'table' ? undefined : new BufferedIdempotencyLayer(db, tables.idempotency);
+    const engagement = createEngagementHandler({ ...common, ledger, deliverability, idempotency: engagementRecords ? { ...idempotency, layer: engagementRecords } : idempotency });
     const send = createSendHandler(
       {
         ...common,
@@ -364,6 +373,7 @@ export class LocalRuntime {
     runtime = new LocalRuntime(options.catalog, clock, { dynamodb, ses }, tables, db, sesClient, customers, ledger, failedEvents, modelRuns, deliverability, bus, sendQueue, emulator, faults, unsubscribeServer, mailer, sendRate, sendStartTimes, tally, { segment: access.as('segment', segment), send: access.as('send', send), unsubscribe }, access, identities);
     runtime.journeys = journeys;
     runtime.historyImport = historyImport;
+    runtime.engagementRecords = engagementRecords;
     runtime.readCache = readCache;
     return runtime;
   }
@@ -378,6 +388,7 @@ export class LocalRuntime {
   };
 
   private historyImport!: HistoryImportBuffer;
+  private engagementRecords: BufferedIdempotencyLayer | undefined;
   /** The reads answered from memory, and those that went to the table. */
   readCache!: ItemReadCache;
 
@@ -387,12 +398,18 @@ export class LocalRuntime {
    * it ends (unless the runtime was started with historyImport 'per-event').
    */
   async importHistory(load: () => Promise<void>): Promise<void> {
+    await this.engagementRecords?.begin();
     await this.historyImport.begin();
     try {
       await load();
     } finally {
       await this.historyImport.flush();
     }
+  }
+
+  /** Writes the engagement records kept in memory since the last call (a replay calls it at each simulated day's end, and at its end). */
+  async writeBehind(): Promise<number> {
+    return (await this.engagementRecords?.writeBehind()) ?? 0;
   }
 
   /** Hands the wake-ups due by now to the journey queue and runs it until nothing is due. */

@@ -18,6 +18,8 @@ interface Outcome {
   queued: string[];
   stageChanges: unknown[];
   idempotencyKeys: string[];
+  /** The engagement function's records, by status (their keys name the stand-in's message ids). */
+  engagementRecords: Record<string, number>;
   links: string[];
 }
 
@@ -35,7 +37,8 @@ async function scanAll(runtime: LocalRuntime, table: string): Promise<Record<str
 /**
  * The whole demo replay on 150 customers, then read back: as AWS runs it (each event's own
  * read-modify-write, every read a round trip to the table), or as the local runtime does by
- * default (the history buffered, reads of items just read or written answered from memory).
+ * default (the history buffered, reads of items just read or written answered from memory, the
+ * engagement function's idempotency records written behind at each day's end).
  */
 async function replayWith(historyImport: 'buffered' | 'per-event'): Promise<Outcome> {
   const reads = historyImport === 'buffered' ? 'cached' : 'table';
@@ -57,10 +60,13 @@ async function replayWith(historyImport: 'buffered' | 'per-event'): Promise<Outc
       ledger.sort((a, b) => byKey(a.sendId, b.sendId));
       const stageChanges = (await scanAll(runtime!, runtime!.tables['stage-changes'])).sort((a, b) => byKey(`${String(a.customerId)}|${String(a.changedAt)}`, `${String(b.customerId)}|${String(b.changedAt)}`));
       // The shop events' records (the engagement function's are keyed by the stand-in's message ids).
-      const idempotencyKeys = (await scanAll(runtime!, runtime!.tables.idempotency)).map((r) => `${String(r.id)} ${String(r.status)}`).filter((k) => k.startsWith('ingest#')).sort();
+      const records = await scanAll(runtime!, runtime!.tables.idempotency);
+      const idempotencyKeys = records.map((r) => `${String(r.id)} ${String(r.status)}`).filter((k) => k.startsWith('ingest#')).sort();
+      const engagementRecords: Record<string, number> = {};
+      for (const r of records) if (String(r.id).startsWith('engagement#')) engagementRecords[String(r.status)] = (engagementRecords[String(r.status)] ?? 0) + 1;
       // The storefront ids' links (the addresses' items are hashed under each data dir's own salt).
       const links = (await scanAll(runtime!, runtime!.tables.identities)).filter((i) => String(i.id).startsWith('source#')).map((i) => `${String(i.id)} → ${String(i.customerId)} (${String(i.reason)}, ${String(i.linkedAt)})`).sort();
-      return { summary, profiles, ledger, queued: [...runtime!.sendQueue.enqueuedSendIds].sort(), stageChanges, idempotencyKeys, links };
+      return { summary, profiles, ledger, queued: [...runtime!.sendQueue.enqueuedSendIds].sort(), stageChanges, idempotencyKeys, engagementRecords, links };
     } finally {
       await runtime!.stop();
     }
@@ -96,6 +102,8 @@ describe('the buffered history import and the read cache decide as per-event rou
     expect(buffered.stageChanges).toEqual(perEvent.stageChanges);
     expect(buffered.idempotencyKeys.length).toBeGreaterThan(buffered.profiles.length);
     expect(buffered.idempotencyKeys).toEqual(perEvent.idempotencyKeys);
+    expect(buffered.engagementRecords.COMPLETED).toBeGreaterThan(50);
+    expect(buffered.engagementRecords).toEqual(perEvent.engagementRecords);
     expect(buffered.summary.campaigns).toEqual(perEvent.summary.campaigns);
     expect(buffered.summary.stages).toEqual(perEvent.summary.stages);
   });
