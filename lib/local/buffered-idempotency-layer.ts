@@ -8,9 +8,9 @@ import { isEmpty, type WriteRequest, writeInBatches } from './batch-writes.ts';
 /**
  * A function's idempotency records in the local runtime, kept in memory with the layer's own
  * checks (a second attempt at a key finds the first's record) and written behind, as the DynamoDB
- * layer would have left them, in batches of 25: the ingest function's during the history import
- * (`flush` at go-live), the engagement function's through the replay (`writeBehind` at each
- * simulated day's end, and at its end). Used only when the table held no record when it began,
+ * layer would have left them, in batches of 25: the ingest function's from the history import on
+ * (written at go-live), the engagement function's through the replay, both written behind at each
+ * simulated day's end and at the replay's end. Used only when the table held no record when it began,
  * so, with one process writing this function's records, no record can be missed; otherwise it is
  * the plain layer.
  */

@@ -61,7 +61,8 @@ export class HistoryImportBuffer {
   /** Writes what the import changed (profiles in batches, then the stage changes in the order they were recorded) and stops buffering. */
   async flush(): Promise<{ profiles: number; stageChanges: number }> {
     // The records first: a profile that holds an event is never written before the record of it.
-    await this.idempotency.flush();
+    // Written now, and kept in memory: the ingest function's later records are written behind too (LocalRuntime.writeBehind).
+    await this.idempotency.writeBehind();
     await putInBatches(this.db, this.tables.identities, this.bufferedIdentities.takeClaims(), 'identity links');
     const items = [...this.dirty].map((id) => this.profiles.get(id)).filter((p): p is CustomerProfile => p !== undefined);
     await putInBatches(this.db, this.tables.customers, items, 'customer profiles');

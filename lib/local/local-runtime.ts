@@ -407,9 +407,9 @@ export class LocalRuntime {
     }
   }
 
-  /** Writes the engagement records kept in memory since the last call (a replay calls it at each simulated day's end, and at its end). */
+  /** Writes the ingest and engagement functions' records kept in memory since the last call (a replay calls it at each simulated day's end, and at its end). */
   async writeBehind(): Promise<number> {
-    return (await this.engagementRecords?.writeBehind()) ?? 0;
+    return (await this.engagementRecords?.writeBehind() ?? 0) + (await this.historyImport.idempotency.writeBehind());
   }
 
   /** Hands the wake-ups due by now to the journey queue and runs it until nothing is due. */
