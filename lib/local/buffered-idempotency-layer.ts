@@ -50,15 +50,6 @@ export class BufferedIdempotencyLayer extends DynamoDBPersistenceLayer {
     return writes.length;
   }
 
-  /** Writes what changed and stops buffering (later records go straight to the table). */
-  async flush(): Promise<number> {
-    const n = await this.writeBehind();
-    this.buffering = false;
-    this.records.clear();
-    this.written.clear();
-    return n;
-  }
-
   /** The attributes DynamoDBPersistenceLayer writes: its default names (the layer is built with them). */
   private item(r: IdempotencyRecord): Record<string, unknown> {
     return {

@@ -149,9 +149,9 @@ export class ItemReadCache {
           }
           this.stats.misses++;
           // A read sent while the key is being written may be answered before or after that write: it fills nothing.
-          const [epoch, writes, overlapped] = [this.epoch, this.writeCounts.get(key) ?? 0, Boolean(this.writing.get(key))];
+          const unwritten = this.watch(key);
           const result = await next(args);
-          if (!overlapped && epoch === this.epoch && writes === (this.writeCounts.get(key) ?? 0) && !this.writing.get(key)) {
+          if (unwritten()) {
             const item = (result.output as { Item?: Item }).Item;
             this.items.set(key, item ? copyItem(item) : null);
           }
@@ -170,16 +170,14 @@ export class ItemReadCache {
             return answer({ Responses: responses, UnprocessedKeys: {} });
           }
           this.stats.misses++;
-          const before = asked.map(({ key }) => [this.writeCounts.get(key) ?? 0, Boolean(this.writing.get(key))] as const);
-          const epoch = this.epoch;
+          const unwritten = asked.map(({ key }) => this.watch(key));
           const result = await next(args);
           const output = result.output as { Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, unknown> };
-          if (epoch !== this.epoch || Object.keys(output.UnprocessedKeys ?? {}).length) return result;
+          if (Object.keys(output.UnprocessedKeys ?? {}).length) return result;
           const found = new Map<string, Item>();
           for (const [table, items] of Object.entries(output.Responses ?? {})) for (const item of items) found.set(this.keyOf(table, item) ?? '', item);
           asked.forEach(({ key }, i) => {
-            const [writes, overlapped] = before[i]!;
-            if (overlapped || writes !== (this.writeCounts.get(key) ?? 0) || this.writing.get(key)) return;
+            if (!unwritten[i]!()) return;
             const item = found.get(key);
             this.items.set(key, item ? copyItem(item) : null);
           });
@@ -196,10 +194,10 @@ export class ItemReadCache {
             return answer({ Items: items, Count: items.length, ScannedCount: items.length });
           }
           this.stats.misses++;
-          const [epoch, writes, overlapped] = [this.epoch, this.writeCounts.get(partition) ?? 0, Boolean(this.writing.get(partition))];
+          const unwritten = this.watch(partition);
           const result = await next(args);
           const output = result.output as { Items?: Item[]; LastEvaluatedKey?: Item };
-          if (!output.LastEvaluatedKey && !overlapped && epoch === this.epoch && writes === (this.writeCounts.get(partition) ?? 0) && !this.writing.get(partition)) {
+          if (!output.LastEvaluatedKey && unwritten()) {
             const items = new Map<string, Item>();
             for (const item of output.Items ?? []) {
               const key = this.keyOf(input.TableName!, item);
@@ -212,7 +210,7 @@ export class ItemReadCache {
         }
         if (command === 'ScanCommand' && input.TableName && this.scanned.has(input.TableName) && Object.entries(input).every(([k, v]) => v === undefined || WHOLE_TABLE_SCAN.has(k))) {
           const table = input.TableName;
-          const items = (await this.wholeTable(table, next, args)) ?? undefined;
+          const items = await this.wholeTable(table, next, args);
           if (!items) {
             this.stats.misses++;
             return next(args);
@@ -323,8 +321,7 @@ export class ItemReadCache {
 
   /** Reads the table whole (consistent, page after page) and keeps it, unless a write overlapped. */
   private async readWhole(table: string, next: (args: never) => Promise<unknown>, args: { input: unknown }): Promise<void> {
-    const mark = tableMarkOf(table);
-    const [epoch, writes] = [this.epoch, this.writeCounts.get(mark) ?? 0];
+    const unwritten = this.watch(tableMarkOf(table));
     const [partitionKey, sortKey] = this.keyNames.get(table)!;
     const read: [string, string, Item][] = [];
     let startKey: Item | undefined;
@@ -337,9 +334,19 @@ export class ItemReadCache {
       }
       startKey = result.output.LastEvaluatedKey;
     } while (startKey);
-    if (epoch !== this.epoch || writes !== (this.writeCounts.get(mark) ?? 0) || this.writing.get(mark)) return;
+    if (!unwritten()) return;
     for (const [key, , item] of read) this.items.set(key, item);
     this.wholeTables.set(table, new Map(read.map(([key, scanKey]) => [key, scanKey])));
+  }
+
+  /**
+   * Whether no write of `key` (an item, partition or table mark) was in flight when this was called,
+   * none started or ended since, none is in flight now, and the cache was not emptied: whether a read
+   * sent now and answered by then may fill the cache.
+   */
+  private watch(key: string): () => boolean {
+    const [epoch, writes, overlapped] = [this.epoch, this.writeCounts.get(key) ?? 0, Boolean(this.writing.get(key))];
+    return () => !overlapped && epoch === this.epoch && writes === (this.writeCounts.get(key) ?? 0) && !this.writing.get(key);
   }
 
   /** Keeps a table's keys known after a write that succeeded (an item it may or may not hold forgets them). */
