@@ -95,7 +95,7 @@ export async function replay(
     await runtime.drainSendQueue();
     await runtime.deliverSesEvents(hourEnd - 1);
     if ((hourEnd - window.from) % DAY === 0 || hourEnd === window.to) {
-      await runtime.writeBehind();
+      await runtime.writeBehind('records');
       await onDayEnd?.();
       progress.tick();
     }

@@ -48,6 +48,8 @@ export interface RunJobOptions {
   historyImport?: 'buffered' | 'per-event';
   /** Whether the runtime answers reads of items it just read or wrote from memory (LocalRuntimeOptions.reads); 'table' only to check that both decide the same. */
   reads?: 'cached' | 'table';
+  /** Whether the busiest tables are held in process and written behind (LocalRuntimeOptions.writes); by default, unless serving (a person may read the tables meanwhile). */
+  writes?: 'behind' | 'table';
   /** Run the unsubscribe function on a local port and point the links at it (default: with serve). */
   serveUnsubscribe?: boolean;
 }
@@ -140,6 +142,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     pacing: (options.realtime ?? options.serve) ? 'realtime' : 'simulated',
     ...(options.historyImport ? { historyImport: options.historyImport } : {}),
     ...(options.reads ? { reads: options.reads } : {}),
+    writes: options.writes ?? (options.serve ? 'table' : 'behind'),
     serveUnsubscribe: options.serveUnsubscribe ?? options.serve ?? false,
   });
   // Only the demo shop's customers react to email; a fixed order log cannot.

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient, ListTablesCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import type { RequestSigner } from '@smithy/types';
-import { type TableNames, TABLES } from '../tables.ts';
+import { type TableDefinition, type TableNames, TABLES } from '../tables.ts';
 import { type ChildService, startChildService } from './child-service.ts';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -57,24 +57,27 @@ const spawnDynalite = (dataDir?: string) =>
     /listening at/,
   );
 
+/** A table's CreateTable input, from its one description (lib/tables.ts). */
+export function tableDefinition(table: TableDefinition, tableName: string): CreateTableCommandInput {
+  const keys = [table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: keys.map((k) => ({ AttributeName: k, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: table.partitionKey, KeyType: 'HASH' },
+      ...(table.sortKey ? [{ AttributeName: table.sortKey, KeyType: 'RANGE' as const }] : []),
+    ],
+  };
+}
+
 /** Creates the tables the stack declares (lib/tables.ts), skipping those that exist. */
 export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
   const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
   for (const table of TABLES) {
     const tableName = names[table.name];
     if (existing.has(tableName)) continue;
-    const keys = [table.partitionKey, ...(table.sortKey ? [table.sortKey] : [])];
-    await client.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: keys.map((k) => ({ AttributeName: k, AttributeType: 'S' })),
-        KeySchema: [
-          { AttributeName: table.partitionKey, KeyType: 'HASH' },
-          ...(table.sortKey ? [{ AttributeName: table.sortKey, KeyType: 'RANGE' as const }] : []),
-        ],
-      }),
-    );
+    await client.send(new CreateTableCommand(tableDefinition(table, tableName)));
     if (table.timeToLiveAttribute) {
       await client
         .send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true } }))

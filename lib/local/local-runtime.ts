@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import pLimit from 'p-limit';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
@@ -34,12 +34,13 @@ import { SegmentationRunStore } from '../../functions/adapters/segmentation-run-
 import { parseOrThrow } from '../../functions/domain/invalid-input-error.ts';
 import { createSegmentHandler } from '../../functions/segment/handler.ts';
 import { EVENT_ROUTES, QUEUE_ROUTES, scheduleRoutes } from '../routes.ts';
-import { localTableNames, type TableNames } from '../tables.ts';
+import { localTableNames, type TableName, type TableNames } from '../tables.ts';
 import type { ChildService } from './child-service.ts';
 import { createTables, DYNALITE_SIGNER, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, localDynamoClient, startDynalite } from './dynamodb-local.ts';
 import { AccessGuard } from './access-guard.ts';
 import { BufferedIdempotencyLayer } from './buffered-idempotency-layer.ts';
 import { ItemReadCache } from './item-read-cache.ts';
+import { WriteBehindTables } from './write-behind-tables.ts';
 import { FaultInjector, FaultPlan } from './fault-injection.ts';
 import { inOrderPerKey } from './in-order-per-key.ts';
 import { LocalEventBus } from './local-event-bus.ts';
@@ -123,7 +124,20 @@ export interface LocalRuntimeOptions {
    * written from memory (lib/local/item-read-cache.ts; default), or send every read to dynalite.
    */
   reads?: 'cached' | 'table';
+  /**
+   * Send every call to the dynalite server ('table', the default: as AWS runs it, each write on disk
+   * when it returns, as a shop's webhooks need), or hold the tables the handlers use most in process,
+   * answered by dynalite's own code and written to the server at `writeBehind` and at `stop`
+   * ('behind': a replay's backtest; lib/local/write-behind-tables.ts).
+   */
+  writes?: 'behind' | 'table';
 }
+
+/**
+ * The tables held in process by default: all but the idempotency records (their own layer writes
+ * them behind) and the failed events. A fault plan keeps the ledger on the table, where its throttles fall.
+ */
+const WRITE_BEHIND_TABLES: readonly TableName[] = ['customers', 'journey-entries', 'deliverability', 'identities', 'stage-changes', 'model-runs', 'send-ledger'];
 
 /** The local secret file holds what the Secrets Manager secret holds: a bare key, or `{"current", "previous"?}`. */
 function localSigningKeys(dataDir?: string): SigningKeys {
@@ -227,8 +241,12 @@ export class LocalRuntime {
     // Each handler may make only the DynamoDB calls its function is granted in AWS (lib/function-access.ts).
     const access = new AccessGuard(tables);
     access.attach(db as unknown as DynamoDBClient);
+    const held = options.writes !== 'behind' ? [] : WRITE_BEHIND_TABLES.filter((t) => !(faults.any && t === 'send-ledger'));
     const readCache = options.reads === 'table' ? new ItemReadCache(tables, {}) : new ItemReadCache(tables, { items: ['customers', 'identities', 'journey-entries', 'deliverability'], partitions: ['journey-entries'], tables: ['customers'] });
     readCache.attach(db as unknown as DynamoDBClient);
+    const writeBehindServer = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, signer: DYNALITE_SIGNER });
+    const writeBehind = await WriteBehindTables.start(writeBehindServer, tables, held);
+    writeBehind.attach(db as unknown as DynamoDBClient);
 
     const logger = new Logger({ serviceName: 'lifecycle-mailer', logLevel: options.logLevel ?? 'ERROR' });
     const customers = new DynamoCustomerStore(db, tables.customers);
@@ -375,6 +393,7 @@ export class LocalRuntime {
     runtime.historyImport = historyImport;
     runtime.engagementRecords = engagementRecords;
     runtime.readCache = readCache;
+    runtime.heldTables = { tables: writeBehind, server: writeBehindServer };
     return runtime;
   }
 
@@ -391,6 +410,8 @@ export class LocalRuntime {
   private engagementRecords: BufferedIdempotencyLayer | undefined;
   /** The reads answered from memory, and those that went to the table. */
   readCache!: ItemReadCache;
+  /** The tables held in process, and the client that writes them behind to the server. */
+  heldTables!: { tables: WriteBehindTables; server: DynamoDBClient };
 
   /**
    * Runs `load` (which puts the history's shop events on the bus) as an import: the ingest
@@ -407,9 +428,15 @@ export class LocalRuntime {
     }
   }
 
-  /** Writes the ingest and engagement functions' records kept in memory since the last call (a replay calls it at each simulated day's end, and at its end). */
-  async writeBehind(): Promise<number> {
-    return (await this.engagementRecords?.writeBehind() ?? 0) + (await this.historyImport.idempotency.writeBehind());
+  /**
+   * Writes what is kept in memory since the last call to the dynalite server: the ingest and
+   * engagement functions' idempotency records, and (`all`) the held tables' changed items. A replay
+   * writes the records at each simulated day's end, and everything at its end; stop does too. The
+   * held tables are written once at the end: an item changed on many days is written once.
+   */
+  async writeBehind(what: 'records' | 'all' = 'all'): Promise<number> {
+    const records = (await this.engagementRecords?.writeBehind() ?? 0) + (await this.historyImport.idempotency.writeBehind());
+    return records + (what === 'all' ? await this.heldTables.tables.writeBehind() : 0);
   }
 
   /** Hands the wake-ups due by now to the journey queue and runs it until nothing is due. */
@@ -503,6 +530,15 @@ export class LocalRuntime {
   }
 
   async stop(): Promise<void> {
+    try {
+      await this.writeBehind();
+    } finally {
+      await this.shutDown();
+    }
+  }
+
+  private async shutDown(): Promise<void> {
+    this.heldTables.server.destroy();
     this.db.destroy();
     this.ses.destroy();
     await this.unsubscribeServer?.close();
