@@ -278,18 +278,32 @@ export class WriteBehindTables {
 const toBase64 = (b: unknown) => Buffer.from(b as Uint8Array).toString('base64');
 const fromBase64 = (b: unknown) => new Uint8Array(Buffer.from(b as string, 'base64'));
 
-/** An item's (or key's) binary values (B, BS, within maps and lists too) converted by `convert`: base64 on the wire, bytes in the document client's items. */
+/**
+ * An item's (or key's) binary values (B, BS, within maps and lists too) converted by `convert`:
+ * base64 on the wire, bytes in the document client's items. The item itself when it holds none
+ * (the usual case: nothing is copied).
+ */
 function withBinary(item: Wire, convert: (b: unknown) => unknown): Wire {
   const value = (av: AttributeValue): AttributeValue => {
     if (av.B !== undefined) return { B: convert(av.B) as Uint8Array };
     if (av.BS !== undefined) return { BS: av.BS.map(convert) as Uint8Array[] };
-    if (av.M !== undefined) return { M: withBinary(av.M, convert) };
-    if (av.L !== undefined) return { L: av.L.map(value) };
+    if (av.M !== undefined) {
+      const m = withBinary(av.M, convert);
+      return m === av.M ? av : { M: m };
+    }
+    if (av.L !== undefined) {
+      const l = av.L.map(value);
+      return l.every((v, i) => v === av.L![i]) ? av : { L: l };
+    }
     return av;
   };
-  const result: Wire = {};
-  for (const [k, v] of Object.entries(item)) result[k] = value(v);
-  return result;
+  let result: Wire | undefined;
+  for (const k in item) {
+    const v = item[k]!;
+    const converted = value(v);
+    if (converted !== v) (result ??= { ...item })[k] = converted;
+  }
+  return result ?? item;
 }
 
 /** One batch call's output from its in-process tables and the server's. */

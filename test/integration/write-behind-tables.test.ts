@@ -68,7 +68,7 @@ afterAll(async () => {
   await dynalite.stop();
 });
 
-const customer = (customerId: string, extra: Record<string, unknown> = {}) => ({ customerId, version: 1, tags: ['a'], note: undefined, nested: { n: 1.5, deep: [{ x: 'y' }] }, labels: new Set(['x', 'y']), ...extra });
+const customer = (customerId: string, extra: Record<string, unknown> = {}) => ({ customerId, version: 1, tags: ['a'], note: undefined, nested: { n: 1.5, deep: [{ x: 'y', bytes: new Uint8Array([9]) }] }, labels: new Set(['x', 'y']), ...extra });
 
 /** Conditions, expressions, errors, pages and batches: each answered in process exactly as dynalite's server answers it. */
 const CALLS: [string, Call][] = [
