@@ -110,7 +110,9 @@ export async function replay(
     await runtime.drainSendQueue({ journeys: false });
   }
   await runtime.deliverSesEvents(window.to + 2 * DAY);
-  await runtime.writeBehind();
+  // The server is written while the caller reads the run's outcome (stop waits for it).
+  await runtime.writeBehind('records');
+  runtime.writeBehindInBackground();
   progress.done();
 }
 

@@ -435,8 +435,34 @@ export class LocalRuntime {
    * held tables are written once at the end: an item changed on many days is written once.
    */
   async writeBehind(what: 'records' | 'all' = 'all'): Promise<number> {
+    await this.background;
+    const failure = this.backgroundFailure;
+    this.backgroundFailure = undefined;
+    if (failure !== undefined) throw failure;
+    return this.writeKept(what);
+  }
+
+  private async writeKept(what: 'records' | 'all'): Promise<number> {
     const records = (await this.engagementRecords?.writeBehind() ?? 0) + (await this.historyImport.idempotency.writeBehind());
     return records + (what === 'all' ? await this.heldTables.tables.writeBehind() : 0);
+  }
+
+  /** A write-behind started by writeBehindInBackground, and how it failed, for the next writeBehind (or stop) to report. */
+  private background: Promise<void> | undefined;
+  private backgroundFailure: unknown;
+
+  /**
+   * Starts writing everything kept in memory behind, and returns at once: a replay's end, while
+   * its summary and report are read (from the held tables themselves, which answer meanwhile). The
+   * next writeBehind, and stop, wait for it and throw what it threw.
+   */
+  writeBehindInBackground(): void {
+    this.background = (this.background ?? Promise.resolve()).then(() => this.writeKept('all')).then(
+      () => undefined,
+      (error: unknown) => {
+        this.backgroundFailure ??= error;
+      },
+    );
   }
 
   /** Hands the wake-ups due by now to the journey queue and runs it until nothing is due. */
