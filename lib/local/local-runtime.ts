@@ -134,8 +134,9 @@ export interface LocalRuntimeOptions {
 }
 
 /**
- * The tables held in process by default: all but the idempotency records (their own layer writes
- * them behind) and the failed events. A fault plan keeps the ledger on the table, where its throttles fall.
+ * The tables a runtime started with writes 'behind' holds: all but the idempotency records (their
+ * own layer writes them behind), the failed events and the shop connector's (a replay writes few).
+ * A fault plan keeps the ledger on the table, where its throttles fall.
  */
 const WRITE_BEHIND_TABLES: readonly TableName[] = ['customers', 'journey-entries', 'deliverability', 'identities', 'stage-changes', 'model-runs', 'send-ledger'];
 
