@@ -4,7 +4,7 @@ import { BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aw
 /** Requests a BatchWriteItem call may carry. */
 export const BATCH = 25;
 /** Batches in flight at once: the SDK's work on one overlaps dynalite's on another (each a process of its own). */
-const BATCHES_IN_FLIGHT = 4;
+export const BATCHES_IN_FLIGHT = 4;
 
 /** Whether the table holds no item (one page of a COUNT scan). */
 export async function isEmpty(db: DynamoDBDocumentClient, table: string): Promise<boolean> {
@@ -24,17 +24,19 @@ export async function writeInBatches(db: DynamoDBDocumentClient, table: string, 
   for (let i = 0; i < writes.length; i += BATCH) batches.push(writes.slice(i, i + BATCH));
   await Promise.all(
     batches.map((batch) =>
-      limit(async () => {
-        let requests = batch;
-        for (let attempt = 0; requests.length > 0; attempt++) {
-          const result = await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-          requests = (result.UnprocessedItems?.[table] ?? []) as WriteRequest[];
-          if (requests.length && attempt > 8) throw new Error(`${requests.length} ${what} still unprocessed after retries`);
-          if (requests.length) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-        }
-      }),
+      limit(() => untilProcessed(batch, async (requests) => ((await db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }))).UnprocessedItems?.[table] ?? []) as WriteRequest[], what)),
     ),
   );
+}
+
+/** Sends one batch, and then what comes back unprocessed, backing off, until nothing is left (or throws after nine tries). */
+export async function untilProcessed<R>(batch: R[], send: (requests: R[]) => Promise<R[]>, what: string): Promise<void> {
+  let requests = batch;
+  for (let attempt = 0; requests.length > 0; attempt++) {
+    requests = await send(requests);
+    if (requests.length && attempt > 8) throw new Error(`${requests.length} ${what} still unprocessed after retries`);
+    if (requests.length) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
+  }
 }
 
 /** Puts items (distinct keys) in batches. */

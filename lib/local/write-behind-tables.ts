@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { type AttributeValue, BatchWriteItemCommand, ConditionalCheckFailedException, DynamoDBClient, DynamoDBServiceException, ScanCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { marshall, type marshallOptions, unmarshall as fromWire } from '@aws-sdk/util-dynamodb';
 import pLimit from 'p-limit';
-import { BATCH } from './batch-writes.ts';
+import { BATCH, BATCHES_IN_FLIGHT, untilProcessed } from './batch-writes.ts';
 import { tableDefinition } from './dynamodb-local.ts';
 import { TABLES, type TableName, type TableNames } from '../tables.ts';
 
@@ -45,8 +45,6 @@ const SINGLE_TABLE: Record<string, ActionName> = {
 const WRITES = new Set<ActionName>(['putItem', 'updateItem', 'deleteItem']);
 /** The pre-expression parameters: the handlers write expressions only, so these are refused rather than half translated. */
 const LEGACY = ['Expected', 'AttributeUpdates', 'KeyConditions', 'QueryFilter', 'ScanFilter', 'AttributesToGet', 'ConditionalOperator'];
-/** Write-behind batches in flight at once. */
-const BATCHES_IN_FLIGHT = 4;
 
 /** A call on a write-behind table this cannot answer as DynamoDB would. */
 export class WriteBehindUnsupportedError extends Error {
@@ -176,14 +174,8 @@ export class WriteBehindTables {
     return written;
   }
 
-  private async send(table: string, batch: WriteRequest[]): Promise<void> {
-    let requests = batch;
-    for (let attempt = 0; requests.length > 0; attempt++) {
-      const result = await this.server.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
-      requests = result.UnprocessedItems?.[table] ?? [];
-      if (requests.length && attempt > 8) throw new Error(`${requests.length} items of ${table} still unprocessed after retries`);
-      if (requests.length) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-    }
+  private send(table: string, batch: WriteRequest[]): Promise<void> {
+    return untilProcessed(batch, async (requests) => (await this.server.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }))).UnprocessedItems?.[table] ?? [], `items of ${table}`);
   }
 
   /** Copies the server's table into the process (a consistent scan, page after page). */
