@@ -55,6 +55,8 @@ export interface RunJobOptions {
 }
 
 const DAY = 86_400_000;
+/** Days of messages the SES stand-in keeps before the outbox empties it (it holds them in memory). */
+const OUTBOX_STORE_DAYS = 7;
 
 /**
  * A bar on a terminal; otherwise (CI, a replay run in the background, a log file) one line
@@ -154,15 +156,29 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     const written = new Set<string>();
     // The stand-in stamps each message with the real time; the outbox gives it the simulated moment SES took it.
     const sentAt = (messageId: string) => runtime.emulator.acceptedAt.get(messageId);
-    await replay(runtime, events, { from, to }, progress, async () => {
-      await syncOutbox(runtime.services.ses.endpoint, outbox, options.serve ?? false, written, sentAt);
-    }, async () => {
+    // Every message SES took went through the runtime's client: the outbox copies those since the
+    // last copy. The stand-in builds each message's MIME on its own core, so a day's copy runs
+    // while the next day replays; the store is emptied (in the foreground) once a week.
+    let copied = 0;
+    let days = 0;
+    let copying: Promise<unknown> = Promise.resolve();
+    const copyOutbox = async (last = false) => {
+      await copying; // a copy's failure ends the run here
+      const accepted = runtime.emulator.accepted;
+      const ids = accepted.slice(copied);
+      copied = accepted.length;
+      const empty = last || ++days % OUTBOX_STORE_DAYS === 0;
+      copying = syncOutbox(runtime.services.ses.endpoint, outbox, (options.serve ?? false) || !empty, empty ? written : new Set(), sentAt, ids);
+      copying.catch(() => undefined); // awaited at the next copy
+      if (empty) await copying;
+    };
+    await replay(runtime, events, { from, to }, progress, () => copyOutbox(), async () => {
       // Score the imported history once at go-live (as a deployment does after an import), so the
       // loyalty change measured at the end is what the live weeks did, not the first scoring.
       await runtime.fireSchedule({ recompute: true, campaignIds: [] });
       loyaltyBefore = await loyaltySnapshot(runtime);
     }, response);
-    await syncOutbox(runtime.services.ses.endpoint, outbox, options.serve ?? false, written, sentAt);
+    await copyOutbox(true);
     const outboxFiles = existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.eml')).length : 0;
     const summary = await summariseRun(runtime, { source, from, to, startedAt, outboxFiles, loyaltyBefore });
     if (rejectedLines) summary.failedEvents.import = rejectedLines;

@@ -43,6 +43,8 @@ export class SesEventEmulator {
   private readonly actions: RecipientAction[] = [];
   /** When (simulated ms) SES accepted each message, by message id: the `Date:` the outbox gives it. */
   readonly acceptedAt = new Map<string, number>();
+  /** Every message id SES accepted, in order (an id the stand-in draws twice is here twice): what the outbox copies. */
+  readonly accepted: string[] = [];
   readonly counts = { sent: 0, opens: 0, machineOpens: 0, clicks: 0, bounces: 0, complaints: 0 };
   /** Send ids SES accepted more than once: the exactly-once guarantee says this stays empty. */
   readonly mailedTwice: string[] = [];
@@ -101,6 +103,7 @@ export class SesEventEmulator {
 
     this.counts.sent++;
     this.acceptedAt.set(messageId, sentAt);
+    this.accepted.push(messageId);
     const sendId = tags[SEND_TAGS.send]?.[0];
     if (sendId) {
       if (this.acceptedSendIds.has(sendId)) this.mailedTwice.push(sendId);

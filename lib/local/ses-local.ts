@@ -36,9 +36,11 @@ const Bytes = z.custom<number[]>((v) => Array.isArray(v) && v.every((b) => Numbe
 const EmlContent = z.object({ body: z.object({ type: z.literal('Buffer'), data: Bytes }) });
 
 /**
- * Copies every message the local SES accepted into `.eml` files in `outboxDir`, then
- * empties the stand-in's store (it keeps everything in memory). Called between simulated
- * hours, when no send is in flight; with `keepInInbox` the web inbox keeps its copies.
+ * Copies the messages the local SES accepted into `.eml` files in `outboxDir`, then empties the
+ * stand-in's store (it keeps everything in memory). Called between simulated hours, when no send
+ * is in flight; with `keepInInbox` the web inbox keeps its copies. `messageIds`: the messages to
+ * copy, when the caller knows what it sent (a replay does); otherwise every message in the store
+ * not yet `written`, which costs a listing of the store with every message's body.
  */
 export async function syncOutbox(
   sesEndpoint: string,
@@ -47,23 +49,21 @@ export async function syncOutbox(
   written = new Set<string>(),
   /** When (ms) each message was sent on the simulated clock: its `Date:` header, so a mail client sorts the outbox as it was sent. */
   sentAt?: (messageId: string) => number | undefined,
+  messageIds?: readonly string[],
 ): Promise<number> {
   mkdirSync(outboxDir, { recursive: true });
-  const store = StoredEmails.parse(await (await fetch(`${sesEndpoint}/store`)).json());
+  const ids = messageIds ?? StoredEmails.parse(await (await fetch(`${sesEndpoint}/store`)).json()).emails.map((e) => e.messageId);
   const limit = pLimit(8);
-  const fresh = store.emails.filter((e) => !written.has(e.messageId));
+  const fresh = ids.filter((id) => !written.has(id));
   await Promise.all(
-    fresh.map((e) =>
+    fresh.map((messageId) =>
       limit(async () => {
-        const response = await fetch(`${sesEndpoint}/get-emlContent?messageId=${encodeURIComponent(e.messageId)}`);
-        if (!response.ok) throw new Error(`local SES could not give message ${e.messageId}: HTTP ${response.status}`);
-        const parsed = EmlContent.safeParse(await response.json());
-        if (!parsed.success) throw new Error(`local SES gave message ${e.messageId} in a form this cannot read: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-        const eml = parsed.data;
-        const raw = Buffer.from(eml.body.data);
-        const at = sentAt?.(e.messageId);
-        writeFileSync(join(outboxDir, outboxFileName(outboxDir, e.messageId)), at === undefined ? raw : withDateHeader(raw, at));
-        written.add(e.messageId);
+        const response = await fetch(`${sesEndpoint}/get-emlContent?messageId=${encodeURIComponent(messageId)}`);
+        if (!response.ok) throw new Error(`local SES could not give message ${messageId}: HTTP ${response.status}`);
+        const raw = emlBytes(messageId, new Uint8Array(await response.arrayBuffer()));
+        const at = sentAt?.(messageId);
+        writeFileSync(join(outboxDir, outboxFileName(outboxDir, messageId)), at === undefined ? raw : withDateHeader(raw, at));
+        written.add(messageId);
       }),
     ),
   );
@@ -72,6 +72,61 @@ export async function syncOutbox(
     written.clear();
   }
   return fresh.length;
+}
+
+const BYTES_START = Buffer.from('"body":{"type":"Buffer","data":[');
+const [COMMA, CLOSE, ZERO, NINE] = [0x2c, 0x5d, 0x30, 0x39];
+
+/**
+ * The raw message in `/get-emlContent`'s answer: JSON whose `body` is a serialised Buffer, an array
+ * of byte numbers ~3.5 characters per byte of mail. The usual answer is read digit by digit into
+ * the bytes, without building the JSON's array of numbers (JSON.parse and a check of each element
+ * cost more than the rest of the copy); any answer not of exactly that form is parsed as JSON and
+ * checked by the schema, which names what is wrong. Quotes inside JSON strings are escaped, so
+ * the unescaped `"body":{"type":"Buffer","data":[` marks the body's array wherever it comes.
+ */
+export function emlBytes(messageId: string, answer: Uint8Array): Buffer {
+  const start = Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength).indexOf(BYTES_START);
+  if (start >= 0) {
+    const out = Buffer.allocUnsafe(answer.length);
+    let n = 0;
+    let i = start + BYTES_START.length;
+    let ok = true;
+    if (answer[i] === CLOSE) i++;
+    else
+      for (;;) {
+        let value = 0;
+        let digits = 0;
+        for (let c = answer[i]; c !== undefined && c >= ZERO && c <= NINE; c = answer[++i]) {
+          value = value * 10 + c - ZERO;
+          digits++;
+        }
+        if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && answer[i - digits] === ZERO)) {
+          ok = false;
+          break;
+        }
+        out[n++] = value;
+        if (answer[i] === COMMA) i++;
+        else if (answer[i] === CLOSE) {
+          i++;
+          break;
+        } else {
+          ok = false;
+          break;
+        }
+      }
+    // The array closes the body, and the body the answer (its last key, as the stand-in writes it).
+    if (ok && answer[i] === 0x7d && answer[i + 1] === 0x7d && i + 2 === answer.length) return Buffer.from(out.subarray(0, n));
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(answer).toString('utf8'));
+  } catch (error) {
+    throw new Error(`local SES gave message ${messageId} in a form this cannot read: not JSON (${(error as Error).message})`);
+  }
+  const parsed = EmlContent.safeParse(json);
+  if (!parsed.success) throw new Error(`local SES gave message ${messageId} in a form this cannot read: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return Buffer.from(parsed.data.body.data);
 }
 
 /**

@@ -3,14 +3,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { syncOutbox } from '#lib/local/ses-local.ts';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { emlBytes, syncOutbox } from '#lib/local/ses-local.ts';
 
 // A stand-in for the SES stand-in's store API: what it holds now, by message id.
 let stored: { messageId: string; raw: string; bytes?: unknown[] }[] = [];
+let listed = 0;
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   res.setHeader('content-type', 'application/json');
+  if (url.pathname === '/store') listed++;
   if (url.pathname === '/store') return res.end(JSON.stringify({ emails: stored.map((e) => ({ messageId: e.messageId })) }));
   if (url.pathname === '/get-emlContent') {
     const email = stored.find((e) => e.messageId === url.searchParams.get('messageId'));
@@ -43,5 +45,46 @@ describe('the outbox copy of the local SES store', () => {
     stored = [{ messageId: 'ses-200000003', raw: '', bytes: [83, 'x'] }];
     await expect(syncOutbox(endpoint, outbox)).rejects.toThrow(/message ses-200000003/);
     expect(readdirSync(outbox).filter((f) => f.startsWith('ses-2'))).toEqual([]);
+  });
+});
+
+describe("reading a message's bytes from the stand-in's answer", () => {
+  const answerOf = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+  const mail = Buffer.from('Subject: Grüße "quoted" ]}\r\n\r\n\u00ff\u0000 body', 'utf8');
+
+  it('gives back the bytes of a serialised Buffer, byte for byte, whatever the other keys hold', () => {
+    const answer = answerOf({ messageId: 'ses-1', fileName: 'a "body":{"type":"Buffer","data":[1,2]} subject', body: mail.toJSON() });
+    const parse = vi.spyOn(JSON, 'parse');
+    expect(emlBytes('ses-1', answer).equals(mail)).toBe(true);
+    expect(parse).not.toHaveBeenCalled(); // the stand-in's usual answer is read without JSON.parse
+    parse.mockRestore();
+    expect(emlBytes('ses-1', answerOf({ body: { type: 'Buffer', data: [] } })).length).toBe(0);
+    expect(emlBytes('ses-1', answerOf({ body: { type: 'Buffer', data: [0, 9, 10, 99, 100, 255] } }))).toEqual(Buffer.from([0, 9, 10, 99, 100, 255]));
+  });
+
+  it('reads an answer in another layout of the same JSON (spaces, another key order) as the JSON says', () => {
+    const spaced = new TextEncoder().encode(JSON.stringify({ body: { data: [72, 105], type: 'Buffer' }, messageId: 'ses-2' }, null, 2));
+    expect(emlBytes('ses-2', spaced).toString()).toBe('Hi');
+  });
+
+  it('names the message and what is wrong in an answer that is not a Buffer of bytes', () => {
+    expect(() => emlBytes('ses-3', answerOf({ body: { type: 'Buffer', data: [83, 256, 10] } }))).toThrow(/message ses-3 .*body\.data: expected an array of bytes/);
+    expect(() => emlBytes('ses-4', answerOf({ body: { type: 'Buffer', data: [83, -1] } }))).toThrow(/message ses-4 .*body\.data/);
+    expect(() => emlBytes('ses-5', answerOf({ body: { type: 'Buffer', data: [1.5] } }))).toThrow(/message ses-5 .*body\.data/);
+    expect(() => emlBytes('ses-6', new TextEncoder().encode('{"body":{"type":"Buffer","data":[1,2'))).toThrow(/message ses-6 .*not JSON/);
+  });
+});
+
+describe('the outbox copy of messages the caller names', () => {
+  it('copies just those messages, without listing the store, and empties it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lm-outbox-ids-'));
+    stored = [{ messageId: 'ses-300000001', raw: 'Subject: one\r\n\r\n1' }, { messageId: 'ses-300000002', raw: 'Subject: two\r\n\r\n2' }];
+    listed = 0;
+    expect(await syncOutbox(endpoint, dir, false, new Set(), () => Date.parse('2026-09-20T09:00:00Z'), ['ses-300000002'])).toBe(1);
+    expect(listed).toBe(0);
+    expect(readdirSync(dir)).toEqual(['ses-300000002.eml']);
+    expect(readFileSync(join(dir, 'ses-300000002.eml'), 'utf8')).toBe('Date: Sun, 20 Sep 2026 09:00:00 +0000\r\nSubject: two\r\n\r\n2');
+    expect(stored).toEqual([]);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
