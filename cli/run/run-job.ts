@@ -202,7 +202,8 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     await runtime.stop();
     return { summary, ...extra };
   } catch (error) {
-    await runtime.stop();
+    // The run's own error is what a person needs to fix; a failure to shut down after it is said, not put in its place.
+    await runtime.stop().catch((stopError: unknown) => process.stderr.write(`while stopping after the error below: ${stopError instanceof Error ? stopError.message : String(stopError)}\n`));
     throw error;
   }
 }
