@@ -54,6 +54,31 @@ export function copyItem<T>(value: T): T {
   return copy as T;
 }
 
+/**
+ * Freezes an item of plain objects, arrays and primitives, all the way down, and says whether it
+ * could: a cached item is then handed out as it is (reads of it cost no copy; segmentation reads
+ * every customer daily), and a caller that tried to change it would throw instead of changing the
+ * cache. An item holding anything else (a set, binary) is copied for every answer instead.
+ */
+function freezeItem(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return true;
+  if (!Array.isArray(value) && Object.getPrototypeOf(value) !== Object.prototype) return false;
+  let plain = true;
+  for (const v of Array.isArray(value) ? value : Object.values(value)) if (!freezeItem(v)) plain = false;
+  if (plain) Object.freeze(value);
+  return plain;
+}
+
+/** The cache's own copy of an item: frozen when it can be (see freezeItem). */
+function cacheCopy(item: Item): Item {
+  const copy = copyItem(item);
+  freezeItem(copy);
+  return copy;
+}
+
+/** A cached item for an answer: itself when frozen, else a copy. */
+const handedOut = (item: Item): Item => (Object.isFrozen(item) ? item : copyItem(item));
+
 /** A partition's own name in the maps, apart from its items' keys (a table without a sort key would otherwise share them). */
 const partitionKeyOf = (table: string, partitionKey: unknown) => `partition ${JSON.stringify([table, partitionKey])}`;
 
@@ -145,7 +170,7 @@ export class ItemReadCache {
           if (this.items.has(key) && !this.writing.get(key)) {
             this.stats.hits++;
             const item = this.items.get(key);
-            return answer(item ? { Item: copyItem(item) } : {});
+            return answer(item ? { Item: handedOut(item) } : {});
           }
           this.stats.misses++;
           // A read sent while the key is being written may be answered before or after that write: it fills nothing.
@@ -153,7 +178,7 @@ export class ItemReadCache {
           const result = await next(args);
           if (unwritten()) {
             const item = (result.output as { Item?: Item }).Item;
-            this.items.set(key, item ? copyItem(item) : null);
+            this.items.set(key, item ? cacheCopy(item) : null);
           }
           return result;
         }
@@ -165,7 +190,7 @@ export class ItemReadCache {
             const responses: Record<string, Item[]> = {};
             for (const { table, key } of asked) {
               const item = this.items.get(key);
-              (responses[table] ??= []).push(...(item ? [copyItem(item)] : []));
+              (responses[table] ??= []).push(...(item ? [handedOut(item)] : []));
             }
             return answer({ Responses: responses, UnprocessedKeys: {} });
           }
@@ -179,7 +204,7 @@ export class ItemReadCache {
           asked.forEach(({ key }, i) => {
             if (!unwritten[i]!()) return;
             const item = found.get(key);
-            this.items.set(key, item ? copyItem(item) : null);
+            this.items.set(key, item ? cacheCopy(item) : null);
           });
           return result;
         }
@@ -190,7 +215,7 @@ export class ItemReadCache {
           if (known && !this.writing.get(partition)) {
             this.stats.hits++;
             const sortKey = this.keyNames.get(input.TableName!)![1];
-            const items = [...known.values()].sort((a, b) => (sortKey ? byUtf8(a[sortKey] as string, b[sortKey] as string) : 0)).map((i) => copyItem(i));
+            const items = [...known.values()].sort((a, b) => (sortKey ? byUtf8(a[sortKey] as string, b[sortKey] as string) : 0)).map(handedOut);
             return answer({ Items: items, Count: items.length, ScannedCount: items.length });
           }
           this.stats.misses++;
@@ -202,7 +227,7 @@ export class ItemReadCache {
             for (const item of output.Items ?? []) {
               const key = this.keyOf(input.TableName!, item);
               if (!key) return result; // a sort key that is not a string: not kept
-              items.set(key, copyItem(item));
+              items.set(key, cacheCopy(item));
             }
             this.partitions.set(partition, items);
           }
@@ -216,7 +241,7 @@ export class ItemReadCache {
             return next(args);
           }
           this.stats.hits++;
-          const segment = items.filter(([scanKey]) => inDynaliteSegment(scanKey, input.Segment, input.TotalSegments)).map(([, item]) => copyItem(item));
+          const segment = items.filter(([scanKey]) => inDynaliteSegment(scanKey, input.Segment, input.TotalSegments)).map(([, item]) => handedOut(item));
           return answer({ Items: segment, Count: segment.length, ScannedCount: segment.length });
         }
         const writes = this.writesOf(command, input);
@@ -253,11 +278,12 @@ export class ItemReadCache {
               this.learnMembership(table, key, kind, unprocessed.has(key));
               if (unprocessed.has(key) || this.writing.get(key) !== 1 || marks[i]![0] !== this.writeCounts.get(key)) return;
               const stored = put ? asStoredOrUndefined(put) : kind === 'update' && updated ? copyItem(updated) : undefined;
+              if (stored) freezeItem(stored);
               if (!stored) return;
               this.items.set(key, stored);
               const known = this.partitions.get(partition);
               if (put && known && this.writing.get(partition) === 1 && marks[i]![1] === this.writeCounts.get(partition)) {
-                known.set(key, copyItem(stored));
+                known.set(key, stored);
                 kept.add(partition);
               }
             });
@@ -335,7 +361,11 @@ export class ItemReadCache {
       startKey = result.output.LastEvaluatedKey;
     } while (startKey);
     if (!unwritten()) return;
-    for (const [key, , item] of read) this.items.set(key, item);
+    // The table's answers are this read's own objects: frozen as they are, not copied.
+    for (const [key, , item] of read) {
+      freezeItem(item);
+      this.items.set(key, item);
+    }
     this.wholeTables.set(table, new Map(read.map(([key, scanKey]) => [key, scanKey])));
   }
 

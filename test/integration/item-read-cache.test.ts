@@ -253,8 +253,10 @@ describe('the read cache answers a Scan of a whole table (segmentation\'s daily 
     expect(fromCache[0]).toHaveLength(120);
     expect(fromCache.slice(1, 5).flat()).toHaveLength(120);
     expect(fromCache[1]!.length).toBeGreaterThan(0);
-    // The caller's copies are its own.
-    (fromCache[0]![0] as { name: string }).name = 'changed';
+    // What the cache hands out is frozen: a caller that tries to change it throws, and the cache answers as before.
+    expect(() => {
+      (fromCache[0]![0] as { name: string }).name = 'changed';
+    }).toThrow(TypeError);
     expect(await scan(cachedS)).toEqual(fromTable[0]);
   });
 
