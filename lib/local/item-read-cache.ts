@@ -278,8 +278,8 @@ export class ItemReadCache {
               this.learnMembership(table, key, kind, unprocessed.has(key));
               if (unprocessed.has(key) || this.writing.get(key) !== 1 || marks[i]![0] !== this.writeCounts.get(key)) return;
               const stored = put ? asStoredOrUndefined(put) : kind === 'update' && updated ? copyItem(updated) : undefined;
-              if (stored) freezeItem(stored);
               if (!stored) return;
+              freezeItem(stored);
               this.items.set(key, stored);
               const known = this.partitions.get(partition);
               if (put && known && this.writing.get(partition) === 1 && marks[i]![1] === this.writeCounts.get(partition)) {

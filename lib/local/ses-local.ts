@@ -75,52 +75,50 @@ export async function syncOutbox(
 }
 
 const BYTES_START = Buffer.from('"body":{"type":"Buffer","data":[');
-const [COMMA, CLOSE, ZERO, NINE] = [0x2c, 0x5d, 0x30, 0x39];
+const [COMMA, CLOSE, BRACE, ZERO, NINE] = [0x2c, 0x5d, 0x7d, 0x30, 0x39];
+
+/**
+ * The bytes of the serialised Buffer that ends the answer (`…"body":{"type":"Buffer","data":[…]}}`,
+ * as the stand-in writes it), read digit by digit; undefined for anything else (spaces, another key
+ * order, a number that is not a byte as JSON writes it). Quotes inside JSON strings are escaped,
+ * so the unescaped marker names the body's array wherever it comes.
+ */
+function serialisedBufferAtEnd(answer: Buffer): Buffer | undefined {
+  const start = answer.indexOf(BYTES_START);
+  if (start < 0) return undefined;
+  let i = start + BYTES_START.length;
+  // Every byte takes at least two characters (a digit and a comma or the closing bracket).
+  const out = Buffer.allocUnsafe(Math.ceil((answer.length - i) / 2));
+  let n = 0;
+  if (answer[i] === CLOSE) i++;
+  else
+    for (;;) {
+      const first = i;
+      let value = 0;
+      for (let c = answer[i]; c !== undefined && c >= ZERO && c <= NINE; c = answer[++i]) value = value * 10 + c - ZERO;
+      const digits = i - first;
+      if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && answer[first] === ZERO)) return undefined;
+      out[n++] = value;
+      const separator = answer[i++];
+      if (separator === CLOSE) break;
+      if (separator !== COMMA) return undefined;
+    }
+  return answer[i] === BRACE && answer[i + 1] === BRACE && i + 2 === answer.length ? out.subarray(0, n) : undefined;
+}
 
 /**
  * The raw message in `/get-emlContent`'s answer: JSON whose `body` is a serialised Buffer, an array
- * of byte numbers ~3.5 characters per byte of mail. The usual answer is read digit by digit into
- * the bytes, without building the JSON's array of numbers (JSON.parse and a check of each element
- * cost more than the rest of the copy); any answer not of exactly that form is parsed as JSON and
- * checked by the schema, which names what is wrong. Quotes inside JSON strings are escaped, so
- * the unescaped `"body":{"type":"Buffer","data":[` marks the body's array wherever it comes.
+ * of byte numbers, ~3.5 characters per byte of mail. The usual answer is read without building the
+ * JSON's array of numbers (JSON.parse and a check of each element cost more than the rest of the
+ * copy); any other answer is parsed as JSON and checked by the schema, which names what is wrong.
  */
 export function emlBytes(messageId: string, answer: Uint8Array): Buffer {
-  const start = Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength).indexOf(BYTES_START);
-  if (start >= 0) {
-    const out = Buffer.allocUnsafe(answer.length);
-    let n = 0;
-    let i = start + BYTES_START.length;
-    let ok = true;
-    if (answer[i] === CLOSE) i++;
-    else
-      for (;;) {
-        let value = 0;
-        let digits = 0;
-        for (let c = answer[i]; c !== undefined && c >= ZERO && c <= NINE; c = answer[++i]) {
-          value = value * 10 + c - ZERO;
-          digits++;
-        }
-        if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && answer[i - digits] === ZERO)) {
-          ok = false;
-          break;
-        }
-        out[n++] = value;
-        if (answer[i] === COMMA) i++;
-        else if (answer[i] === CLOSE) {
-          i++;
-          break;
-        } else {
-          ok = false;
-          break;
-        }
-      }
-    // The array closes the body, and the body the answer (its last key, as the stand-in writes it).
-    if (ok && answer[i] === 0x7d && answer[i + 1] === 0x7d && i + 2 === answer.length) return Buffer.from(out.subarray(0, n));
-  }
+  const text = Buffer.from(answer.buffer, answer.byteOffset, answer.byteLength);
+  const bytes = serialisedBufferAtEnd(text);
+  if (bytes) return bytes;
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(answer).toString('utf8'));
+    json = JSON.parse(text.toString('utf8'));
   } catch (error) {
     throw new Error(`local SES gave message ${messageId} in a form this cannot read: not JSON (${(error as Error).message})`);
   }
