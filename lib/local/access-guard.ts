@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-dynamodb';
+import type { InitializeMiddleware } from '@smithy/types';
 import { type AccessName, allows, type DynamoAction } from '../function-access.ts';
 import { TABLES, type TableName, type TableNames } from '../tables.ts';
 
@@ -33,25 +34,25 @@ export class AccessGuard {
     return (...args: A) => this.current.run(name, () => handler(...args));
   }
 
-  attach(client: DynamoDBClient): void {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const name = this.current.getStore();
-        if (name) {
-          const action = context.commandName?.replace(/Command$/, '') as DynamoAction;
-          for (const [physical, keys] of this.keysByTable(args.input as Input)) {
-            const table = this.tableOf.get(physical);
-            if (table && !allows(name, table, action, keys)) {
-              const what = `${name}: ${action} on ${table}${keys.length ? ` (${keys.join(', ')})` : ''}`;
-              this.violations.push(what);
-              throw Object.assign(new Error(`not declared in lib/function-access.ts: ${what}`), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
-            }
-          }
+  /** Checks each call against the running handler's declared access; `attach` adds it to a client's stack, and the runtime also runs it directly (lib/local/direct-calls.ts). */
+  readonly middleware: InitializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
+    const name = this.current.getStore();
+    if (name) {
+      const action = context.commandName?.replace(/Command$/, '') as DynamoAction;
+      for (const [physical, keys] of this.keysByTable(args.input as Input)) {
+        const table = this.tableOf.get(physical);
+        if (table && !allows(name, table, action, keys)) {
+          const what = `${name}: ${action} on ${table}${keys.length ? ` (${keys.join(', ')})` : ''}`;
+          this.violations.push(what);
+          throw Object.assign(new Error(`not declared in lib/function-access.ts: ${what}`), { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
         }
-        return next(args);
-      },
-      { step: 'initialize', name: 'accessGuard', priority: 'high' },
-    );
+      }
+    }
+    return next(args);
+  };
+
+  attach(client: DynamoDBClient): void {
+    client.middlewareStack.add(this.middleware, { step: 'initialize', name: 'accessGuard', priority: 'high' });
   }
 
   /** The tables a request touches, with the partition keys of the items it names. */

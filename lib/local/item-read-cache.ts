@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient, ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-dynamodb';
+import type { InitializeMiddleware } from '@smithy/types';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { TABLES, type TableName, type TableNames } from '../tables.ts';
 
@@ -158,155 +159,155 @@ export class ItemReadCache {
     this.scanned = new Set((cached.tables ?? []).map((t) => tables[t]));
   }
 
-  attach(client: DynamoDBClient): void {
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const command = context.commandName ?? '';
-        const input = args.input as Input;
-        const answer = (output: Record<string, unknown>) => ({ output: { $metadata: { httpStatusCode: 200 }, ...output }, response: {} }) as Awaited<ReturnType<typeof next>>;
-        if (command === 'GetItemCommand' && input.TableName && this.keyNames.has(input.TableName)) {
-          const key = this.keyOf(input.TableName, input.Key);
-          if (!key || input.ProjectionExpression || input.AttributesToGet) return next(args);
-          if (this.items.has(key) && !this.writing.get(key)) {
-            this.stats.hits++;
-            const item = this.items.get(key);
-            return answer(item ? { Item: handedOut(item) } : {});
-          }
-          this.stats.misses++;
-          // A read sent while the key is being written may be answered before or after that write: it fills nothing.
-          const unwritten = this.watch(key);
-          const result = await next(args);
-          if (unwritten()) {
-            const item = (result.output as { Item?: Item }).Item;
-            this.items.set(key, item ? cacheCopy(item) : null);
-          }
-          return result;
+  /** Answers or remembers each call; `attach` adds it to a client's stack, and the runtime also runs it directly (lib/local/direct-calls.ts). */
+  readonly middleware: InitializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
+    const command = context.commandName ?? '';
+    const input = args.input as Input;
+    const answer = (output: Record<string, unknown>) => ({ output: { $metadata: { httpStatusCode: 200 }, ...output }, response: {} }) as Awaited<ReturnType<typeof next>>;
+    if (command === 'GetItemCommand' && input.TableName && this.keyNames.has(input.TableName)) {
+      const key = this.keyOf(input.TableName, input.Key);
+      if (!key || input.ProjectionExpression || input.AttributesToGet) return next(args);
+      if (this.items.has(key) && !this.writing.get(key)) {
+        this.stats.hits++;
+        const item = this.items.get(key);
+        return answer(item ? { Item: handedOut(item) } : {});
+      }
+      this.stats.misses++;
+      // A read sent while the key is being written may be answered before or after that write: it fills nothing.
+      const unwritten = this.watch(key);
+      const result = await next(args);
+      if (unwritten()) {
+        const item = (result.output as { Item?: Item }).Item;
+        this.items.set(key, item ? cacheCopy(item) : null);
+      }
+      return result;
+    }
+    if (command === 'BatchGetItemCommand') {
+      const asked = this.wholeItemBatchOf(input);
+      if (!asked) return next(args);
+      if (asked.every(({ key }) => this.items.has(key) && !this.writing.get(key))) {
+        this.stats.hits++;
+        const responses: Record<string, Item[]> = {};
+        for (const { table, key } of asked) {
+          const item = this.items.get(key);
+          (responses[table] ??= []).push(...(item ? [handedOut(item)] : []));
         }
-        if (command === 'BatchGetItemCommand') {
-          const asked = this.wholeItemBatchOf(input);
-          if (!asked) return next(args);
-          if (asked.every(({ key }) => this.items.has(key) && !this.writing.get(key))) {
-            this.stats.hits++;
-            const responses: Record<string, Item[]> = {};
-            for (const { table, key } of asked) {
-              const item = this.items.get(key);
-              (responses[table] ??= []).push(...(item ? [handedOut(item)] : []));
-            }
-            return answer({ Responses: responses, UnprocessedKeys: {} });
-          }
-          this.stats.misses++;
-          const unwritten = asked.map(({ key }) => this.watch(key));
-          const result = await next(args);
-          const output = result.output as { Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, unknown> };
-          if (Object.keys(output.UnprocessedKeys ?? {}).length) return result;
-          const found = new Map<string, Item>();
-          for (const [table, items] of Object.entries(output.Responses ?? {})) for (const item of items) found.set(this.keyOf(table, item) ?? '', item);
-          asked.forEach(({ key }, i) => {
-            if (!unwritten[i]!()) return;
-            const item = found.get(key);
-            this.items.set(key, item ? cacheCopy(item) : null);
-          });
-          return result;
+        return answer({ Responses: responses, UnprocessedKeys: {} });
+      }
+      this.stats.misses++;
+      const unwritten = asked.map(({ key }) => this.watch(key));
+      const result = await next(args);
+      const output = result.output as { Responses?: Record<string, Item[]>; UnprocessedKeys?: Record<string, unknown> };
+      if (Object.keys(output.UnprocessedKeys ?? {}).length) return result;
+      const found = new Map<string, Item>();
+      for (const [table, items] of Object.entries(output.Responses ?? {})) for (const item of items) found.set(this.keyOf(table, item) ?? '', item);
+      asked.forEach(({ key }, i) => {
+        if (!unwritten[i]!()) return;
+        const item = found.get(key);
+        this.items.set(key, item ? cacheCopy(item) : null);
+      });
+      return result;
+    }
+    if (command === 'QueryCommand') {
+      const partition = this.wholePartitionOf(input);
+      if (!partition) return next(args);
+      const known = this.partitions.get(partition);
+      if (known && !this.writing.get(partition)) {
+        this.stats.hits++;
+        const sortKey = this.keyNames.get(input.TableName!)![1];
+        const items = [...known.values()].sort((a, b) => (sortKey ? byUtf8(a[sortKey] as string, b[sortKey] as string) : 0)).map(handedOut);
+        return answer({ Items: items, Count: items.length, ScannedCount: items.length });
+      }
+      this.stats.misses++;
+      const unwritten = this.watch(partition);
+      const result = await next(args);
+      const output = result.output as { Items?: Item[]; LastEvaluatedKey?: Item };
+      if (!output.LastEvaluatedKey && unwritten()) {
+        const items = new Map<string, Item>();
+        for (const item of output.Items ?? []) {
+          const key = this.keyOf(input.TableName!, item);
+          if (!key) return result; // a sort key that is not a string: not kept
+          items.set(key, cacheCopy(item));
         }
-        if (command === 'QueryCommand') {
-          const partition = this.wholePartitionOf(input);
-          if (!partition) return next(args);
+        this.partitions.set(partition, items);
+      }
+      return result;
+    }
+    if (command === 'ScanCommand' && input.TableName && this.scanned.has(input.TableName) && Object.entries(input).every(([k, v]) => v === undefined || WHOLE_TABLE_SCAN.has(k))) {
+      const table = input.TableName;
+      const items = await this.wholeTable(table, next, args);
+      if (!items) {
+        this.stats.misses++;
+        return next(args);
+      }
+      this.stats.hits++;
+      const segment = items.filter(([scanKey]) => inDynaliteSegment(scanKey, input.Segment, input.TotalSegments)).map(([, item]) => handedOut(item));
+      return answer({ Items: segment, Count: segment.length, ScannedCount: segment.length });
+    }
+    const writes = this.writesOf(command, input);
+    if (writes === 'none') return next(args);
+    if (writes === 'unknown') {
+      this.clear();
+      return next(args);
+    }
+    const marks = writes.map(({ key, partition, table }) => {
+      this.items.delete(key);
+      for (const k of [key, partition, tableMarkOf(table)]) {
+        this.writeCounts.set(k, (this.writeCounts.get(k) ?? 0) + 1);
+        this.writing.set(k, (this.writing.get(k) ?? 0) + 1);
+      }
+      return [this.writeCounts.get(key), this.writeCounts.get(partition)];
+    });
+    // An Update hands back its new item, for the cache to keep (the caller sees only what it asked for).
+    const askedBack = input.ReturnValues !== undefined && input.ReturnValues !== 'NONE';
+    const sent = command === 'UpdateItemCommand' && !askedBack ? { ...args, input: { ...input, ReturnValues: 'ALL_NEW' } } : args;
+    const epoch = this.epoch;
+    // Which partitions the write leaves as this cache knows them (a successful put alone on its key and partition).
+    const kept = new Set<string>();
+    try {
+      const result = await next(sent);
+      const output = result.output as { UnprocessedItems?: Record<string, WriteRequest[]>; Attributes?: Item };
+      const updated = sent === args ? undefined : output.Attributes;
+      if (sent !== args) delete output.Attributes;
+      // A put alone on its key leaves the item exactly as it wrote it (a batch's too, unless handed back unprocessed).
+      if (epoch === this.epoch) {
+        const unprocessed = new Set<string>();
+        for (const [table, requests] of Object.entries(output.UnprocessedItems ?? {}))
+          for (const r of requests) unprocessed.add(this.keyOf(table, r.PutRequest?.Item ?? r.DeleteRequest?.Key) ?? '');
+        writes.forEach(({ key, partition, table, put, kind }, i) => {
+          this.learnMembership(table, key, kind, unprocessed.has(key));
+          if (unprocessed.has(key) || this.writing.get(key) !== 1 || marks[i]![0] !== this.writeCounts.get(key)) return;
+          const stored = put ? asStoredOrUndefined(put) : kind === 'update' && updated ? copyItem(updated) : undefined;
+          if (!stored) return;
+          freezeItem(stored);
+          this.items.set(key, stored);
           const known = this.partitions.get(partition);
-          if (known && !this.writing.get(partition)) {
-            this.stats.hits++;
-            const sortKey = this.keyNames.get(input.TableName!)![1];
-            const items = [...known.values()].sort((a, b) => (sortKey ? byUtf8(a[sortKey] as string, b[sortKey] as string) : 0)).map(handedOut);
-            return answer({ Items: items, Count: items.length, ScannedCount: items.length });
+          if (put && known && this.writing.get(partition) === 1 && marks[i]![1] === this.writeCounts.get(partition)) {
+            known.set(key, stored);
+            kept.add(partition);
           }
-          this.stats.misses++;
-          const unwritten = this.watch(partition);
-          const result = await next(args);
-          const output = result.output as { Items?: Item[]; LastEvaluatedKey?: Item };
-          if (!output.LastEvaluatedKey && unwritten()) {
-            const items = new Map<string, Item>();
-            for (const item of output.Items ?? []) {
-              const key = this.keyOf(input.TableName!, item);
-              if (!key) return result; // a sort key that is not a string: not kept
-              items.set(key, cacheCopy(item));
-            }
-            this.partitions.set(partition, items);
-          }
-          return result;
-        }
-        if (command === 'ScanCommand' && input.TableName && this.scanned.has(input.TableName) && Object.entries(input).every(([k, v]) => v === undefined || WHOLE_TABLE_SCAN.has(k))) {
-          const table = input.TableName;
-          const items = await this.wholeTable(table, next, args);
-          if (!items) {
-            this.stats.misses++;
-            return next(args);
-          }
-          this.stats.hits++;
-          const segment = items.filter(([scanKey]) => inDynaliteSegment(scanKey, input.Segment, input.TotalSegments)).map(([, item]) => handedOut(item));
-          return answer({ Items: segment, Count: segment.length, ScannedCount: segment.length });
-        }
-        const writes = this.writesOf(command, input);
-        if (writes === 'none') return next(args);
-        if (writes === 'unknown') {
-          this.clear();
-          return next(args);
-        }
-        const marks = writes.map(({ key, partition, table }) => {
-          this.items.delete(key);
-          for (const k of [key, partition, tableMarkOf(table)]) {
-            this.writeCounts.set(k, (this.writeCounts.get(k) ?? 0) + 1);
-            this.writing.set(k, (this.writing.get(k) ?? 0) + 1);
-          }
-          return [this.writeCounts.get(key), this.writeCounts.get(partition)];
         });
-        // An Update hands back its new item, for the cache to keep (the caller sees only what it asked for).
-        const askedBack = input.ReturnValues !== undefined && input.ReturnValues !== 'NONE';
-        const sent = command === 'UpdateItemCommand' && !askedBack ? { ...args, input: { ...input, ReturnValues: 'ALL_NEW' } } : args;
-        const epoch = this.epoch;
-        // Which partitions the write leaves as this cache knows them (a successful put alone on its key and partition).
-        const kept = new Set<string>();
-        try {
-          const result = await next(sent);
-          const output = result.output as { UnprocessedItems?: Record<string, WriteRequest[]>; Attributes?: Item };
-          const updated = sent === args ? undefined : output.Attributes;
-          if (sent !== args) delete output.Attributes;
-          // A put alone on its key leaves the item exactly as it wrote it (a batch's too, unless handed back unprocessed).
-          if (epoch === this.epoch) {
-            const unprocessed = new Set<string>();
-            for (const [table, requests] of Object.entries(output.UnprocessedItems ?? {}))
-              for (const r of requests) unprocessed.add(this.keyOf(table, r.PutRequest?.Item ?? r.DeleteRequest?.Key) ?? '');
-            writes.forEach(({ key, partition, table, put, kind }, i) => {
-              this.learnMembership(table, key, kind, unprocessed.has(key));
-              if (unprocessed.has(key) || this.writing.get(key) !== 1 || marks[i]![0] !== this.writeCounts.get(key)) return;
-              const stored = put ? asStoredOrUndefined(put) : kind === 'update' && updated ? copyItem(updated) : undefined;
-              if (!stored) return;
-              freezeItem(stored);
-              this.items.set(key, stored);
-              const known = this.partitions.get(partition);
-              if (put && known && this.writing.get(partition) === 1 && marks[i]![1] === this.writeCounts.get(partition)) {
-                known.set(key, stored);
-                kept.add(partition);
-              }
-            });
-          }
-          return result;
-        } catch (error) {
-          // Refused by its condition, the write changed nothing; otherwise the table may hold it or not.
-          if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') for (const { table } of writes) this.wholeTables.delete(table);
-          throw error;
-        } finally {
-          for (const { key, partition, table } of writes) {
-            if (!kept.has(partition)) this.partitions.delete(partition);
-            for (const k of [key, partition, tableMarkOf(table)]) {
-              const left = this.writing.get(k)! - 1;
-              if (left) this.writing.set(k, left);
-              else this.writing.delete(k);
-            }
-          }
+      }
+      return result;
+    } catch (error) {
+      // Refused by its condition, the write changed nothing; otherwise the table may hold it or not.
+      if ((error as { name?: string }).name !== 'ConditionalCheckFailedException') for (const { table } of writes) this.wholeTables.delete(table);
+      throw error;
+    } finally {
+      for (const { key, partition, table } of writes) {
+        if (!kept.has(partition)) this.partitions.delete(partition);
+        for (const k of [key, partition, tableMarkOf(table)]) {
+          const left = this.writing.get(k)! - 1;
+          if (left) this.writing.set(k, left);
+          else this.writing.delete(k);
         }
-      },
-      // After the access guard ('high') and the injected crash after a claim (normal), both at initialize.
-      { step: 'initialize', name: 'itemReadCache', priority: 'low' },
-    );
+      }
+    }
+  };
+
+  attach(client: DynamoDBClient): void {
+    // After the access guard ('high') and the injected crash after a claim (normal), both at initialize.
+    client.middlewareStack.add(this.middleware, { step: 'initialize', name: 'itemReadCache', priority: 'low' });
   }
 
   clear(): void {

@@ -38,6 +38,7 @@ import { localTableNames, type TableName, type TableNames } from '../tables.ts';
 import type { ChildService } from './child-service.ts';
 import { createTables, DYNALITE_SIGNER, LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, localDynamoClient, startDynalite } from './dynamodb-local.ts';
 import { AccessGuard } from './access-guard.ts';
+import { sendDirectly } from './direct-calls.ts';
 import { BufferedIdempotencyLayer } from './buffered-idempotency-layer.ts';
 import { ItemReadCache } from './item-read-cache.ts';
 import { WriteBehindTables } from './write-behind-tables.ts';
@@ -248,6 +249,10 @@ export class LocalRuntime {
     const writeBehindServer = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, signer: DYNALITE_SIGNER });
     const writeBehind = await WriteBehindTables.start(writeBehindServer, tables, held);
     writeBehind.attach(db as unknown as DynamoDBClient);
+    // The calls the held tables answer skip the SDK's per-call stack building. Of the stack's
+    // initialize middlewares, only the injected crash is left out: it falls after a ledger
+    // claim, and a fault plan keeps the ledger on the table.
+    if (held.length) sendDirectly(db, [access.middleware, readCache.middleware, writeBehind.middleware], (commandName, input) => writeBehind.answersInProcess(commandName, input));
 
     const logger = new Logger({ serviceName: 'lifecycle-mailer', logLevel: options.logLevel ?? 'ERROR' });
     const customers = new DynamoCustomerStore(db, tables.customers);

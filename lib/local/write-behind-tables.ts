@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { type AttributeValue, BatchWriteItemCommand, ConditionalCheckFailedException, DynamoDBClient, DynamoDBServiceException, ScanCommand, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, BatchWriteItemCommand, ConditionalCheckFailedException, DynamoDBClient, DynamoDBServiceException, ScanCommand, type ServiceInputTypes, type ServiceOutputTypes, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import type { InitializeMiddleware } from '@smithy/types';
 import { marshall, type marshallOptions, unmarshall as fromWire } from '@aws-sdk/util-dynamodb';
 import pLimit from 'p-limit';
 import { BATCH, BATCHES_IN_FLIGHT, untilProcessed } from './batch-writes.ts';
@@ -110,39 +111,51 @@ export class WriteBehindTables {
     return held;
   }
 
+  /** Answers a call on the held tables; `attach` adds it to a client's stack, and the runtime also runs it directly (lib/local/direct-calls.ts). */
+  readonly middleware: InitializeMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
+    const command = context.commandName ?? '';
+    const input = args.input as Item & { TableName?: string; RequestItems?: Record<string, unknown> };
+    const answer = (output: Data) => ({ output: { $metadata: { httpStatusCode: 200 }, ...output }, response: {} }) as Awaited<ReturnType<typeof next>>;
+    if (input.TableName !== undefined) {
+      if (!this.tables.has(input.TableName)) return next(args);
+      const action = SINGLE_TABLE[command];
+      if (!action) throw new WriteBehindUnsupportedError(command, input.TableName, 'not a call this answers in process');
+      return answer(await this.single(command, action, input));
+    }
+    if (command === 'BatchGetItemCommand' || command === 'BatchWriteItemCommand') {
+      const requests = Object.entries(input.RequestItems ?? {});
+      const held = requests.filter(([table]) => this.tables.has(table));
+      if (held.length === 0) return next(args);
+      const rest = requests.filter(([table]) => !this.tables.has(table));
+      const [mine, theirs] = await Promise.all([
+        command === 'BatchGetItemCommand' ? this.batchGet(Object.fromEntries(held)) : this.batchWrite(Object.fromEntries(held)),
+        rest.length ? next({ ...args, input: { ...input, RequestItems: Object.fromEntries(rest) } }).then((r) => r.output as unknown as Data) : Promise.resolve({} as Data),
+      ]);
+      return answer(mergeBatchOutputs(mine, theirs));
+    }
+    const touched = JSON.stringify(input);
+    for (const table of this.tables) if (touched.includes(JSON.stringify(table))) throw new WriteBehindUnsupportedError(command, table, 'not a call this answers in process');
+    return next(args);
+  };
+
+  /**
+   * Whether `middleware` answers this call itself, never passing it on: a single-table call on a
+   * held table (answered, or refused as unsupported), or a batch on held tables only.
+   */
+  answersInProcess(commandName: string, call: object): boolean {
+    const input = call as { TableName?: string; RequestItems?: Record<string, unknown> };
+    if (input.TableName !== undefined) return this.tables.has(input.TableName);
+    if (commandName !== 'BatchGetItemCommand' && commandName !== 'BatchWriteItemCommand') return false;
+    const tables = Object.keys(input.RequestItems ?? {});
+    return tables.length > 0 && tables.every((t) => this.tables.has(t));
+  }
+
   /** Answers the calls on the held tables from now on, at initialize after the access guard and the read cache. */
   attach(client: DynamoDBClient): void {
     const configured = (client.config as { translateConfig?: { marshallOptions?: marshallOptions } }).translateConfig?.marshallOptions;
     // The document client wraps top-level containers for its own marshalling of whole inputs; an item here is marshalled alone.
     if (configured) this.marshallOptions = { ...configured, convertTopLevelContainer: false };
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const command = context.commandName ?? '';
-        const input = args.input as Item & { TableName?: string; RequestItems?: Record<string, unknown> };
-        const answer = (output: Data) => ({ output: { $metadata: { httpStatusCode: 200 }, ...output }, response: {} }) as Awaited<ReturnType<typeof next>>;
-        if (input.TableName !== undefined) {
-          if (!this.tables.has(input.TableName)) return next(args);
-          const action = SINGLE_TABLE[command];
-          if (!action) throw new WriteBehindUnsupportedError(command, input.TableName, 'not a call this answers in process');
-          return answer(await this.single(command, action, input));
-        }
-        if (command === 'BatchGetItemCommand' || command === 'BatchWriteItemCommand') {
-          const requests = Object.entries(input.RequestItems ?? {});
-          const held = requests.filter(([table]) => this.tables.has(table));
-          if (held.length === 0) return next(args);
-          const rest = requests.filter(([table]) => !this.tables.has(table));
-          const [mine, theirs] = await Promise.all([
-            command === 'BatchGetItemCommand' ? this.batchGet(Object.fromEntries(held)) : this.batchWrite(Object.fromEntries(held)),
-            rest.length ? next({ ...args, input: { ...input, RequestItems: Object.fromEntries(rest) } }).then((r) => r.output as unknown as Data) : Promise.resolve({} as Data),
-          ]);
-          return answer(mergeBatchOutputs(mine, theirs));
-        }
-        const touched = JSON.stringify(input);
-        for (const table of this.tables) if (touched.includes(JSON.stringify(table))) throw new WriteBehindUnsupportedError(command, table, 'not a call this answers in process');
-        return next(args);
-      },
-      { step: 'initialize', name: 'writeBehindTables', priority: 'low' },
-    );
+    client.middlewareStack.add(this.middleware, { step: 'initialize', name: 'writeBehindTables', priority: 'low' });
   }
 
   /**

@@ -4,16 +4,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#adapters/aws-clients.ts';
 import type { ChildService } from '#lib/local/child-service.ts';
 import { createTables, DYNALITE_SIGNER, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite } from '#lib/local/dynamodb-local.ts';
+import { sendDirectly } from '#lib/local/direct-calls.ts';
 import { WriteBehindTables, WriteBehindUnsupportedError } from '#lib/local/write-behind-tables.ts';
 import { localTableNames, type TableNames } from '#lib/tables.ts';
 
 /** Held in process and written behind; the same calls on `reference` go straight to dynalite. */
 const heldNames = localTableNames('held');
+/** Held too, and sent to the held tables directly, as the local runtime sends them (lib/local/direct-calls.ts). */
+const directNames = localTableNames('direct');
 const referenceNames = localTableNames('ref');
 let dynalite: ChildService;
 let server: DynamoDBClient;
 let held: WriteBehindTables;
 let viaHeld: DynamoDBDocumentClient;
+let heldDirectly: WriteBehindTables;
+let viaDirect: DynamoDBDocumentClient;
+/** The calls of `viaDirect` that went through its SDK stack. */
+const directThroughStack: string[] = [];
 let direct: DynamoDBDocumentClient;
 
 type Call = (t: TableNames) => { send(db: DynamoDBDocumentClient): Promise<unknown> };
@@ -25,13 +32,13 @@ async function outcome(db: DynamoDBDocumentClient, call: Call, names: TableNames
     const { $metadata, ConsumedCapacity, ...rest } = (await call(names).send(db)) as Record<string, unknown>;
     void $metadata;
     void ConsumedCapacity;
-    const plain = JSON.parse(JSON.stringify(rest, (_k, v: unknown) => (v instanceof Set ? { set: [...v].sort() } : v instanceof Uint8Array ? { bytes: [...v] } : v)).split('held-').join('ref-')) as Record<string, unknown>;
+    const plain = JSON.parse(JSON.stringify(rest, (_k, v: unknown) => (v instanceof Set ? { set: [...v].sort() } : v instanceof Uint8Array ? { bytes: [...v] } : v)).replace(/(held|direct)-/g, 'ref-')) as Record<string, unknown>;
     // A batch get's items come back in no particular order (dynalite reads them at once).
     const responses = plain.Responses as Record<string, unknown[]> | undefined;
     for (const items of Object.values(responses ?? {})) items.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     return plain;
   } catch (error) {
-    return { error: (error as Error).name, message: (error as Error).message.split('held-').join('ref-') };
+    return { error: (error as Error).name, message: (error as Error).message.replace(/(held|direct)-/g, 'ref-') };
   }
 }
 
@@ -50,19 +57,32 @@ beforeAll(async () => {
   dynalite = await startDynalite();
   const admin = localDynamoClient(dynalite.endpoint);
   await createTables(admin, heldNames);
+  await createTables(admin, directNames);
   await createTables(admin, referenceNames);
   admin.destroy();
   const options = { endpoint: dynalite.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
   direct = createDocumentClient(options);
   // What the server held before: the held copy starts from it.
-  for (const names of [heldNames, referenceNames]) await direct.send(new PutCommand({ TableName: names.customers, Item: { customerId: 'before', version: 3, blob: new Uint8Array([7, 8]) } }));
+  for (const names of [heldNames, directNames, referenceNames]) await direct.send(new PutCommand({ TableName: names.customers, Item: { customerId: 'before', version: 3, blob: new Uint8Array([7, 8]) } }));
   server = new DynamoDBClient({ ...options, signer: DYNALITE_SIGNER });
   held = await WriteBehindTables.start(server, heldNames, ['customers', 'stage-changes']);
   viaHeld = createDocumentClient(options);
   held.attach(viaHeld as unknown as DynamoDBClient);
+  heldDirectly = await WriteBehindTables.start(server, directNames, ['customers', 'stage-changes']);
+  viaDirect = createDocumentClient(options);
+  viaDirect.middlewareStack.add(
+    (next, context) => (args) => {
+      directThroughStack.push(context.commandName ?? '');
+      return next(args);
+    },
+    { step: 'initialize', name: 'countStack', priority: 'high' },
+  );
+  heldDirectly.attach(viaDirect as unknown as DynamoDBClient);
+  sendDirectly(viaDirect, [heldDirectly.middleware], (commandName, input) => heldDirectly.answersInProcess(commandName, input));
 }, 60_000);
 afterAll(async () => {
   viaHeld.destroy();
+  viaDirect.destroy();
   direct.destroy();
   server.destroy();
   await dynalite.stop();
@@ -99,21 +119,26 @@ describe('tables held in process answer as dynalite\'s server does, and are writ
     const call = CALLS[i]![1];
     const expected = await outcome(direct, call, referenceNames);
     expect(await outcome(viaHeld, call, heldNames)).toEqual(expected);
+    expect(await outcome(viaDirect, call, directNames)).toEqual(expected);
   });
 
   it('a call answered in process does not reach the server until written behind; then the server holds what the reference tables hold', async () => {
     // The calls above ran in order (vitest runs a file's tests in sequence).
-    expect(held.stats.answered).toBe(CALLS.length);
-    expect(await scanWhole(direct, heldNames.customers)).toEqual([{ customerId: 'before', version: 3, blob: new Uint8Array([7, 8]) }]);
-    const written = await held.writeBehind();
-    // c1, c2 (deleted), p0..p11 (p0 deleted), three stage changes; the failed event went to the server itself.
-    expect(written).toBe(2 + 12 + 3);
-    for (const table of ['customers', 'stage-changes', 'failed-events'] as const) {
-      const [heldItems, referenceItems] = await Promise.all([scanWhole(direct, heldNames[table]), scanWhole(direct, referenceNames[table])]);
-      expect(referenceItems.length).toBeGreaterThan(0);
-      expect(heldItems).toEqual(referenceItems);
+    // Sent directly, only the two batches that name a table on the server went through the SDK's stack.
+    expect(directThroughStack).toEqual(['BatchWriteItemCommand', 'BatchGetItemCommand']);
+    for (const [tables, names] of [[held, heldNames], [heldDirectly, directNames]] as const) {
+      expect(tables.stats.answered).toBe(CALLS.length);
+      expect(await scanWhole(direct, names.customers)).toEqual([{ customerId: 'before', version: 3, blob: new Uint8Array([7, 8]) }]);
+      const written = await tables.writeBehind();
+      // c1, c2 (deleted), p0..p11 (p0 deleted), three stage changes; the failed event went to the server itself.
+      expect(written).toBe(2 + 12 + 3);
+      for (const table of ['customers', 'stage-changes', 'failed-events'] as const) {
+        const [heldItems, referenceItems] = await Promise.all([scanWhole(direct, names[table]), scanWhole(direct, referenceNames[table])]);
+        expect(referenceItems.length).toBeGreaterThan(0);
+        expect(heldItems).toEqual(referenceItems);
+      }
+      expect(await tables.writeBehind()).toBe(0);
     }
-    expect(await held.writeBehind()).toBe(0);
   });
 
   it('refuses, by name, what it cannot answer as DynamoDB would, instead of sending it past the held copy', async () => {
@@ -121,6 +146,7 @@ describe('tables held in process answer as dynalite\'s server does, and are writ
     await expect(viaHeld.send(transaction)).rejects.toThrow(WriteBehindUnsupportedError);
     await expect(viaHeld.send(transaction)).rejects.toThrow(`TransactWriteItemsCommand on ${heldNames.customers}`);
     await expect(viaHeld.send(new GetCommand({ TableName: heldNames.customers, Key: { customerId: 'c1' }, AttributesToGet: ['version'] }))).rejects.toThrow('AttributesToGet is not translated');
+    await expect(viaDirect.send(new GetCommand({ TableName: directNames.customers, Key: { customerId: 'c1' }, AttributesToGet: ['version'] }))).rejects.toThrow('AttributesToGet is not translated');
     // A call on a table it does not hold goes to the server as ever.
     expect((await viaHeld.send(new GetCommand({ TableName: heldNames['failed-events'], Key: { failureId: 'f1' } }))).Item).toEqual({ failureId: 'f1', reason: 'test' });
   });
