@@ -5,6 +5,7 @@ import { marshall, type marshallOptions, unmarshall as fromWire } from '@aws-sdk
 import pLimit from 'p-limit';
 import { BATCH, BATCHES_IN_FLIGHT, untilProcessed } from './batch-writes.ts';
 import { tableDefinition } from './dynamodb-local.ts';
+import { type DynaliteStore, heldItemStore } from './held-item-store.ts';
 import { TABLES, type TableName, type TableNames } from '../tables.ts';
 
 type Item = Record<string, unknown>;
@@ -24,7 +25,7 @@ interface ActionValidation {
 
 // dynalite's own request checks, expression parsers and actions (the code its server runs per request).
 const require = createRequire(import.meta.url);
-const dynaliteDb = require('dynalite/db') as { create(options: Record<string, unknown>): Store };
+const dynaliteDb = require('dynalite/db') as { create(options: Record<string, unknown>): Store & DynaliteStore };
 const validations = require('dynalite/validations') as {
   checkTypes(data: Data, types: unknown): Data;
   checkValidations(data: Data, types: unknown, custom: unknown, store: Store): void;
@@ -82,7 +83,7 @@ function sdkError(error: DynaliteError): Error {
  * loop, so no injected throttle falls on it; a fault plan keeps the ledger on the table.
  */
 export class WriteBehindTables {
-  private readonly store = dynaliteDb.create({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  private readonly store = heldItemStore(dynaliteDb.create({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }));
   /** Per physical table: the keys (their wire form, as JSON) written since the last write-behind. */
   private readonly dirty = new Map<string, Map<string, Wire>>();
   private readonly keyNames = new Map<string, string[]>();
