@@ -28,15 +28,35 @@ export interface CustomerStore {
 
 const MAX_CONFLICT_RETRIES = 8;
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
 export class DynamoCustomerStore implements CustomerStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
+  /**
+   * The profiles parsed from items that cannot change, by item: the local runtime's read cache
+   * hands out the same frozen item until the customer is written, and segmentation reads every
+   * customer daily. Such a profile is frozen too, as it is shared. The SDK's items are never
+   * frozen, so in AWS every item is parsed.
+   */
+  private readonly parsedFrozen = new WeakMap<object, CustomerProfile>();
+
   private parse(item: Record<string, unknown>): CustomerProfile {
+    const frozen = Object.isFrozen(item);
+    const known = frozen ? this.parsedFrozen.get(item) : undefined;
+    if (known) return known;
     const result = CustomerProfile.safeParse(item);
     if (!result.success) throw InvalidInputError.fromZod(`stored customer ${String(item.customerId)}`, result.error);
+    if (frozen) this.parsedFrozen.set(item, deepFreeze(result.data));
     return result.data;
   }
 

@@ -2,6 +2,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, BatchWriteCommand, DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#adapters/aws-clients.ts';
+import { DynamoCustomerStore } from '#adapters/customer-store.ts';
+import { newProfile } from '#domain/customer-profile.ts';
 import type { ChildService } from '#lib/local/child-service.ts';
 import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite } from '#lib/local/dynamodb-local.ts';
 import { ItemReadCache } from '#lib/local/item-read-cache.ts';
@@ -358,4 +360,28 @@ describe('the read cache answers a Scan of a whole table (segmentation\'s daily 
       expect(await everySegmentation(cachedS)).toEqual(await everySegmentation(direct));
     }
   }, 120_000);
+});
+
+describe('the customer store over the read cache', () => {
+  it('parses a cached item once: the same frozen profile until the customer is written, then the new one', async () => {
+    const store = new DynamoCustomerStore(cached, table);
+    const profile = { ...newProfile('parsed-once', '2026-10-01T00:00:00.000Z'), version: 1 };
+    await store.save(profile);
+    const first = await store.get('parsed-once');
+    expect(first).toEqual(profile);
+    expect(await store.get('parsed-once')).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(() => (first as { version: number }).version++).toThrow(TypeError);
+    await store.updateFields('parsed-once', 1, { loyaltyScore: 40 });
+    const after = await store.get('parsed-once');
+    expect(after).not.toBe(first);
+    expect(after).toMatchObject({ version: 2, loyaltyScore: 40 });
+    expect(await store.get('parsed-once')).toBe(after);
+    // Read from the table itself (items the SDK hands out are not frozen), every read is parsed anew.
+    const uncached = new DynamoCustomerStore(direct, table);
+    const fromTable = await uncached.get('parsed-once');
+    expect(fromTable).toEqual(after);
+    expect(await uncached.get('parsed-once')).not.toBe(fromTable);
+    expect(Object.isFrozen(fromTable)).toBe(false);
+  });
 });
