@@ -277,7 +277,8 @@ export class ItemReadCache {
         writes.forEach(({ key, partition, table, put, kind }, i) => {
           this.learnMembership(table, key, kind, unprocessed.has(key));
           if (unprocessed.has(key) || this.writing.get(key) !== 1 || marks[i]![0] !== this.writeCounts.get(key)) return;
-          const stored = put ? asStoredOrUndefined(put) : kind === 'update' && updated ? copyItem(updated) : undefined;
+          // A hidden ALL_NEW item was taken from the answer before anyone saw it: kept as it is.
+          const stored = put ? asStoredOrUndefined(put) : kind === 'update' && updated ? updated : undefined;
           if (!stored) return;
           freezeItem(stored);
           this.items.set(key, stored);
