@@ -52,13 +52,13 @@ export async function syncOutbox(
   messageIds?: readonly string[],
 ): Promise<number> {
   mkdirSync(outboxDir, { recursive: true });
-  const ids = messageIds ?? StoredEmails.parse(await (await fetch(`${sesEndpoint}/store`)).json()).emails.map((e) => e.messageId);
+  const ids = messageIds ?? StoredEmails.parse(await (await fetchStandIn(`${sesEndpoint}/store`)).json()).emails.map((e) => e.messageId);
   const limit = pLimit(8);
   const fresh = ids.filter((id) => !written.has(id));
   await Promise.all(
     fresh.map((messageId) =>
       limit(async () => {
-        const response = await fetch(`${sesEndpoint}/get-emlContent?messageId=${encodeURIComponent(messageId)}`);
+        const response = await fetchStandIn(`${sesEndpoint}/get-emlContent?messageId=${encodeURIComponent(messageId)}`);
         if (!response.ok) throw new Error(`local SES could not give message ${messageId}: HTTP ${response.status}`);
         const raw = emlBytes(messageId, new Uint8Array(await response.arrayBuffer()));
         const at = sentAt?.(messageId);
@@ -68,10 +68,33 @@ export async function syncOutbox(
     ),
   );
   if (!keepInInbox) {
-    await fetch(`${sesEndpoint}/clear-store`, { method: 'POST' });
+    await fetchStandIn(`${sesEndpoint}/clear-store`, { method: 'POST' });
     written.clear();
   }
   return fresh.length;
+}
+
+/** Tries of one request to the stand-in's store API before its failure ends the run. */
+const STAND_IN_TRIES = 4;
+
+/**
+ * A request to the stand-in's store API (each one safe to repeat: a read, or emptying the store).
+ * A request that fails before any answer is tried again. The usual cause is a kept-alive
+ * connection the stand-in closed just as it was reused ("other side closed"), which happens when
+ * the copy runs beside the sends. The last failure names the address and the cause.
+ */
+export async function fetchStandIn(url: string, init?: RequestInit, tries = STAND_IN_TRIES): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      if (attempt >= tries) {
+        const cause = (error as { cause?: { message?: string; code?: string } }).cause;
+        throw new Error(`local SES did not answer ${init?.method ?? 'GET'} ${url} after ${tries} tries: ${(error as Error).message}${cause ? ` (${cause.code ?? ''}${cause.code ? ': ' : ''}${cause.message ?? ''})` : ''}`, { cause: error });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
 }
 
 const BYTES_START = Buffer.from('"body":{"type":"Buffer","data":[');

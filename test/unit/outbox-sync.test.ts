@@ -9,8 +9,14 @@ import { emlBytes, syncOutbox } from '#lib/local/ses-local.ts';
 // A stand-in for the SES stand-in's store API: what it holds now, by message id.
 let stored: { messageId: string; raw: string; bytes?: unknown[] }[] = [];
 let listed = 0;
+/** Requests for a message's bytes to drop without an answer, as a closed connection does. */
+let dropped = 0;
 const server = createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
+  if (url.pathname === '/get-emlContent' && dropped > 0) {
+    dropped--;
+    return req.socket.destroy();
+  }
   res.setHeader('content-type', 'application/json');
   if (url.pathname === '/store') listed++;
   if (url.pathname === '/store') return res.end(JSON.stringify({ emails: stored.map((e) => ({ messageId: e.messageId })) }));
@@ -86,5 +92,23 @@ describe('the outbox copy of messages the caller names', () => {
     expect(readFileSync(join(dir, 'ses-300000002.eml'), 'utf8')).toBe('Date: Sun, 20 Sep 2026 09:00:00 +0000\r\nSubject: two\r\n\r\n2');
     expect(stored).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('asks again for a message whose request failed without an answer (a closed connection), and names the address when it keeps failing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lm-outbox-retry-'));
+    try {
+      stored = [{ messageId: 'ses-200000001', raw: 'Subject: kept\r\n\nbody' }];
+      dropped = 2;
+      expect(await syncOutbox(endpoint, dir, false, new Set(), undefined, ['ses-200000001'])).toBe(1);
+      expect(dropped).toBe(0);
+      expect(readFileSync(join(dir, 'ses-200000001.eml'), 'utf8')).toContain('kept');
+      stored = [{ messageId: 'ses-200000002', raw: 'Subject: lost\r\n\nbody' }];
+      dropped = 100;
+      await expect(syncOutbox(endpoint, dir, false, new Set(), undefined, ['ses-200000002'])).rejects.toThrow(`local SES did not answer GET ${endpoint}/get-emlContent?messageId=ses-200000002 after 4 tries: fetch failed`);
+      expect(readdirSync(dir)).toEqual(['ses-200000001.eml']);
+    } finally {
+      dropped = 0;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
