@@ -63,10 +63,6 @@ export class HeldItems {
     return Readable.from(keys.map((k) => this.values.get(k)));
   }
 
-  createReadStream(range: Range): Readable {
-    return this.createValueStream(range);
-  }
-
   private firstAtOrAfter(key: string): number {
     let lo = 0;
     let hi = this.keys.length;

@@ -71,11 +71,12 @@ function sdkError(error: DynaliteError): Error {
 
 /**
  * Tables the local runtime keeps in process while a replay runs: every call a handler makes on
- * them is answered by dynalite's own code (its request checks, expression parser and conditions,
- * its storage on MemoryLevel, so its errors, scan order and segments) without a round trip, and
- * each `writeBehind` writes the items that changed since the last one to the dynalite server, in
- * batches of 25. The server's tables are read in whole when it begins, and hold every write once
- * `writeBehind` returns (a replay calls it at each simulated day's end, and the runtime when it stops).
+ * them is answered by dynalite's own code (its request checks, expression parser, conditions and
+ * keys, its items held as values by lib/local/held-item-store.ts; so its errors, scan order and
+ * segments) without a round trip, and each `writeBehind` writes the items that changed since the
+ * last one to the dynalite server, in batches of 25. The server's tables are read in whole when it
+ * begins, and hold every write once `writeBehind` returns (a replay calls it at each simulated
+ * day's end, and the runtime when it stops).
  *
  * It sits after the access guard (IAM still checks every call) and stands for the round trip
  * alone: one process writes these tables here, through this one client, so what the in-process
