@@ -64,22 +64,21 @@ export class HeldItems {
   }
 
   private firstAtOrAfter(key: string): number {
-    let lo = 0;
-    let hi = this.keys.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.keys[mid]! < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return this.boundary(key, false);
   }
 
   private firstAfter(key: string): number {
+    return this.boundary(key, true);
+  }
+
+  /** The index of the first key after `key` (or at it, unless `past`): a binary search of the ordered keys. */
+  private boundary(key: string, past: boolean): number {
     let lo = 0;
     let hi = this.keys.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.keys[mid]! <= key) lo = mid + 1;
+      const k = this.keys[mid]!;
+      if (k < key || (past && k === key)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
