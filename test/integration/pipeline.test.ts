@@ -62,6 +62,12 @@ async function expectPausesReportedAndHeld(summary: RunSummary, runtime: LocalRu
   }
 }
 
+/**
+ * Kept running afterwards to be read back (`serve`), but paced on the simulated clock and written
+ * behind as `npm start` runs: real-time pacing and a round trip per write are order-log-replay's.
+ */
+const SERVED_AS_NPM_START = { serve: true, realtime: false, writes: 'behind', serveUnsubscribe: false } as const;
+
 /** The whole job on a small demo shop, against real dynalite and aws-ses-v2-local, then read back. */
 describe('lifecycle-mailer run on the demo shop', () => {
   let dataDir: string;
@@ -74,7 +80,7 @@ describe('lifecycle-mailer run on the demo shop', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'lm-run-'));
     const catalog = await buildCatalog(projectPaths(repoRoot));
     // Recipients unsubscribe five times as often as the demo's default, so a shop this small has some.
-    const run = await runPrinted({ catalog, dataDir, customers: 400, seed: 'integration', serve: true, serveUnsubscribe: false, summaryFile: join(dataDir, 'summary.json'), recipients: { unsubscribePerOpen: 0.05, resubscribePerUnsubscribe: 0.5 } });
+    const run = await runPrinted({ catalog, dataDir, customers: 400, seed: 'integration', ...SERVED_AS_NPM_START, summaryFile: join(dataDir, 'summary.json'), recipients: { unsubscribePerOpen: 0.05, resubscribePerUnsubscribe: 0.5 } });
     const result = run.result;
     printed = run.printed;
     summary = result.summary;
@@ -290,7 +296,7 @@ describe('lifecycle-mailer run --scenario dirty-list', () => {
   beforeAll(async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lm-dirty-'));
     const catalog = await buildCatalog(projectPaths(repoRoot));
-    const result = await runJob({ catalog, dataDir, customers: 700, scenario: 'dirty-list', quiet: true, serve: true, serveUnsubscribe: false });
+    const result = await runJob({ catalog, dataDir, customers: 700, scenario: 'dirty-list', quiet: true, ...SERVED_AS_NPM_START });
     summary = result.summary;
     runtime = result.runtime!;
   }, 420_000);
