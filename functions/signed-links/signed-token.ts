@@ -111,8 +111,25 @@ function base64url(text: string): string {
   return padding < 0 ? encoded : encoded.slice(0, padding);
 }
 
+/** A string JSON writes as it is between quotes: printable ASCII without `"` or a backslash. */
+const JSON_PLAIN = /^[ !#-[\]-~]*$/;
+/**
+ * JSON.stringify of the token's parts, exactly, written out when they are plain strings and
+ * integers (every claim's are): the generic serializer costs ~0.6 µs a token, a quarter of signing it.
+ */
+function partsJson(parts: readonly unknown[]): string {
+  let json = '[';
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (typeof part === 'string' && JSON_PLAIN.test(part)) json += i ? `,"${part}"` : `"${part}"`;
+    else if (Number.isSafeInteger(part)) json += i ? `,${part as number}` : `${part as number}`;
+    else return JSON.stringify(parts);
+  }
+  return `${json}]`;
+}
+
 export function signPayload(parts: readonly unknown[], key: string | Buffer): string {
-  const payload = base64url(JSON.stringify(parts));
+  const payload = base64url(partsJson(parts));
   return `${payload}.${macOf(key)(payload)}`;
 }
 

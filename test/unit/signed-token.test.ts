@@ -44,6 +44,13 @@ describe('signPayload', () => {
     }
   });
 
+  it('writes the payload as JSON.stringify does, for the parts it writes itself and for the ones it leaves to JSON.stringify', () => {
+    // Each odd part beside plain ones: one part JSON.stringify must write decides for the whole claim.
+    const odd: unknown[] = ['quote "', 'back\\slash', 'tab\t', 'line\u2028separator', 'lone \ud800 surrogate', 'del \u007f', 'nul \u0000', 'ü', 2 ** 53, -0, 1.5, Number.NaN, Infinity, -42, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, null, true, { k: 'v' }, ['nested']];
+    const parts: unknown[][] = [[], ...odd.flatMap((v) => [[v], ['c1', v, 1_790_000_000], ['c1', 'newsletter', v]])];
+    for (const p of parts) expect(signPayload(p, 's'.repeat(40)), JSON.stringify(p)).toBe(plainToken(p, 's'.repeat(40)));
+  });
+
   it('keeps each key apart when keys alternate (the pads are per key)', () => {
     for (let round = 0; round < 3; round++) {
       for (const [, key] of keys) expect(signPayload(claims[0]!, key)).toBe(plainToken(claims[0]!, key));
