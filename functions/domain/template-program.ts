@@ -44,6 +44,8 @@ function escapeQuery(text: string): string {
 function escapeValue(value: unknown): string {
   let text: string;
   if (typeof value === 'string') text = value;
+  // A number's text never has a character to escape (digits, '.', '-', '+', 'e', Infinity, NaN).
+  else if (typeof value === 'number') return `${value}`;
   else if (value == null) return '';
   else if (!value) return `${value as string}`;
   else text = `${value as string}`;

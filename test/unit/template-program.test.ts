@@ -10,6 +10,8 @@ const CONTEXTS: Record<string, unknown>[] = [
   {},
   { name: '<b>"O\'Brien" & `co` = 1</b>', n: 0, t: true, f: false, nil: null, list: [], items: [{ name: 'a', price: 1.5 }, { name: 'b<', price: 0 }], obj: { x: 1, y: 'two' }, nested: { deep: { value: 'v' } }, currency: 'EUR', locale: 'de-DE', when: '2026-01-02T03:04:05Z', tz: 'Asia/Tokyo', arr: [1, 2, 3], emptyString: '', zero: 0, key: 'name', set: new Set(['p', 'q']), query: 'https://x.test/?a=1&b=&&c==d&' },
   { name: 42, n: 5, t: 'yes', list: [0], items: [], obj: {}, nested: null, arr: [[1], []], key: 'missing', query: '=&=only&' },
+  // Numbers of every shape a field can print (a number is never escaped).
+  { name: -1.5e21, n: Number.NaN, t: Infinity, f: -0, zero: -Infinity, arr: [1e-7, 2 ** 53, -42], query: 0.1 + 0.2 },
 ];
 
 const TEMPLATES = [
