@@ -6,24 +6,27 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Command, Option } from 'commander';
 import type { ProjectPaths } from '#authoring/catalog-files.ts';
-import { buildCatalog } from '#authoring/catalog-files.ts';
 import { InvalidInputError } from '#domain/invalid-input-error.ts';
-import { createDocumentClient } from '#adapters/aws-clients.ts';
-import { type CustomerStore, DynamoCustomerStore } from '#adapters/customer-store.ts';
-import { IdentityStore } from '#adapters/identity-store.ts';
+import type { CustomerStore } from '#adapters/customer-store.ts';
+import type { IdentityStore } from '#adapters/identity-store.ts';
 import { inOrderPerKey } from '#lib/local/in-order-per-key.ts';
-import { LocalRuntime } from '#lib/local/local-runtime.ts';
+import type { LocalRuntime } from '#lib/local/local-runtime.ts';
 import { DeliveryLog } from '../functions/connector/delivery-log.ts';
 import type { MappedEvent, OrderOwner } from '../functions/connector/mapped-event.ts';
-import { eventBridgeTarget, publishShopEvents, type PutEventsTarget } from '../functions/connector/shop-event-publisher.ts';
-import { secretsFromEnvironment } from '../functions/connector/webhook-secrets.ts';
+import { publishShopEvents, type PutEventsTarget } from '../functions/connector/shop-event-publisher.ts';
 import { type ExportEvents, isShopifyCustomersExport, isShopifyOrdersExport, shopifyCustomersExport, shopifyOrdersExport, wooCommerceExport } from './shop-exports.ts';
 import { csvRows } from './csv-records.ts';
-import { startWebhookServer } from './webhook-server.ts';
+
+// The AWS clients, the catalog and the local runtime are loaded where a command uses them: `connect --help`,
+// `import --help` and a bad option answer without loading MJML and the SDK.
+
+/** The local runtime on the project's catalog, clock at now. */
+async function startLocalRuntime(project: () => ProjectPaths, options: { dataDir: string; serveUnsubscribe?: boolean }): Promise<LocalRuntime> {
+  const [{ LocalRuntime }, { buildCatalog }] = await Promise.all([import('#lib/local/local-runtime.ts'), import('#authoring/catalog-files.ts')]);
+  return LocalRuntime.start({ catalog: await buildCatalog(project()), start: new Date().toISOString(), ...options });
+}
 
 type Write = (text: string) => void;
 
@@ -53,6 +56,13 @@ export interface Destination {
 export async function openDestination(o: DestinationOptions, project: () => ProjectPaths): Promise<Destination> {
   if (o.eventBus) {
     const clientConfig = o.region ? { region: o.region } : {};
+    const [{ EventBridgeClient }, { createDocumentClient }, { DynamoCustomerStore }, { IdentityStore }, { eventBridgeTarget }] = await Promise.all([
+      import('@aws-sdk/client-eventbridge'),
+      import('#adapters/aws-clients.ts'),
+      import('#adapters/customer-store.ts'),
+      import('#adapters/identity-store.ts'),
+      import('../functions/connector/shop-event-publisher.ts'),
+    ]);
     const eventBridge = new EventBridgeClient(clientConfig);
     const db = o.customersTable || o.connectorTable || o.identitiesTable ? createDocumentClient(clientConfig) : undefined;
     const identities = db && o.identitiesTable && o.privacySaltSecret ? new IdentityStore(db, o.identitiesTable, await readPrivacySalt(o.privacySaltSecret, clientConfig)) : undefined;
@@ -68,12 +78,13 @@ export async function openDestination(o: DestinationOptions, project: () => Proj
       },
     };
   }
-  const runtime = await LocalRuntime.start({ catalog: await buildCatalog(project()), dataDir: o.dataDir, start: new Date().toISOString() });
+  const runtime = await startLocalRuntime(project, { dataDir: o.dataDir });
   return runtimeDestination(runtime, `local tables in ${o.dataDir}`);
 }
 
 /** The deployed stack's address-hash salt (PrivacySaltSecretArn output), so a dry run finds customers by address as ingest does. */
 async function readPrivacySalt(secretId: string, clientConfig: { region?: string }): Promise<string> {
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient(clientConfig);
   try {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -162,8 +173,9 @@ export function registerConnectCommands(program: Command, project: () => Project
     .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', (v) => Number.parseInt(v, 10), 8787)
     .option('--data-dir <dir>', 'where the local tables live', '.local')
     .action(async (o: { port: number; dataDir: string }) => {
+      const [{ secretsFromEnvironment }, { startWebhookServer }] = await Promise.all([import('../functions/connector/webhook-secrets.ts'), import('./webhook-server.ts')]);
       const secrets = secretsFromEnvironment(process.env);
-      const runtime = await LocalRuntime.start({ catalog: await buildCatalog(project()), dataDir: o.dataDir, start: new Date().toISOString(), serveUnsubscribe: true });
+      const runtime = await startLocalRuntime(project, { dataDir: o.dataDir, serveUnsubscribe: true });
       const server = await startWebhookServer({ runtime, secrets, port: o.port, beforeRequest: () => runtime.clock.set(Date.now()) });
       // The runtime's clock follows the wall clock here: queued sends (a welcome, a cart reminder) go out when due.
       const tick = setInterval(() => {

@@ -5,13 +5,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadMailerConfig } from '#authoring/campaign-files.ts';
 import type { ProjectPaths } from '#authoring/catalog-files.ts';
-import { buildReport } from '#cli/report/build-report.ts';
 import type { CrmReport } from '#cli/report/crm-report.ts';
-import { renderReportHeadline } from '#cli/report/headline.ts';
-import { renderReportHtml } from '#cli/report/render-html.ts';
-import { readTables, ReportSourceError, type TablesLocation } from '#cli/report/read-tables.ts';
+import type { TablesLocation } from '#cli/report/read-tables.ts';
+import { ReportSourceError } from '#cli/report/report-source-error.ts';
 
 export { ReportSourceError };
 
@@ -49,6 +46,8 @@ function location(o: ReportCommandOptions): TablesLocation {
 
 /** Reads the tables and builds the report (the command's work, without the printing). */
 export async function runReport(o: ReportCommandOptions, project: ProjectPaths, now = new Date().toISOString()): Promise<CrmReport> {
+  // Loaded here, not with the command: reading the tables starts dynalite, and `report --help` need not load it.
+  const [{ loadMailerConfig }, { readTables }, { buildReport }] = await Promise.all([import('#authoring/campaign-files.ts'), import('#cli/report/read-tables.ts'), import('#cli/report/build-report.ts')]);
   const config = loadMailerConfig(project.config);
   const snapshot = await readTables(location(o), config, now);
   return buildReport(snapshot, { generatedAt: now, ...reportPeriod(o.from, o.to) });
@@ -80,6 +79,7 @@ export function registerReportCommand(program: Command, project: () => ProjectPa
       try {
         if (o.from && o.to && o.from > o.to) throw new ReportSourceError(`--from ${o.from} is after --to ${o.to}`);
         const report = await runReport(o, project());
+        const [{ renderReportHtml }, { renderReportHeadline }] = await Promise.all([import('#cli/report/render-html.ts'), import('#cli/report/headline.ts')]);
         if (o.html) writeFileSync(o.html, renderReportHtml(report));
         if (o.json) write(JSON.stringify(report, null, 2) + '\n');
         else write(renderReportHeadline(report) + (o.html ? `\nwrote ${o.html}` : '') + '\n');

@@ -6,8 +6,7 @@ import type { Command } from 'commander';
 import { portNumber } from '#cli/arguments.ts';
 import type { ProjectPaths } from '#authoring/catalog-files.ts';
 import { TABLES, type TableName, type TableNames } from '#lib/tables.ts';
-import { DataLocationError } from '#cli/ui/data.ts';
-import { startWorkbench } from '#cli/ui/server.ts';
+import { DataLocationError } from '#cli/ui/data-location-error.ts';
 
 export { DataLocationError };
 
@@ -34,6 +33,8 @@ export function registerUiCommand(program: Command, project: () => ProjectPaths,
     .action(async (o: { port: number; dataDir: string; region?: string; table?: Partial<TableNames> }) => {
       const started = Date.now();
       if (o.region && !o.table?.customers) throw new DataLocationError('--region needs at least --table customers=<physical name> (and the other tables you want to see)');
+      // Loaded here: the workbench pulls in the local runtime, MJML and ECharts, which `ui --help` and a bad option need not wait for.
+      const { startWorkbench } = await import('#cli/ui/server.ts');
       const workbench = await startWorkbench({ paths: project(), location: o.region ? { region: o.region, tables: o.table ?? {} } : { dataDir: o.dataDir }, port: o.port });
       write(`Workbench: ${workbench.url}/  (started in ${((Date.now() - started) / 1000).toFixed(1)} s; reading ${workbench.ctx.data.where}; Ctrl-C to stop)\n`);
       write('It shows customer data: it listens on 127.0.0.1 only.\n');

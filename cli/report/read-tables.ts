@@ -17,10 +17,9 @@ import { localTableNames, type TableNames } from '#lib/tables.ts';
 import { DEFAULT_ATTRIBUTION_WINDOWS } from '#domain/attribution.ts';
 import { DeliverabilityDay, type ReportSnapshot, type SnapshotAttributedOrder, type SnapshotHeldOut, type SnapshotOrder, type SnapshotSend, SnapshotStageChange } from './snapshot.ts';
 
-/** The report cannot read what it was pointed at; the message says what to do. Exit code 2. */
-export class ReportSourceError extends Error {
-  override readonly name = 'ReportSourceError';
-}
+import { ReportSourceError } from './report-source-error.ts';
+
+export { ReportSourceError };
 
 export interface DeployedTables {
   customers: string;

@@ -21,15 +21,13 @@ import { readSnapshot, reportTables } from '#cli/report/read-tables.ts';
 import type { ReportSnapshot } from '#cli/report/snapshot.ts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, LOCAL_TABLE_PREFIX, startDynalite } from '#lib/local/dynamodb-local.ts';
 import { localTableNames, TABLES, type TableName, type TableNames } from '#lib/tables.ts';
+import { DataLocationError } from './data-location-error.ts';
+
+export { DataLocationError };
 
 /** Where the tables are: a local data dir, or deployed tables by physical name. */
 export type DataLocation = { dataDir: string } | { region?: string; tables: Partial<TableNames> };
 
-/** Where the data should come from (a --data-dir, --region and --table) is wrong: a usage error. */
-export class DataLocationError extends Error {
-  override readonly name = 'DataLocationError';
-  readonly exitCode = 2;
-}
 
 const StageChangeItem = z.object({ customerId: z.string(), from: LifecycleStage, to: LifecycleStage, changedAt: z.string() });
 export type StageChangeItem = z.infer<typeof StageChangeItem>;
