@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axe from 'axe-core';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
+import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCatalog, projectPaths } from '#authoring/catalog-files.ts';
 import { checkEligibility } from '#domain/campaign-choice.ts';
@@ -82,16 +83,22 @@ describe('the workbench in Chromium', () => {
     await control.page.evaluate(`document.querySelector('main').insertAdjacentHTML('beforeend', '<input type="text">')`);
     expect(await axeViolations(control.page)).toEqual([expect.stringMatching(/^label: /)]);
     await control.context.close();
-    for (const path of paths) {
-      const { page, context, errors } = await open(path);
-      try {
-        await expect(page.locator('h1').count(), path).resolves.toBe(1);
-        expect(await axeViolations(page), path).toEqual([]);
-        expect(errors, path).toEqual([]);
-      } finally {
-        await context.close();
-      }
-    }
+    // Three pages at a time: each waits on the workbench and on axe in its own renderer.
+    const limit = pLimit(3);
+    await Promise.all(
+      paths.map((path) =>
+        limit(async () => {
+          const { page, context, errors } = await open(path);
+          try {
+            await expect(page.locator('h1').count(), path).resolves.toBe(1);
+            expect(await axeViolations(page), path).toEqual([]);
+            expect(errors, path).toEqual([]);
+          } finally {
+            await context.close();
+          }
+        }),
+      ),
+    );
   }, 120_000);
 
   it('draws every journey with the last run\'s counts from the tables: entries on the entry, sends on the steps that send', async () => {
