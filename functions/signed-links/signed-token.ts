@@ -121,8 +121,9 @@ function partsJson(parts: readonly unknown[]): string {
   let json = '[';
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
-    if (typeof part === 'string' && JSON_PLAIN.test(part)) json += i ? `,"${part}"` : `"${part}"`;
-    else if (Number.isSafeInteger(part)) json += i ? `,${part as number}` : `${part as number}`;
+    const separator = i ? ',' : '';
+    if (typeof part === 'string' && JSON_PLAIN.test(part)) json += `${separator}"${part}"`;
+    else if (Number.isSafeInteger(part)) json += `${separator}${part as number}`;
     else return JSON.stringify(parts);
   }
   return `${json}]`;
