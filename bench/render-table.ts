@@ -1,6 +1,6 @@
 /**
  * Only the rendering rows of `npm run bench`: every shipped template through composeEmail
- * against MJML per recipient, in CPU time (best of five rounds), without the slower areas.
+ * against MJML per recipient, in CPU time (best of five rounds, each round through every template), without the slower areas.
  *
  *   npx tsx bench/render-table.ts [recipients = 20000] [mjml sample = 20]
  */
