@@ -168,7 +168,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
       const ids = accepted.slice(copied);
       copied = accepted.length;
       const empty = last || ++days % OUTBOX_STORE_DAYS === 0;
-      copying = syncOutbox(runtime.services.ses.endpoint, outbox, (options.serve ?? false) || !empty, empty ? written : new Set(), sentAt, ids);
+      copying = syncOutbox(runtime.services.ses.endpoint, outbox, { keepInInbox: (options.serve ?? false) || !empty, written: empty ? written : new Set(), sentAt, messageIds: ids });
       copying.catch(() => undefined); // awaited at the next copy
       if (empty) await copying;
     };

@@ -85,7 +85,7 @@ export class TestSender {
         },
       }),
     );
-    if (this.local && this.target.local) await syncOutbox(this.local.endpoint, this.target.outboxDir, true, this.copied);
+    if (this.local && this.target.local) await syncOutbox(this.local.endpoint, this.target.outboxDir, { keepInInbox: true, written: this.copied });
     return result.MessageId ?? 'unknown';
   }
 

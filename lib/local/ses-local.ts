@@ -38,19 +38,22 @@ const EmlContent = z.object({ body: z.object({ type: z.literal('Buffer'), data: 
 /**
  * Copies the messages the local SES accepted into `.eml` files in `outboxDir`, then empties the
  * stand-in's store (it keeps everything in memory). Called between simulated hours, when no send
- * is in flight; with `keepInInbox` the web inbox keeps its copies. `messageIds`: the messages to
- * copy, when the caller knows what it sent (a replay does); otherwise every message in the store
- * not yet `written`, which costs a listing of the store with every message's body.
+ * is in flight. Given `messageIds` (a replay knows what it sent) it copies those; otherwise every
+ * message in the store not yet `written`, which costs a listing of the store with every message's body.
  */
-export async function syncOutbox(
-  sesEndpoint: string,
-  outboxDir: string,
-  keepInInbox = false,
-  written = new Set<string>(),
+export interface OutboxSyncOptions {
+  /** The web inbox keeps its copies: the stand-in's store is not emptied. */
+  keepInInbox?: boolean;
+  /** Messages already copied while the store was kept; updated as messages are copied, and cleared with the store. */
+  written?: Set<string>;
   /** When (ms) each message was sent on the simulated clock: its `Date:` header, so a mail client sorts the outbox as it was sent. */
-  sentAt?: (messageId: string) => number | undefined,
-  messageIds?: readonly string[],
-): Promise<number> {
+  sentAt?: (messageId: string) => number | undefined;
+  /** The messages to copy, when the caller knows what it sent; otherwise the store is listed. */
+  messageIds?: readonly string[];
+}
+
+export async function syncOutbox(sesEndpoint: string, outboxDir: string, options: OutboxSyncOptions = {}): Promise<number> {
+  const { keepInInbox = false, written = new Set<string>(), sentAt, messageIds } = options;
   mkdirSync(outboxDir, { recursive: true });
   const ids = messageIds ?? StoredEmails.parse(await (await fetchStandIn(`${sesEndpoint}/store`)).json()).emails.map((e) => e.messageId);
   const limit = pLimit(8);

@@ -86,7 +86,7 @@ describe('the outbox copy of messages the caller names', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lm-outbox-ids-'));
     stored = [{ messageId: 'ses-300000001', raw: 'Subject: one\r\n\r\n1' }, { messageId: 'ses-300000002', raw: 'Subject: two\r\n\r\n2' }];
     listed = 0;
-    expect(await syncOutbox(endpoint, dir, false, new Set(), () => Date.parse('2026-09-20T09:00:00Z'), ['ses-300000002'])).toBe(1);
+    expect(await syncOutbox(endpoint, dir, { sentAt: () => Date.parse('2026-09-20T09:00:00Z'), messageIds: ['ses-300000002'] })).toBe(1);
     expect(listed).toBe(0);
     expect(readdirSync(dir)).toEqual(['ses-300000002.eml']);
     expect(readFileSync(join(dir, 'ses-300000002.eml'), 'utf8')).toBe('Date: Sun, 20 Sep 2026 09:00:00 +0000\r\nSubject: two\r\n\r\n2');
@@ -99,12 +99,12 @@ describe('the outbox copy of messages the caller names', () => {
     try {
       stored = [{ messageId: 'ses-200000001', raw: 'Subject: kept\r\n\nbody' }];
       dropped = 2;
-      expect(await syncOutbox(endpoint, dir, false, new Set(), undefined, ['ses-200000001'])).toBe(1);
+      expect(await syncOutbox(endpoint, dir, { messageIds: ['ses-200000001'] })).toBe(1);
       expect(dropped).toBe(0);
       expect(readFileSync(join(dir, 'ses-200000001.eml'), 'utf8')).toContain('kept');
       stored = [{ messageId: 'ses-200000002', raw: 'Subject: lost\r\n\nbody' }];
       dropped = 100;
-      await expect(syncOutbox(endpoint, dir, false, new Set(), undefined, ['ses-200000002'])).rejects.toThrow(`local SES did not answer GET ${endpoint}/get-emlContent?messageId=ses-200000002 after 4 tries: fetch failed`);
+      await expect(syncOutbox(endpoint, dir, { messageIds: ['ses-200000002'] })).rejects.toThrow(`local SES did not answer GET ${endpoint}/get-emlContent?messageId=ses-200000002 after 4 tries: fetch failed`);
       expect(readdirSync(dir)).toEqual(['ses-200000001.eml']);
     } finally {
       dropped = 0;
