@@ -153,7 +153,6 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
   try {
     const progress = progressBar(options.quiet ?? false);
     let loyaltyBefore = new Map<string, number>();
-    const written = new Set<string>();
     // The stand-in stamps each message with the real time; the outbox gives it the simulated moment SES took it.
     const sentAt = (messageId: string) => runtime.emulator.acceptedAt.get(messageId);
     // Every message SES took went through the runtime's client: the outbox copies those since the
@@ -168,7 +167,7 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
       const ids = accepted.slice(copied);
       copied = accepted.length;
       const empty = last || ++days % OUTBOX_STORE_DAYS === 0;
-      copying = syncOutbox(runtime.services.ses.endpoint, outbox, { keepInInbox: (options.serve ?? false) || !empty, written: empty ? written : new Set(), sentAt, messageIds: ids });
+      copying = syncOutbox(runtime.services.ses.endpoint, outbox, { keepInInbox: (options.serve ?? false) || !empty, sentAt, messageIds: ids });
       copying.catch(() => undefined); // awaited at the next copy
       if (empty) await copying;
     };
