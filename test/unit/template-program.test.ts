@@ -12,6 +12,14 @@ const CONTEXTS: Record<string, unknown>[] = [
   { name: 42, n: 5, t: 'yes', list: [0], items: [], obj: {}, nested: null, arr: [[1], []], key: 'missing', query: '=&=only&' },
   // Numbers of every shape a field can print (a number is never escaped).
   { name: -1.5e21, n: Number.NaN, t: Infinity, f: -0, zero: -Infinity, arr: [1e-7, 2 ** 53, -42], query: 0.1 + 0.2 },
+  // Long texts (escaped by indexOf, not a regex), objects without Object.prototype, and a class whose getter sits on its prototype (Handlebars denies it).
+  {
+    name: `${'x'.repeat(40)}<b>"O'Brien" & \`co\` = 1</b>`,
+    query: 'https://shop.example.com/email/unsubscribe?token=eyJhIjoxfQ.abc-def_ghi&view=preferences',
+    obj: { x: 'y'.repeat(50), y: `${'z'.repeat(40)}=` },
+    nested: Object.assign(Object.create(null) as object, { deep: Object.assign(Object.create(null) as object, { value: 'no prototype' }) }),
+    items: [new (class Item { own = 'own field'; get name() { return 'on the prototype'; } get price() { return 3; } })()],
+  },
 ];
 
 const TEMPLATES = [
@@ -62,6 +70,22 @@ describe('compileTemplateProgram against Handlebars', () => {
     for (let round = 0; round < 40; round++) {
       const context = { name: round % 3 === 0 ? 'same & name' : `name ${round} "q"`, items: Array.from({ length: round % 9 }, (_, i) => item(i + round)) };
       expect(program(context), `round ${round}`).toBe(reference(context));
+    }
+  });
+
+  it('denies a property added to Object.prototype after compiling, as Handlebars does', () => {
+    const source = '[{{polluted}}|{{obj.polluted}}|{{#each items}}{{polluted}}{{/each}}|{{toString}}|{{obj.constructor}}]';
+    const program = compileTemplateProgram(source, helpers)!;
+    const reference = hb.compile(source);
+    const context = { obj: { x: 1 }, items: [{ a: 1 }] };
+    expect(program(context)).toBe('[||||]');
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = 'leaked';
+    try {
+      expect(program(context)).toBe(reference(context));
+      expect(program(context)).not.toContain('leaked');
+    } finally {
+      delete proto.polluted;
     }
   });
 
