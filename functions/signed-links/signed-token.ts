@@ -100,10 +100,8 @@ function macOf(key: string | Buffer): Mac {
   return mac;
 }
 
-const ASCII = /^[\x00-\x7f]*$/;
-/** base64url of the text's UTF-8 bytes; btoa for ASCII text (half the cost of a Buffer round trip). */
-function base64url(text: string): string {
-  if (!ASCII.test(text)) return b64(text);
+/** base64url of an ASCII text: btoa (half the cost of a Buffer round trip), then the URL alphabet without padding. */
+function base64urlOfAscii(text: string): string {
   let encoded = btoa(text);
   if (encoded.includes('+')) encoded = encoded.replace(/\+/g, '-');
   if (encoded.includes('/')) encoded = encoded.replace(/\//g, '_');
@@ -111,26 +109,29 @@ function base64url(text: string): string {
   return padding < 0 ? encoded : encoded.slice(0, padding);
 }
 
-/** A string JSON writes as it is between quotes: printable ASCII without `"` or a backslash. */
-const JSON_PLAIN = /^[ !#-[\]-~]*$/;
+/** Printable ASCII: a string of it without `"` or a backslash is written by JSON as it is, between quotes. */
+const PRINTABLE = /^[ -~]*$/;
 /**
- * JSON.stringify of the token's parts, exactly, written out when they are plain strings and
- * integers (every claim's are): the generic serializer costs ~0.6 µs a token, a quarter of signing it.
+ * base64url of JSON.stringify(parts), exactly. The JSON is written out when the parts are strings
+ * without `"` or a backslash and safe integers (every claim's are), then checked once to be
+ * printable ASCII (so btoa can encode it): the generic serializer and a regex per part cost
+ * about a third of signing a token.
  */
-function partsJson(parts: readonly unknown[]): string {
+function payloadOf(parts: readonly unknown[]): string {
   let json = '[';
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i];
     const separator = i ? ',' : '';
-    if (typeof part === 'string' && JSON_PLAIN.test(part)) json += `${separator}"${part}"`;
+    if (typeof part === 'string' && part.indexOf('"') < 0 && part.indexOf('\\') < 0) json += `${separator}"${part}"`;
     else if (Number.isSafeInteger(part)) json += `${separator}${part as number}`;
-    else return JSON.stringify(parts);
+    else return b64(JSON.stringify(parts));
   }
-  return `${json}]`;
+  json += ']';
+  return PRINTABLE.test(json) ? base64urlOfAscii(json) : b64(JSON.stringify(parts));
 }
 
 export function signPayload(parts: readonly unknown[], key: string | Buffer): string {
-  const payload = base64url(partsJson(parts));
+  const payload = payloadOf(parts);
   return `${payload}.${macOf(key)(payload)}`;
 }
 
