@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BATCH, isEmpty, putInBatches } from './batch-writes.ts';
+import { cacheCopy, handedOut } from './item-read-cache.ts';
 import { BufferedIdempotencyLayer } from './buffered-idempotency-layer.ts';
 import type { CustomerProfile } from '#domain/customer-profile.ts';
 import { type CustomerStore, ProfileConflictError } from '#adapters/customer-store.ts';
@@ -89,8 +90,8 @@ export class HistoryImportBuffer {
   async read(inner: CustomerStore, customerId: string): Promise<CustomerProfile | undefined> {
     if (!this.profiles.has(customerId)) this.profiles.set(customerId, this.startedEmpty ? undefined : await inner.get(customerId));
     const p = this.profiles.get(customerId);
-    // A copy, as a read from the table would be: the caller may change what it got.
-    return p && structuredClone(p);
+    // Held frozen (see write), so handed out as it is, as the read cache hands out a profile; a copy if it could not be frozen.
+    return p && handedOut(p);
   }
 
   /** @internal as DynamoCustomerStore.save's condition: the version one more than the stored one (0 → new). */
@@ -98,7 +99,8 @@ export class HistoryImportBuffer {
     const stored = this.profiles.get(profile.customerId);
     const ok = stored ? profile.version === stored.version + 1 : profile.version <= 1;
     if (!ok) throw new ProfileConflictError(profile.customerId);
-    this.profiles.set(profile.customerId, structuredClone(profile));
+    // The buffer's own copy, frozen: the caller may go on changing its object, and no reader can change this one.
+    this.profiles.set(profile.customerId, cacheCopy(profile));
     this.dirty.add(profile.customerId);
   }
 

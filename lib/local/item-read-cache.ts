@@ -71,14 +71,14 @@ function freezeItem(value: unknown): boolean {
 }
 
 /** The cache's own copy of an item: frozen when it can be (see freezeItem). */
-function cacheCopy(item: Item): Item {
+export function cacheCopy<T extends object>(item: T): T {
   const copy = copyItem(item);
   freezeItem(copy);
   return copy;
 }
 
 /** A cached item for an answer: itself when frozen, else a copy. */
-const handedOut = (item: Item): Item => (Object.isFrozen(item) ? item : copyItem(item));
+export const handedOut = <T extends object>(item: T): T => (Object.isFrozen(item) ? item : copyItem(item));
 
 /** A partition's own name in the maps, apart from its items' keys (a table without a sort key would otherwise share them). */
 const partitionKeyOf = (table: string, partitionKey: unknown) => `partition ${JSON.stringify([table, partitionKey])}`;
