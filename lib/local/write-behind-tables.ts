@@ -5,6 +5,7 @@ import { marshall, type marshallOptions, unmarshall as fromWire } from '@aws-sdk
 import pLimit from 'p-limit';
 import { BATCH, BATCHES_IN_FLIGHT, untilProcessed } from './batch-writes.ts';
 import { tableDefinition } from './dynamodb-local.ts';
+import { rememberExpressionParses } from './expression-parse-memo.ts';
 import { type DynaliteStore, heldItemStore } from './held-item-store.ts';
 import { TABLES, type TableName, type TableNames } from '../tables.ts';
 
@@ -32,6 +33,8 @@ const validations = require('dynalite/validations') as {
 };
 const ACTIONS = ['getItem', 'putItem', 'updateItem', 'deleteItem', 'query', 'scan', 'batchGetItem', 'batchWriteItem', 'describeTable', 'createTable'] as const;
 type ActionName = (typeof ACTIONS)[number];
+// The handlers send the same few expressions again and again: each parsed once (see there).
+rememberExpressionParses();
 const actions = Object.fromEntries(ACTIONS.map((a) => [a, { run: require(`dynalite/actions/${a}`) as Action, check: require(`dynalite/validations/${a}`) as ActionValidation }])) as Record<ActionName, { run: Action; check: ActionValidation }>;
 
 /** The single-table commands answered in process, by the action that answers them. */
