@@ -6,6 +6,7 @@ import pLimit from 'p-limit';
 import { BATCH, BATCHES_IN_FLIGHT, untilProcessed } from './batch-writes.ts';
 import { tableDefinition } from './dynamodb-local.ts';
 import { rememberExpressionParses } from './expression-parse-memo.ts';
+import { type CheckTypes, checkRequestTypes } from './request-type-check.ts';
 import { type DynaliteStore, heldItemStore } from './held-item-store.ts';
 import { TABLES, type TableName, type TableNames } from '../tables.ts';
 
@@ -28,7 +29,7 @@ interface ActionValidation {
 const require = createRequire(import.meta.url);
 const dynaliteDb = require('dynalite/db') as { create(options: Record<string, unknown>): Store & DynaliteStore };
 const validations = require('dynalite/validations') as {
-  checkTypes(data: Data, types: unknown): Data;
+  checkTypes: CheckTypes;
   checkValidations(data: Data, types: unknown, custom: unknown, store: Store): void;
 };
 const ACTIONS = ['getItem', 'putItem', 'updateItem', 'deleteItem', 'query', 'scan', 'batchGetItem', 'batchWriteItem', 'describeTable', 'createTable'] as const;
@@ -275,7 +276,7 @@ export class WriteBehindTables {
     return new Promise((resolve, reject) => {
       let data: Data;
       try {
-        data = validations.checkTypes(request, check.types);
+        data = checkRequestTypes(validations.checkTypes, request, check.types as Parameters<CheckTypes>[1]);
         validations.checkValidations(data, check.types, check.custom, this.store);
       } catch (error) {
         return reject((error as DynaliteError).statusCode ? sdkError(error as DynaliteError) : error);
