@@ -12,7 +12,7 @@ import type { SendRequest } from '#domain/send-request.ts';
 import { SEND_TAGS, type SesEventDetail } from '#domain/ses-events.ts';
 import { parseSigningKeys, type SigningKeys } from '#signed-links/signing-keys.ts';
 import { TemplateRenderer } from '#domain/template-renderer.ts';
-import { createDocumentClient } from '#adapters/aws-clients.ts';
+import { createDocumentClient, withoutSdkLogLines } from '#adapters/aws-clients.ts';
 import { DynamoCustomerStore } from '#adapters/customer-store.ts';
 import { DeliverabilityStore } from '#adapters/deliverability-store.ts';
 import { FailedEventStore } from '#adapters/failed-event-store.ts';
@@ -246,7 +246,8 @@ export class LocalRuntime {
     const held = options.writes !== 'behind' ? [] : WRITE_BEHIND_TABLES.filter((t) => !(faults.any && t === 'send-ledger'));
     const readCache = options.reads === 'table' ? new ItemReadCache(tables, {}) : new ItemReadCache(tables, { items: ['customers', 'identities', 'journey-entries', 'deliverability'], partitions: ['journey-entries'], tables: ['customers'] });
     readCache.attach(db as unknown as DynamoDBClient);
-    const writeBehindServer = new DynamoDBClient({ endpoint: dynamodb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, signer: DYNALITE_SIGNER });
+    // Its batches are whole items: without the SDK's log line, which ran each through the sensitive-data filter.
+    const writeBehindServer = withoutSdkLogLines(new DynamoDBClient({ endpoint: dynamodb.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, signer: DYNALITE_SIGNER }));
     const writeBehind = await WriteBehindTables.start(writeBehindServer, tables, held);
     writeBehind.attach(db as unknown as DynamoDBClient);
     // The calls the held tables answer skip the SDK's per-call stack building. Of the stack's
