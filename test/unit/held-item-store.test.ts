@@ -25,15 +25,17 @@ function dynaliteKeys(n: number): string[] {
 }
 
 describe('HeldItems (dynalite\'s item database as values)', () => {
-  it('gives every range, reversed and limited, in the order MemoryLevel gives it, after puts and deletes', async () => {
-    const held = new HeldItems();
+  it.each([undefined, 16, 1])('gives every range, reversed and limited, in the order MemoryLevel gives it, after puts and deletes (chunks of %s keys)', async (chunkSize) => {
+    const held = new HeldItems(chunkSize);
     const level = new MemoryLevel<string, { n: number }>({ valueEncoding: 'json' });
     const keys = dynaliteKeys(300);
     for (const [i, key] of keys.entries()) {
       await call((cb) => held.put(key, { n: i }, cb));
       await level.put(key, { n: i });
     }
-    for (const key of keys.filter((_, i) => i % 7 === 0)) {
+    // Every seventh key, and a run of neighbours (whole chunks emptied), deleted; a missing key deleted too.
+    const ordered = [...new Set(keys)].sort();
+    for (const key of [...keys.filter((_, i) => i % 7 === 0), ...ordered.slice(100, 140), 'ffffff/missing/']) {
       await call((cb) => held.del(key, cb));
       await level.del(key);
     }
@@ -41,7 +43,8 @@ describe('HeldItems (dynalite\'s item database as values)', () => {
     const a = sorted[40]!;
     const b = sorted[180]!;
     const prefix = a.slice(0, 3);
-    const ranges = [{}, { gte: a }, { gt: a }, { lt: b }, { lte: b }, { gte: a, lt: b }, { gt: a, lte: b }, { gte: prefix, lt: `${prefix}~` }, { gte: b, lt: a }, { gte: `${a}~` }];
+    const gone = ordered[120]!; // a bound that is no longer a key
+    const ranges = [{}, { gte: a }, { gt: a }, { lt: b }, { lte: b }, { gte: a, lt: b }, { gt: a, lte: b }, { gte: prefix, lt: `${prefix}~` }, { gte: b, lt: a }, { gte: `${a}~` }, { gt: gone }, { lte: gone }, { gte: gone, lte: b }, { gte: '' }, { lt: '' }, { gt: '~' }];
     let compared = 0;
     for (const range of ranges)
       for (const order of [{}, { reverse: true }])
