@@ -156,19 +156,22 @@ export async function runJob(options: RunJobOptions): Promise<{ summary: RunSumm
     // The stand-in stamps each message with the real time; the outbox gives it the simulated moment SES took it.
     const sentAt = (messageId: string) => runtime.emulator.acceptedAt.get(messageId);
     // Every message SES took went through the runtime's client: the outbox copies those since the
-    // last copy. The stand-in builds each message's MIME on its own core, so a day's copy runs
-    // while the next day replays; the store is emptied (in the foreground) once a week.
+    // last copy. The stand-in builds each message's MIME on its own core, so the copies run one
+    // after another while the next days replay; the store is emptied (in the foreground, once every
+    // copy before it is done) once a week. A big day's copy (go-live, a campaign's day) takes the
+    // stand-in longer than the next day's replay: it goes on beside the days after it instead of
+    // holding up the next.
     let copied = 0;
     let days = 0;
     let copying: Promise<unknown> = Promise.resolve();
     const copyOutbox = async (last = false) => {
-      await copying; // a copy's failure ends the run here
       const accepted = runtime.emulator.accepted;
       const ids = accepted.slice(copied);
       copied = accepted.length;
       const empty = last || ++days % OUTBOX_STORE_DAYS === 0;
-      copying = syncOutbox(runtime.services.ses.endpoint, outbox, { keepInInbox: (options.serve ?? false) || !empty, sentAt, messageIds: ids });
-      copying.catch(() => undefined); // awaited at the next copy
+      // After a failed copy none runs again, and the failure ends the run at the next wait.
+      copying = copying.then(() => syncOutbox(runtime.services.ses.endpoint, outbox, { keepInInbox: (options.serve ?? false) || !empty, sentAt, messageIds: ids }));
+      copying.catch(() => undefined); // awaited when the store is emptied
       if (empty) await copying;
     };
     await replay(runtime, events, { from, to }, progress, () => copyOutbox(), async () => {
