@@ -1,35 +1,22 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '#adapters/aws-clients.ts';
+import { describe, expect, it } from 'vitest';
+import { localTables } from '../support/local-tables.ts';
 import { BufferedIdempotencyLayer } from '#lib/local/buffered-idempotency-layer.ts';
-import type { ChildService } from '#lib/local/child-service.ts';
-import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite } from '#lib/local/dynamodb-local.ts';
-import { localTableNames } from '#lib/tables.ts';
 
-const tables = localTableNames('records');
-let dynalite: ChildService;
-let db: ReturnType<typeof createDocumentClient>;
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  await createTables(localDynamoClient(dynalite.endpoint), tables);
-  db = createDocumentClient({ endpoint: dynalite.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-}, 60_000);
-afterAll(async () => {
-  db.destroy();
-  await dynalite.stop();
-});
+const local = localTables('records');
+const { tables } = local;
+const db = () => local.db();
 
 /** The table's records, by event, as `status`. */
 async function inTable(): Promise<Record<string, string>> {
-  const { Items = [] } = await db.send(new ScanCommand({ TableName: tables.idempotency, ConsistentRead: true }));
+  const { Items = [] } = await db().send(new ScanCommand({ TableName: tables.idempotency, ConsistentRead: true }));
   return Object.fromEntries(Items.map((i) => [String(i.id), String(i.status)]));
 }
 
 describe('the local runtime\'s idempotency records written behind', () => {
   it('keeps the layer\'s checks in memory and leaves the table as the DynamoDB layer would at each write', async () => {
-    const layer = new BufferedIdempotencyLayer(db, tables.idempotency);
+    const layer = new BufferedIdempotencyLayer(db(), tables.idempotency);
     layer.configure({ config: new IdempotencyConfig({}), functionName: 'engagement' });
     await layer.begin(); // the table is empty: from now on, in memory
     await layer.saveInProgress('open-1');
@@ -60,7 +47,7 @@ describe('the local runtime\'s idempotency records written behind', () => {
     expect(await layer.writeBehind()).toBe(0); // nothing changed since
 
     // A new layer on a table that holds records is the plain layer: it reads and writes the table.
-    const plain = new BufferedIdempotencyLayer(db, tables.idempotency);
+    const plain = new BufferedIdempotencyLayer(db(), tables.idempotency);
     plain.configure({ config: new IdempotencyConfig({}), functionName: 'engagement' });
     await plain.begin();
     await expect(plain.saveInProgress('bounce-1')).rejects.toThrow(/already existing/);

@@ -1,36 +1,23 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '#adapters/aws-clients.ts';
+import { describe, expect, it } from 'vitest';
+import { localTables } from '../support/local-tables.ts';
 import { DynamoCustomerStore, ProfileConflictError } from '#adapters/customer-store.ts';
 import { IdentityStore } from '#adapters/identity-store.ts';
 import { StageChangeLog } from '#adapters/stage-change-log.ts';
-import type { ChildService } from '#lib/local/child-service.ts';
-import { createTables, LOCAL_CREDENTIALS, LOCAL_REGION, localDynamoClient, startDynalite } from '#lib/local/dynamodb-local.ts';
 import { HistoryImportBuffer } from '#lib/local/history-import-buffer.ts';
-import { localTableNames } from '#lib/tables.ts';
 import { consentingCustomer } from '../support/profiles.ts';
 
-const tables = localTableNames('import-buffer');
-let dynalite: ChildService;
-let db: ReturnType<typeof createDocumentClient>;
-
-beforeAll(async () => {
-  dynalite = await startDynalite();
-  await createTables(localDynamoClient(dynalite.endpoint), tables);
-  db = createDocumentClient({ endpoint: dynalite.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-}, 60_000);
-afterAll(async () => {
-  db.destroy();
-  await dynalite.stop();
-});
+const local = localTables('import-buffer');
+const { tables } = local;
+const db = () => local.db();
 
 describe('the history import buffer', () => {
   it('keeps its own copy of each saved profile, hands it out unchangeable, and writes that copy at the flush', async () => {
-    const customers = new DynamoCustomerStore(db, tables.customers);
+    const customers = new DynamoCustomerStore(db(), tables.customers);
     const buffer = new HistoryImportBuffer(
-      db,
+      db(),
       { customers: tables.customers, stageChanges: tables['stage-changes'], idempotency: tables.idempotency, identities: tables.identities },
-      { customers, stageChanges: new StageChangeLog(db, tables['stage-changes']), identities: new IdentityStore(db, tables.identities, 'salt') },
+      { customers, stageChanges: new StageChangeLog(db(), tables['stage-changes']), identities: new IdentityStore(db(), tables.identities, 'salt') },
     );
     await buffer.begin();
     const saved = { ...consentingCustomer('c-1', '2026-01-01T00:00:00.000Z'), version: 1, orderCount: 2, recentOrders: [{ orderId: 'o-1', at: '2026-01-01T00:00:00.000Z', value: 10 }] };
@@ -53,7 +40,7 @@ describe('the history import buffer', () => {
     expect(next?.orderCount).toBe(3);
 
     await buffer.flush();
-    const { Item } = await db.send(new GetCommand({ TableName: tables.customers, Key: { customerId: 'c-1' }, ConsistentRead: true }));
+    const { Item } = await db().send(new GetCommand({ TableName: tables.customers, Key: { customerId: 'c-1' }, ConsistentRead: true }));
     expect(Item?.orderCount).toBe(3);
     expect(Item?.version).toBe(2);
     expect((Item?.recentOrders as { orderId: string }[]).map((o) => o.orderId)).toEqual(['o-1']);
