@@ -60,44 +60,40 @@ function insideValues(values: Record<string, AttributeValue>): Set<object> {
   return inside;
 }
 
-/** A copy of `node` with each whole value replaced by its slot; nodes shared in the result are shared in the copy. */
-function toTemplate(node: unknown, slots: Map<object, string>, inside: Set<object>, copies: Map<object, unknown>): unknown {
+/**
+ * A copy of a parse result's tree (plain and null-prototype objects, arrays): `replace` may stand
+ * in for a node (it returns undefined to copy it); nodes shared in the tree are shared in the copy.
+ */
+function copyTree(node: unknown, replace: (node: object) => unknown, copies = new Map<object, unknown>()): unknown {
   if (node === null || typeof node !== 'object') return node;
-  const name = slots.get(node);
-  if (name !== undefined) return new ValueSlot(name);
-  if (inside.has(node)) throw new NotRemembered();
+  const replaced = replace(node);
+  if (replaced !== undefined) return replaced;
   const known = copies.get(node);
   if (known !== undefined) return known;
   if (Array.isArray(node)) {
     const copy: unknown[] = [];
     copies.set(node, copy);
-    for (const item of node) copy.push(toTemplate(item, slots, inside, copies));
-    return copy;
-  }
-  const prototype = Object.getPrototypeOf(node) as object | null;
-  if (prototype !== Object.prototype && prototype !== null) throw new NotRemembered();
-  const copy = Object.create(prototype) as Record<string, unknown>;
-  copies.set(node, copy);
-  for (const key of Object.keys(node)) copy[key] = toTemplate((node as Record<string, unknown>)[key], slots, inside, copies);
-  return copy;
-}
-
-function instantiate(node: unknown, values: Record<string, AttributeValue>, copies: Map<object, unknown>): unknown {
-  if (node === null || typeof node !== 'object') return node;
-  if (node instanceof ValueSlot) return values[node.name];
-  const known = copies.get(node);
-  if (known !== undefined) return known;
-  if (Array.isArray(node)) {
-    const copy: unknown[] = [];
-    copies.set(node, copy);
-    for (const item of node) copy.push(instantiate(item, values, copies));
+    for (const item of node) copy.push(copyTree(item, replace, copies));
     return copy;
   }
   const copy = Object.create(Object.getPrototypeOf(node) as object | null) as Record<string, unknown>;
   copies.set(node, copy);
-  for (const key of Object.keys(node)) copy[key] = instantiate((node as Record<string, unknown>)[key], values, copies);
+  for (const key of Object.keys(node)) copy[key] = copyTree((node as Record<string, unknown>)[key], replace, copies);
   return copy;
 }
+
+/** A parse result with each whole value replaced by its slot; NotRemembered for a part of a value, or a node that is not plain data. */
+const toTemplate = (result: unknown, slots: Map<object, string>, inside: Set<object>) =>
+  copyTree(result, (node) => {
+    const name = slots.get(node);
+    if (name !== undefined) return new ValueSlot(name);
+    const prototype = Object.getPrototypeOf(node) as object | null;
+    if (inside.has(node) || (prototype !== Object.prototype && prototype !== Array.prototype && prototype !== null)) throw new NotRemembered();
+    return undefined;
+  });
+
+/** A remembered parse with the call's own values in their slots. */
+const instantiate = (template: unknown, values: Record<string, AttributeValue>) => copyTree(template, (node) => (node instanceof ValueSlot ? values[node.name] : undefined));
 
 /** `parse` with its successful parses remembered (see above); `kind` tells parsers apart in the keys. */
 export function rememberingParse(kind: string, parse: ExpressionParser['parse']): ExpressionParser['parse'] {
@@ -112,7 +108,7 @@ export function rememberingParse(kind: string, parse: ExpressionParser['parse'])
     if (known) {
       for (const name of known.usedNames) if (context.unusedAttrNames) delete context.unusedAttrNames[name];
       for (const name of known.usedValues) if (context.unusedAttrVals) delete context.unusedAttrVals[name];
-      return instantiate(known.template, values, new Map());
+      return instantiate(known.template, values);
     }
     const unusedNames = Object.keys(context.unusedAttrNames ?? {});
     const unusedValues = Object.keys(context.unusedAttrVals ?? {});
@@ -125,7 +121,7 @@ export function rememberingParse(kind: string, parse: ExpressionParser['parse'])
       slots.set(value, name);
     }
     try {
-      const template = toTemplate(result, slots, insideValues(values), new Map());
+      const template = toTemplate(result, slots, insideValues(values));
       remembered.set(key, {
         template,
         usedNames: unusedNames.filter((n) => !(n in (context.unusedAttrNames ?? {}))),

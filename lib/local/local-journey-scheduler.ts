@@ -1,11 +1,6 @@
 import type { JourneyMessage } from '#adapters/journey-queue.ts';
 import type { JourneyScheduler } from '#adapters/journey-scheduler.ts';
 
-/**
- * EventBridge Scheduler's one-time schedules on the simulated clock: each holds its message
- * until its time, then the runtime hands it to the journey queue (the schedule's target) and
- * the schedule is gone (ActionAfterCompletion DELETE).
- */
 interface Pending {
   at: number;
   /** The order it was scheduled in: wake-ups due at the same moment are handed out in that order. */
@@ -16,6 +11,11 @@ interface Pending {
 
 const earlier = (a: Pending, b: Pending) => a.at < b.at || (a.at === b.at && a.seq < b.seq);
 
+/**
+ * EventBridge Scheduler's one-time schedules on the simulated clock: each holds its message
+ * until its time, then the runtime hands it to the journey queue (the schedule's target) and
+ * the schedule is gone (ActionAfterCompletion DELETE).
+ */
 export class LocalJourneyScheduler implements JourneyScheduler {
   private readonly pending = new Map<string, Pending>();
   /**
