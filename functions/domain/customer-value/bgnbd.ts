@@ -291,6 +291,14 @@ const MAX_CANCELLATION = 1e6;
  */
 export function expectedPurchases(params: BgNbdParams, t: number, x: number, tx: number, T: number): number {
   if (!(t > 0)) return 0;
+  return expectedPurchasesIfAlive(params, t, x, T) * probabilityAlive(params, x, tx, T);
+}
+
+/**
+ * E[Y(t) | x, t_x, T] divided by P(alive), for t > 0: the part of `expectedPurchases` that depends
+ * on t, so a sum over many horizons (the CLV's) computes P(alive) once, to the same bits.
+ */
+export function expectedPurchasesIfAlive(params: BgNbdParams, t: number, x: number, T: number): number {
   const { r, alpha, a, b } = params;
   const z = t / (alpha + T + t);
   const log1mz = -Math.log1p(t / (alpha + T)); // ln(1 − z)
@@ -319,8 +327,7 @@ export function expectedPurchases(params: BgNbdParams, t: number, x: number, tx:
     Number.isFinite(scaledBracket) &&
     largest <= MAX_CANCELLATION * Math.abs(sum) &&
     Math.max(Math.abs(first), Math.abs(second)) <= MAX_CANCELLATION * Math.abs(scaledBracket);
-  const conditional = reliable ? scaledBracket : expectedPurchasesWhileAlive(params, t, x, T);
-  return conditional * probabilityAlive(params, x, tx, T);
+  return reliable ? scaledBracket : expectedPurchasesWhileAlive(params, t, x, T);
 }
 
 /**

@@ -10,7 +10,7 @@
  * of that period.
  */
 import { z } from 'zod';
-import { expectedPurchases, type BgNbdParams } from './bgnbd.ts';
+import { expectedPurchasesIfAlive, probabilityAlive, type BgNbdParams } from './bgnbd.ts';
 import { expectedAverageOrderValue, type GammaGammaParams } from './gamma-gamma.ts';
 import type { RecencyFrequency } from './purchase-summary.ts';
 
@@ -28,11 +28,13 @@ export type ClvOptions = z.infer<typeof ClvOptionsSchema>;
 export function discountedExpectedPurchases(params: BgNbdParams, customer: RecencyFrequency, options: ClvOptions): number {
   const { horizonPeriods, discountRatePerPeriod } = ClvOptionsSchema.parse(options);
   const { x, tx, T } = customer;
+  // E[Y(i)] = E[Y(i) | alive] · P(alive), exactly as expectedPurchases multiplies them.
+  const alive = probabilityAlive(params, x, tx, T);
   let previous = 0;
   let total = 0;
   let discount = 1;
   for (let i = 1; i <= horizonPeriods; i++) {
-    const cumulative = expectedPurchases(params, i, x, tx, T);
+    const cumulative = expectedPurchasesIfAlive(params, i, x, T) * alive;
     discount /= 1 + discountRatePerPeriod;
     total += (cumulative - previous) * discount;
     previous = cumulative;

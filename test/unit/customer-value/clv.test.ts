@@ -25,6 +25,33 @@ describe('customerLifetimeValue', () => {
     );
   });
 
+  it('gives the very bits of the sum of expectedPurchases over the horizon (P(alive) taken once)', () => {
+    const bySum = (params: BgNbdParams, c: { x: number; tx: number; T: number }, horizon: number, d: number): number => {
+      let previous = 0;
+      let total = 0;
+      let discount = 1;
+      for (let i = 1; i <= horizon; i++) {
+        const cumulative = expectedPurchases(params, i, c.x, c.tx, c.T);
+        discount /= 1 + d;
+        total += (cumulative - previous) * discount;
+        previous = cumulative;
+      }
+      return total;
+    };
+    // The paper's fit, a ≈ 1 (the exprel branch) and r ≫ a + b (the quadrature fallback).
+    const fits: BgNbdParams[] = [PAPER, { r: 0.5, alpha: 2, a: 1, b: 0.7 }, { r: 40, alpha: 3, a: 0.2, b: 0.1 }];
+    const customers = [{ x: 0, tx: 0, T: 12 }, customer, { x: 7, tx: 2, T: 60 }, { x: 30, tx: 51.5, T: 52 }];
+    let compared = 0;
+    for (const params of fits)
+      for (const c of customers) {
+        const discounted = discountedExpectedPurchases(params, c, { horizonPeriods: 52, discountRatePerPeriod: 0.00183 });
+        expect(discounted).toBeGreaterThan(0);
+        expect(Object.is(discounted, bySum(params, c, 52, 0.00183))).toBe(true);
+        compared++;
+      }
+    expect(compared).toBe(12);
+  });
+
   it('grows with the horizon and shrinks with the discount rate', () => {
     const value = (horizonPeriods: number, discountRatePerPeriod: number): number =>
       customerLifetimeValue(PAPER, customer, 30, { horizonPeriods, discountRatePerPeriod });
