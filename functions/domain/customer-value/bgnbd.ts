@@ -327,7 +327,7 @@ export function expectedPurchasesIfAlive(params: BgNbdParams, t: number, x: numb
     Number.isFinite(scaledBracket) &&
     largest <= MAX_CANCELLATION * Math.abs(sum) &&
     Math.max(Math.abs(first), Math.abs(second)) <= MAX_CANCELLATION * Math.abs(scaledBracket);
-  return reliable ? scaledBracket : expectedPurchasesWhileAlive(params, t, x, T);
+  return reliable ? scaledBracket : expectedPurchasesIfAliveByQuadrature(params, t, x, T);
 }
 
 /**
@@ -340,7 +340,7 @@ export function expectedPurchasesIfAlive(params: BgNbdParams, t: number, x: numb
  * b+x < 1 at 1) is removed by the substitution p = m·u^(1/a), resp.
  * 1 − p = (1−m)·v^(1/(b+x)). The density is evaluated in log space.
  */
-function expectedPurchasesWhileAlive(params: BgNbdParams, t: number, x: number, T: number): number {
+function expectedPurchasesIfAliveByQuadrature(params: BgNbdParams, t: number, x: number, T: number): number {
   const { r, alpha, a, b } = params;
   const beta = b + x;
   const k = r + x;
@@ -368,7 +368,7 @@ function expectedPurchasesWhileAlive(params: BgNbdParams, t: number, x: number, 
 /** E[Y(t) | x, t_x, T] by quadrature only (slower; for checks and degenerate parameters). */
 export function expectedPurchasesByQuadrature(params: BgNbdParams, t: number, x: number, tx: number, T: number): number {
   if (!(t > 0)) return 0;
-  return expectedPurchasesWhileAlive(params, t, x, T) * probabilityAlive(params, x, tx, T);
+  return expectedPurchasesIfAliveByQuadrature(params, t, x, T) * probabilityAlive(params, x, tx, T);
 }
 
 /** E[X(t)] for a customer just acquired (x = 0, T = 0): (a+b−1)/(a−1) · [1 − (α/(α+t))^r ₂F₁(r, b; a+b−1; t/(α+t))]. */
