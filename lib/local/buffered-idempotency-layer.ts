@@ -33,20 +33,25 @@ export class BufferedIdempotencyLayer extends DynamoDBPersistenceLayer {
     this.buffering = await isEmpty(this.db, this.table);
   }
 
-  /** Writes what changed since the last write and keeps buffering; returns how many records it wrote or deleted. */
+  /**
+   * Writes what changed since the last write and keeps buffering; returns how many records it wrote
+   * or deleted. The handlers may go on meanwhile (the runtime writes in the background): what this
+   * call puts or deletes is decided, and noted as the table's, before it awaits, so a record changed
+   * during the write is dirty again and the next call writes it (or deletes it) from that state.
+   */
   async writeBehind(): Promise<number> {
     const keys = [...this.dirty];
     this.dirty.clear();
     const writes = keys.flatMap((key): WriteRequest[] => {
       const r = this.records.get(key);
-      if (r) return [{ PutRequest: { Item: this.item(r) } }];
-      return this.written.has(key) ? [{ DeleteRequest: { Key: { id: key } } }] : [];
+      if (r) {
+        this.written.add(key);
+        return [{ PutRequest: { Item: this.item(r) } }];
+      }
+      if (!this.written.delete(key)) return [];
+      return [{ DeleteRequest: { Key: { id: key } } }];
     });
     await writeInBatches(this.db, this.table, writes, 'idempotency records');
-    for (const key of keys) {
-      if (this.records.has(key)) this.written.add(key);
-      else this.written.delete(key);
-    }
     return writes.length;
   }
 

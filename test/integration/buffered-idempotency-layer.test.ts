@@ -46,6 +46,20 @@ describe('the local runtime\'s idempotency records written behind', () => {
     expect(Object.values(last)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
     expect(await layer.writeBehind()).toBe(0); // nothing changed since
 
+    // Records changed while a write is in flight (the runtime writes in the background while the
+    // handlers go on) are written from their new state by the next write: none is lost or left behind.
+    await layer.saveInProgress('late-1');
+    await layer.saveInProgress('late-2');
+    const inFlight = layer.writeBehind();
+    await layer.deleteRecord('late-1'); // its handler failed after the write had started
+    await layer.saveSuccess('late-2', { outcome: 'recorded' });
+    await layer.saveInProgress('late-3');
+    expect(await inFlight).toBe(2);
+    expect(await layer.writeBehind()).toBe(3);
+    // late-1 deleted from the table, late-2 completed, late-3 in progress (the keys are the layer's hashes).
+    expect(Object.values(await inTable()).sort()).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED', 'INPROGRESS']);
+    expect(await layer.writeBehind()).toBe(0);
+
     // A new layer on a table that holds records is the plain layer: it reads and writes the table.
     const plain = new BufferedIdempotencyLayer(db(), tables.idempotency);
     plain.configure({ config: new IdempotencyConfig({}), functionName: 'engagement' });
