@@ -15,10 +15,17 @@ import type { IdentityStore } from '#adapters/identity-store.ts';
 import { signsUpAnew, storefrontOf } from '#domain/identity.ts';
 import { type AdvanceResult, advanceJourneys, type JourneyDeps, type JourneyObserver, tooOldForJourneys } from './advance-journey.ts';
 
-/** The journey message a shop event or an SES open/click makes, or undefined when it concerns no journey. */
-export function journeyMessageOf(event: unknown, journeyIds: readonly string[]): JourneyMessage | undefined {
-  const ses = SesEvent.safeParse(event);
-  if (ses.success) {
+/**
+ * The journey message a shop event or an SES open/click makes, with the shop event it was made
+ * from, parsed; undefined when it concerns no journey. The event's source says which schema to try
+ * (each requires its own), so a shop event is not first parsed as an SES event (which fails after
+ * building its issues), and it is parsed once.
+ */
+export function journeyEventOf(event: unknown, journeyIds: readonly string[]): { message: JourneyMessage; shop?: ShopEvent } | undefined {
+  const source = typeof event === 'object' && event !== null ? (event as { source?: unknown }).source : undefined;
+  if (source === 'aws.ses') {
+    const ses = SesEvent.safeParse(event);
+    if (!ses.success) return undefined;
     const detail = ses.data.detail;
     if (detail.eventType !== 'Open' && detail.eventType !== 'Click') return undefined;
     const customerId = tagValue(detail.mail, SEND_TAGS.customer);
@@ -26,7 +33,7 @@ export function journeyMessageOf(event: unknown, journeyIds: readonly string[]):
     // Only a journey step's send id carries `_<journey id>-<entry number>-steps…`: other sends need no read.
     if (!customerId || !sendId || !journeyIds.some((id) => sendId.includes(`_${id}-`))) return undefined;
     const at = detail.eventType === 'Open' ? detail.open.timestamp : detail.click.timestamp;
-    return { customerId, input: { kind: 'email', at, email: detail.eventType === 'Open' ? 'opened' : 'clicked', sendId } };
+    return { message: { customerId, input: { kind: 'email', at, email: detail.eventType === 'Open' ? 'opened' : 'clicked', sendId } } };
   }
   // An invalid shop event is ingest's to set aside; the journeys only skip it.
   const shop = ShopEvent.safeParse(event);
@@ -39,7 +46,7 @@ export function journeyMessageOf(event: unknown, journeyIds: readonly string[]):
         ? { orderId: e.detail.orderId, value: e.detail.total, items: e.detail.items.slice(0, 100).map(({ sku, name, quantity, price }) => ({ sku, name, quantity, price })) }
         : {};
   const input: JourneyInput = { kind: 'shop-event', at: e.time, event: e['detail-type'], key: `${e['detail-type']}:${eventKey(e)}`, context };
-  return { customerId: e.detail.customerId, input };
+  return { message: { customerId: e.detail.customerId, input }, shop: e };
 }
 
 /** What the journey function reads of the identities table: the profile a storefront id was linked to, an erased address. */
@@ -71,11 +78,11 @@ export function createJourneyHandler(deps: JourneyDeps & { identities?: JourneyI
   return async (event: unknown): Promise<SQSBatchResponse | AdvanceResult> => {
     if (typeof event === 'object' && event !== null && 'Records' in event)
       return processPartialResponse(event as SQSEvent, processRecord, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
-    let message = journeyMessageOf(event, journeyIds);
+    const heard = journeyEventOf(event, journeyIds);
+    let message = heard?.message;
     // An event too old for any journey is ignored whoever it is about: its identity is not looked up.
-    if (message && deps.identities && message.input.kind === 'shop-event' && !tooOldForJourneys(message.input, deps.clock.now())) {
-      const shop = ShopEvent.safeParse(event);
-      if (shop.success) message = await journeyCustomerOf(message, shop.data, deps.identities);
+    if (message && heard?.shop && deps.identities && message.input.kind === 'shop-event' && !tooOldForJourneys(message.input, deps.clock.now())) {
+      message = await journeyCustomerOf(message, heard.shop, deps.identities);
     }
     return message ? advanceJourneys(message, deps, observer) : [];
   };
