@@ -23,7 +23,7 @@ import { type AdvanceResult, advanceJourneys, type JourneyDeps, type JourneyObse
  */
 export function journeyEventOf(event: unknown, journeyIds: readonly string[]): { message: JourneyMessage; shop?: ShopEvent } | undefined {
   const source = typeof event === 'object' && event !== null ? (event as { source?: unknown }).source : undefined;
-  if (source === 'aws.ses') {
+  if (source === SesEvent.shape.source.value) {
     const ses = SesEvent.safeParse(event);
     if (!ses.success) return undefined;
     const detail = ses.data.detail;

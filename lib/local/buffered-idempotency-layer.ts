@@ -35,9 +35,9 @@ export class BufferedIdempotencyLayer extends DynamoDBPersistenceLayer {
 
   /**
    * Writes what changed since the last write and keeps buffering; returns how many records it wrote
-   * or deleted. The handlers may go on meanwhile (the runtime writes in the background): what this
-   * call puts or deletes is decided, and noted as the table's, before it awaits, so a record changed
-   * during the write is dirty again and the next call writes it (or deletes it) from that state.
+   * or deleted. What this call puts or deletes is decided, and noted as the table's, before it
+   * awaits: a record a handler changes while the write is in flight is dirty again, and the next
+   * call writes it (or deletes it) from that state.
    */
   async writeBehind(): Promise<number> {
     const keys = [...this.dirty];

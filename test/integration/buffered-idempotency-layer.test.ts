@@ -46,8 +46,8 @@ describe('the local runtime\'s idempotency records written behind', () => {
     expect(Object.values(last)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
     expect(await layer.writeBehind()).toBe(0); // nothing changed since
 
-    // Records changed while a write is in flight (the runtime writes in the background while the
-    // handlers go on) are written from their new state by the next write: none is lost or left behind.
+    // Records a handler changes while a write is in flight are written from their new state by the
+    // next write: none is lost or left behind.
     await layer.saveInProgress('late-1');
     await layer.saveInProgress('late-2');
     const inFlight = layer.writeBehind();
